@@ -1,0 +1,1 @@
+let builtinExperiments: [any Experiment] = []

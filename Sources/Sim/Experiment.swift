@@ -1,0 +1,108 @@
+import Foundation
+import Plots
+
+/// What one training run returns: scalar metrics plus named series (curves over t, spectra over i,
+/// pruning curves over R). Series are aggregated element-wise across replicates.
+public struct RunResult: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable { case ok, diverged }
+    public var status: Status
+    public var metrics: [String: Double]
+    public var series: [String: Series]
+    /// For diverged runs: the step and the reason (NaN loss, explosion).
+    public var divergedAtStep: Int?
+    public var note: String?
+
+    public init(status: Status = .ok, metrics: [String: Double] = [:], series: [String: Series] = [:],
+                divergedAtStep: Int? = nil, note: String? = nil) {
+        self.status = status; self.metrics = metrics; self.series = series
+        self.divergedAtStep = divergedAtStep; self.note = note
+    }
+}
+
+/// A named curve y(x) produced by one run.
+public struct Series: Codable, Sendable, Equatable {
+    public var x: [Double]
+    public var y: [Double]
+    public init(x: [Double], y: [Double]) {
+        precondition(x.count == y.count, "series x/y length mismatch")
+        self.x = x; self.y = y
+    }
+}
+
+/// Context handed to a run: its identity and a cancellation flag to poll between steps.
+public struct RunContext: Sendable {
+    public let seed: UInt64
+    public let pointID: String
+    public let isCancelled: @Sendable () -> Bool
+    public init(seed: UInt64, pointID: String = "", isCancelled: @escaping @Sendable () -> Bool = { false }) {
+        self.seed = seed; self.pointID = pointID; self.isCancelled = isCancelled
+    }
+}
+
+/// Thrown by a run that noticed `isCancelled`.
+public struct RunCancelled: Error {}
+
+/// Builds one figure from aggregated results. `options` are the figure entry's extra keys from the scenario.
+public typealias FigureRecipe = @Sendable (_ request: FigureRequest, _ results: AggregateResults) throws -> Figure
+
+/// A figure entry of a scenario (`figures:` list): which recipe, its id/title and recipe options.
+public struct FigureRequest: Sendable {
+    public var id: String
+    public var recipe: String
+    public var title: String?
+    public var options: [String: ParamValue]
+    public init(id: String, recipe: String, title: String? = nil, options: [String: ParamValue] = [:]) {
+        self.id = id; self.recipe = recipe; self.title = title; self.options = options
+    }
+}
+
+/// An experiment: a data model + learner + measurements, looked up by `kind` name in `ExperimentRegistry`.
+public protocol Experiment: Sendable {
+    /// Registry name used in scenarios' `experiment:` key, e.g. `lowrank.train`.
+    var name: String { get }
+    /// Paper key: `lowrank`, `icl`, `graph`, `moe`.
+    var paper: String { get }
+    var summary: String { get }
+    var parameters: [ParameterSpec] { get }
+    /// Cross-field checks (`d ≥ M`, `n_conf < n_rel`); single-field type/range checks are done by the schema.
+    func validate(_ p: Parameters) throws
+    func run(_ p: Parameters, context: RunContext) throws -> RunResult
+    var figureRecipes: [String: FigureRecipe] { get }
+}
+
+extension Experiment {
+    public func validate(_ p: Parameters) throws {}
+    public var defaults: Parameters {
+        Parameters(Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.defaultValue) }))
+    }
+}
+
+/// Name → experiment. Papers register here; nothing is parsed out of strings.
+public enum ExperimentRegistry {
+    nonisolated(unsafe) private static var table: [String: any Experiment] = [:]
+    private static let lock = NSLock()
+
+    public static func register(_ e: any Experiment) {
+        lock.lock(); defer { lock.unlock() }
+        table[e.name] = e
+    }
+    public static func experiment(named name: String) -> (any Experiment)? {
+        registerBuiltins()
+        lock.lock(); defer { lock.unlock() }
+        return table[name]
+    }
+    public static var all: [any Experiment] {
+        registerBuiltins()
+        lock.lock(); defer { lock.unlock() }
+        return table.values.sorted { $0.name < $1.name }
+    }
+    nonisolated(unsafe) private static var builtinsDone = false
+    /// Every paper's experiments. A new paper adds one line here.
+    public static func registerBuiltins() {
+        lock.lock()
+        if builtinsDone { lock.unlock(); return }
+        builtinsDone = true
+        lock.unlock()
+        for e in builtinExperiments { register(e) }
+    }
+}

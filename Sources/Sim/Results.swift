@@ -1,0 +1,46 @@
+import Foundation
+
+/// Mean, spread and confidence interval of one metric across replicates.
+public struct Summary: Codable, Sendable, Equatable {
+    public var n: Int
+    public var mean: Double
+    public var sd: Double
+    /// 95% t-interval for the mean.
+    public var ciLow: Double
+    public var ciHigh: Double
+    public var values: [Double]
+}
+
+/// Element-wise summary of a series across replicates (same x grid in every replicate).
+public struct SeriesSummary: Codable, Sendable, Equatable {
+    public var x: [Double]
+    public var mean: [Double]
+    public var sd: [Double]
+    public var ciLow: [Double]
+    public var ciHigh: [Double]
+    public var n: Int
+}
+
+/// All replicates of one parameter point (the point's parameters without the replicate index).
+public struct AggregateGroup: Codable, Sendable {
+    public var parameters: Parameters
+    /// Parameters that vary across the sweep (the group's coordinates), e.g. ["n_rel": 6].
+    public var coordinates: [String: ParamValue]
+    public var replicates: Int
+    public var diverged: Int
+    public var metrics: [String: Summary]
+    public var series: [String: SeriesSummary]
+}
+
+/// What figure recipes read: every group of a sweep, in plan order.
+public struct AggregateResults: Sendable {
+    public var scenarioName: String
+    public var groups: [AggregateGroup]
+    /// The sweep axes (grid and zip keys), in declaration order.
+    public var axes: [String]
+    /// Header lines for figure data files: config summary, seeds.
+    public var provenance: [String]
+    public init(scenarioName: String, groups: [AggregateGroup], axes: [String], provenance: [String]) {
+        self.scenarioName = scenarioName; self.groups = groups; self.axes = axes; self.provenance = provenance
+    }
+}

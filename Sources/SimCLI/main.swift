@@ -1,0 +1,2 @@
+import Foundation
+@main struct SimMain { static func main() {} }
