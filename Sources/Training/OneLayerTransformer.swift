@@ -1,0 +1,178 @@
+import Numerics
+import DataModels
+
+/// The learner of the low-rank & sparse paper (spec `lowrank-sparse.md` §3): one-layer softmax
+/// attention followed by a ReLU perceptron with a fixed output layer, token-averaged.
+///
+///   F(X) = (1/L) Σ_l aᵀ ReLU( W_O Σ_s W_V x_s · softmax_s( x_sᵀ W_Kᵀ W_Q x_l ) )
+///
+/// Legend: d token dim · L tokens · m hidden neurons (rows of W_O) · m_a value dim · m_b query/key dim
+///         B batch size · W_Q ↔ attention.wQ · W_K ↔ attention.wK · W_V ↔ attention.wV · W_O ↔ readout.wO
+///         a ↔ readout.a (fixed ±1/√m) · δ ↔ initScale · ξ ↔ outputInitSD
+/// Trained: W_Q, W_K, W_V, W_O. Fixed: a. No bias, LayerNorm, residual or positional encoding.
+public final class OneLayerTransformer {
+    public struct Config: Sendable, Equatable {
+        public var d = 20
+        public var L = 20
+        public var m = 200            // hidden neurons; m ≳ M² log N in the ICLR'23 theorem
+        public var ma = 20            // value dim m_a (= d: identity init is square)
+        public var mb = 20            // query/key dim m_b
+        public var initScale = 0.2    // δ: W_Q = W_K = W_V = δI gives near-uniform initial attention [Calib]
+        public var outputInitSD = 0.01  // ξ: W_O entries ~ N(0, ξ²); initial row norms ≈ ξ√m_a ≈ 0.045
+        public var initNoise = 0.0    // optional Gaussian perturbation of W_Q, W_K, W_V (ICLR'23's σ, δ errors)
+        public var randomOutputSigns = false  // a: first half +1/√m, rest −1/√m (default) or i.i.d. signs
+        public var batchCapacity = 32
+        public init() {}
+    }
+
+    public let config: Config
+    public let attention: SoftmaxAttention
+    public let readout: ReLUReadout
+    /// F of the last forward, one per sample.
+    public let outputs: Buffer
+    // Backward scratch.
+    private let coef: Buffer
+    private let dH: Buffer
+    private var active: [Int]
+
+    /// Initialization draws from the `init` sub-stream of `seed`.
+    public init(config: Config, seed: UInt64) {
+        self.config = config
+        var rng = RNG(seed: seed, stream: .`init`)
+        attention = SoftmaxAttention(d: config.d, mb: config.mb, ma: config.ma, capacity: config.batchCapacity,
+                                     length: config.L, initScale: config.initScale)
+        if config.initNoise > 0 {
+            for i in 0..<attention.wQ.count { attention.wQ.storage[i] += config.initNoise * rng.gaussian() }
+            for i in 0..<attention.wK.count { attention.wK.storage[i] += config.initNoise * rng.gaussian() }
+            for i in 0..<attention.wV.count { attention.wV.storage[i] += config.initNoise * rng.gaussian() }
+        }
+        let scale = 1 / Double(config.m).squareRoot()
+        let a: [Double] = (0..<config.m).map { i in
+            config.randomOutputSigns ? scale * rng.sign() : (i < config.m / 2 ? scale : -scale)
+        }
+        readout = ReLUReadout(m: config.m, ma: config.ma, capacity: config.batchCapacity, length: config.L, outputWeights: a)
+        for i in 0..<readout.wO.count { readout.wO.storage[i] = config.outputInitSD * rng.gaussian() }
+        outputs = Buffer(config.batchCapacity)
+        coef = Buffer(config.batchCapacity)
+        dH = Buffer(config.batchCapacity * config.L * config.ma)
+        active = []
+        active.reserveCapacity(config.batchCapacity)
+    }
+
+    // MARK: forward
+
+    /// F for `count` samples whose tokens start at `x` ((count·L)×d rows), into `outputs`.
+    public func forward(_ x: UnsafePointer<Double>, count: Int) {
+        attention.forward(x, count: count)
+        readout.forward(attention.h.p, count: count, into: outputs.p)
+    }
+
+    public func forward(_ batch: TokenBatch) {
+        batch.x.withUnsafeBufferPointer { forward($0.baseAddress!, count: batch.count) }
+    }
+
+    // MARK: backward
+
+    /// Forward + backward on a batch: mean loss, and dW_Q, dW_K, dW_V, dW_O of the mean loss.
+    /// Samples with zero loss derivative (hinge margin ≥ 1) are skipped in the backward pass: their
+    /// contribution is exactly zero, and after convergence that is most of the batch.
+    @discardableResult
+    public func lossAndGradient(_ batch: TokenBatch, loss: Loss) -> Double {
+        batch.x.withUnsafeBufferPointer { xb in
+            let x = xb.baseAddress!
+            let B = batch.count
+            forward(x, count: B)
+            var total = 0.0
+            active.removeAll(keepingCapacity: true)
+            for b in 0..<B {
+                let f = outputs.p[b], y = batch.labels[b]
+                total += loss.value(f, label: y)
+                let c = loss.derivative(f, label: y) / Double(B)
+                if c != 0 { coef.p[active.count] = c; active.append(b) }
+            }
+            active.withUnsafeBufferPointer { act in
+                readout.backward(attention.h.p, active: act, coef: coef.p, dH: dH.p)
+                attention.backward(x, active: act, dH: dH.p)
+            }
+            return total / Double(B)
+        }
+    }
+
+    /// Number of samples that had a non-zero loss derivative in the last `lossAndGradient`.
+    public var activeSampleCount: Int { active.count }
+
+    /// Plain SGD: W ← W − η dW for W_Q, W_K, W_V, W_O (no momentum, decay or clipping).
+    public func sgdStep(learningRate eta: Double) {
+        guard !active.isEmpty else { return }   // all gradients are exactly zero
+        attention.wQ.add(attention.dWQ, scaledBy: -eta)
+        attention.wK.add(attention.dWK, scaledBy: -eta)
+        attention.wV.add(attention.dWV, scaledBy: -eta)
+        readout.wO.add(readout.dWO, scaledBy: -eta)
+    }
+
+    /// One SGD iteration; returns the batch's mean loss before the step.
+    @discardableResult
+    public func trainStep(_ batch: TokenBatch, learningRate eta: Double, loss: Loss) -> Double {
+        let l = lossAndGradient(batch, loss: loss)
+        sgdStep(learningRate: eta)
+        return l
+    }
+
+    // MARK: weights
+
+    /// A copy of the trained weights (for ΔW = W^(T) − W^(0), truncation and restore).
+    public struct Weights: Sendable, Equatable {
+        public var wQ: Matrix, wK: Matrix, wV: Matrix, wO: Matrix
+        public subscript(name: WeightName) -> Matrix {
+            get { switch name { case .Q: wQ; case .K: wK; case .V: wV; case .O: wO } }
+            set { switch name { case .Q: wQ = newValue; case .K: wK = newValue; case .V: wV = newValue; case .O: wO = newValue } }
+        }
+    }
+    public enum WeightName: String, CaseIterable, Sendable { case Q, K, V, O }
+
+    public var weights: Weights {
+        get { Weights(wQ: attention.wQ, wK: attention.wK, wV: attention.wV, wO: readout.wO) }
+        set { attention.wQ = newValue.wQ; attention.wK = newValue.wK; attention.wV = newValue.wV; readout.wO = newValue.wO }
+    }
+
+    public var gradients: Weights {
+        Weights(wQ: attention.dWQ, wK: attention.dWK, wV: attention.dWV, wO: readout.dWO)
+    }
+
+    // MARK: evaluation
+
+    public struct Evaluation: Sendable, Equatable {
+        /// Mean loss (hinge: the sister papers' generalization error).
+        public var loss: Double
+        /// Fraction of samples with y·F ≤ 0.
+        public var error: Double
+        /// Mean over samples and query positions of the attention mass on label-relevant tokens.
+        public var relevantAttention: Double
+    }
+
+    /// Loss, 0-1 error and relevant-attention mass on a test set, in chunks of the batch capacity.
+    /// `isRelevant(pattern, label)` says which tokens count as label-relevant (spec §5.9).
+    public func evaluate(_ test: TokenBatch, loss: Loss, isRelevant: (Int, Double) -> Bool) -> Evaluation {
+        let L = config.L, d = config.d, cap = config.batchCapacity
+        var lossSum = 0.0, wrong = 0, mass = 0.0
+        test.x.withUnsafeBufferPointer { xb in
+            var start = 0
+            while start < test.count {
+                let n = min(cap, test.count - start)
+                forward(xb.baseAddress! + start * L * d, count: n)
+                for b in 0..<n {
+                    let y = test.labels[start + b], f = outputs.p[b]
+                    lossSum += loss.value(f, label: y)
+                    if y * f <= 0 { wrong += 1 }
+                    for l in 0..<L {
+                        let row = attention.a.p + (b * L + l) * L
+                        for s in 0..<L where isRelevant(Int(test.pattern[(start + b) * L + s]), y) { mass += row[s] }
+                    }
+                }
+                start += n
+            }
+        }
+        let N = Double(test.count)
+        return Evaluation(loss: lossSum / N, error: Double(wrong) / N, relevantAttention: mass / (N * Double(L)))
+    }
+}

@@ -1,0 +1,120 @@
+import Numerics
+
+/// One-layer softmax self-attention over token sequences, with its paired backward pass.
+///
+/// Legend (spec `lowrank-sparse.md` §3.2; shared by the ICL and graph papers):
+///   B  samples in the batch           L  tokens per sample        n = B·L token rows
+///   d  token dimension                m_b query/key dim           m_a value dim
+///   W_Q, W_K ∈ R^{m_b×d} (`wQ`, `wK`),  W_V ∈ R^{m_a×d} (`wV`)
+/// Rows are tokens: X is n×d, Q = X W_Qᵀ, K = X W_Kᵀ (n×m_b), V = X W_Vᵀ (n×m_a).
+/// Per sample, scores S[l,s] = q_l·k_s (query l, key s), A = row-softmax(S) (normalized over keys s,
+/// no 1/√m_b temperature), H = A V (n×m_a): h_l = Σ_s A[l,s] v_s.
+public final class SoftmaxAttention {
+    public let d: Int, mb: Int, ma: Int
+    public let capacity: Int, length: Int
+
+    public var wQ: Matrix, wK: Matrix, wV: Matrix
+    public var dWQ: Matrix, dWK: Matrix, dWV: Matrix
+
+    // Activations of the last forward (rows = tokens of the whole batch).
+    public let q: Buffer, k: Buffer, v: Buffer      // n×m_b, n×m_b, n×m_a
+    public let a: Buffer                             // B × L × L (per sample, row = query)
+    public let h: Buffer                             // n×m_a
+    /// Optional additive score bias, B × L × L (e.g. the graph paper's relative positional encoding).
+    public var scoreBias: Buffer?
+    // Backward scratch (compact: only active samples).
+    let dq: Buffer, dk: Buffer, dv: Buffer          // n×m_b, n×m_b, n×m_a
+    let dS: Buffer                                   // L×L
+    let xActive: Buffer                              // n×d: inputs of the active samples, packed
+
+    public init(d: Int, mb: Int, ma: Int, capacity: Int, length: Int, initScale delta: Double) {
+        self.d = d; self.mb = mb; self.ma = ma; self.capacity = capacity; self.length = length
+        // Scaled (rectangular) identity δ·I: the ICL'24 initialization the spec adopts (§3.1).
+        wQ = .identity(rows: mb, cols: d, scale: delta)
+        wK = .identity(rows: mb, cols: d, scale: delta)
+        wV = .identity(rows: ma, cols: d, scale: delta)
+        dWQ = Matrix(rows: mb, cols: d); dWK = Matrix(rows: mb, cols: d); dWV = Matrix(rows: ma, cols: d)
+        let n = capacity * length
+        q = Buffer(n * mb); k = Buffer(n * mb); v = Buffer(n * ma)
+        a = Buffer(capacity * length * length); h = Buffer(n * ma)
+        dq = Buffer(n * mb); dk = Buffer(n * mb); dv = Buffer(n * ma)
+        dS = Buffer(length * length); xActive = Buffer(n * d)
+    }
+
+    /// Forward for `count` samples whose tokens are the first count·L rows of x (n×d).
+    public func forward(_ x: UnsafePointer<Double>, count B: Int) {
+        precondition(B <= capacity)
+        let n = B * length, L = length
+        wQ.storage.withUnsafeBufferPointer { w in gemm(.none, .transpose, m: n, n: mb, k: d, alpha: 1, x, lda: d, w.baseAddress!, ldb: d, beta: 0, q.p, ldc: mb) }
+        wK.storage.withUnsafeBufferPointer { w in gemm(.none, .transpose, m: n, n: mb, k: d, alpha: 1, x, lda: d, w.baseAddress!, ldb: d, beta: 0, k.p, ldc: mb) }
+        wV.storage.withUnsafeBufferPointer { w in gemm(.none, .transpose, m: n, n: ma, k: d, alpha: 1, x, lda: d, w.baseAddress!, ldb: d, beta: 0, v.p, ldc: ma) }
+        for b in 0..<B {
+            let qb = q.p + b * L * mb, kb = k.p + b * L * mb, vb = v.p + b * L * ma
+            let ab = a.p + b * L * L
+            // S = Q_b K_bᵀ (L×L, row = query l, column = key s)
+            gemm(.none, .transpose, m: L, n: L, k: mb, alpha: 1, qb, lda: mb, kb, ldb: mb, beta: 0, ab, ldc: L)
+            if let bias = scoreBias {
+                let bb = bias.p + b * L * L
+                for i in 0..<(L * L) { ab[i] += bb[i] }
+            }
+            Self.softmaxRows(ab, rows: L, cols: L)
+            // H_b = A_b V_b
+            gemm(.none, .none, m: L, n: ma, k: L, alpha: 1, ab, lda: L, vb, ldb: ma, beta: 0, h.p + b * L * ma, ldc: ma)
+        }
+    }
+
+    /// Row-wise softmax in place, max-subtracted for stability.
+    @inline(__always) static func softmaxRows(_ s: UnsafeMutablePointer<Double>, rows: Int, cols: Int) {
+        for r in 0..<rows {
+            let row = s + r * cols
+            var mx = row[0]
+            for j in 1..<cols where row[j] > mx { mx = row[j] }
+            var sum = 0.0
+            for j in 0..<cols { let e = _exp(row[j] - mx); row[j] = e; sum += e }
+            let inv = 1 / sum
+            for j in 0..<cols { row[j] *= inv }
+        }
+    }
+
+    /// Backward for the active samples `active` (indices into the last forward's batch).
+    /// `dH` holds ∂loss/∂h for those samples' tokens, packed in `active` order (|active|·L × m_a).
+    /// Sets dWQ, dWK, dWV (overwritten, not accumulated). With `needInputGrad` = false (always here:
+    /// tokens are data), no ∂/∂x is formed.
+    public func backward(_ x: UnsafePointer<Double>, active: UnsafeBufferPointer<Int>, dH: UnsafePointer<Double>) {
+        let L = length, nA = active.count * L
+        if active.isEmpty { dWQ.fill(0); dWK.fill(0); dWV.fill(0); return }
+        for (j, b) in active.enumerated() {
+            let ab = a.p + b * L * L
+            let qb = q.p + b * L * mb, kb = k.p + b * L * mb, vb = v.p + b * L * ma
+            let dHj = dH + j * L * ma
+            // Pack this sample's inputs for the weight gradients below.
+            (xActive.p + j * L * d).update(from: x + b * L * d, count: L * d)
+            // dV_b = A_bᵀ dH_b : dv_s = Σ_l A[l,s] dh_l
+            gemm(.transpose, .none, m: L, n: ma, k: L, alpha: 1, ab, lda: L, dHj, ldb: ma, beta: 0, dv.p + j * L * ma, ldc: ma)
+            // dA = dH_b V_bᵀ : dA[l,s] = dh_l · v_s
+            gemm(.none, .transpose, m: L, n: L, k: ma, alpha: 1, dHj, lda: ma, vb, ldb: ma, beta: 0, dS.p, ldc: L)
+            // Softmax backward per query row: dS[l,s] = A[l,s] (dA[l,s] − Σ_s' A[l,s'] dA[l,s'])
+            for l in 0..<L {
+                let ar = ab + l * L, dr = dS.p + l * L
+                var inner = 0.0
+                for s in 0..<L { inner += ar[s] * dr[s] }
+                for s in 0..<L { dr[s] = ar[s] * (dr[s] - inner) }
+            }
+            // dQ_b = dS K_b ; dK_b = dSᵀ Q_b
+            gemm(.none, .none, m: L, n: mb, k: L, alpha: 1, dS.p, lda: L, kb, ldb: mb, beta: 0, dq.p + j * L * mb, ldc: mb)
+            gemm(.transpose, .none, m: L, n: mb, k: L, alpha: 1, dS.p, lda: L, qb, ldb: mb, beta: 0, dk.p + j * L * mb, ldc: mb)
+        }
+        // Weight gradients over all active tokens at once: dW = dYᵀ X.
+        dWQ.storage.withUnsafeMutableBufferPointer { g in gemm(.transpose, .none, m: mb, n: d, k: nA, alpha: 1, dq.p, lda: mb, xActive.p, ldb: d, beta: 0, g.baseAddress!, ldc: d) }
+        dWK.storage.withUnsafeMutableBufferPointer { g in gemm(.transpose, .none, m: mb, n: d, k: nA, alpha: 1, dk.p, lda: mb, xActive.p, ldb: d, beta: 0, g.baseAddress!, ldc: d) }
+        dWV.storage.withUnsafeMutableBufferPointer { g in gemm(.transpose, .none, m: ma, n: d, k: nA, alpha: 1, dv.p, lda: ma, xActive.p, ldb: d, beta: 0, g.baseAddress!, ldc: d) }
+    }
+
+    /// Attention row of query l in sample b (length L), from the last forward.
+    public func attentionRow(sample b: Int, query l: Int) -> UnsafeBufferPointer<Double> {
+        UnsafeBufferPointer(start: a.p + (b * length + l) * length, count: length)
+    }
+}
+
+import Foundation
+@inline(__always) func _exp(_ x: Double) -> Double { Foundation.exp(x) }
