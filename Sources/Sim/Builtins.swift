@@ -1,1 +1,1 @@
-let builtinExperiments: [any Experiment] = []
+let builtinExperiments: [any Experiment] = [LowRankExperiment()]

@@ -176,3 +176,29 @@ public final class OneLayerTransformer {
         return Evaluation(loss: lossSum / N, error: Double(wrong) / N, relevantAttention: mass / (N * Double(L)))
     }
 }
+
+extension OneLayerTransformer {
+    /// Per-sample, per-neuron readout inputs c[b,i] = Σ_l ReLU(g_{b,l,i}) over a test set (N×m).
+    ///
+    /// Pruning only changes the mask on a, so F_b(mask) = Σ_i (a_i mask_i / L) c[b,i]: every pruning
+    /// mask is then one gemv instead of a forward pass over the test set.
+    public func neuronContributions(_ test: TokenBatch) -> Matrix {
+        let L = config.L, d = config.d, m = config.m, cap = config.batchCapacity
+        var c = Matrix(rows: test.count, cols: m)
+        test.x.withUnsafeBufferPointer { xb in
+            var start = 0
+            while start < test.count {
+                let n = min(cap, test.count - start)
+                forward(xb.baseAddress! + start * L * d, count: n)
+                for b in 0..<n {
+                    for l in 0..<L {
+                        let row = readout.g.p + (b * L + l) * m
+                        for i in 0..<m where row[i] > 0 { c.storage[(start + b) * m + i] += row[i] }
+                    }
+                }
+                start += n
+            }
+        }
+        return c
+    }
+}
