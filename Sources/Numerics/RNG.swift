@@ -55,14 +55,19 @@ public struct RNG: RandomNumberGenerator, Sendable {
         return Int(next(upperBound: UInt64(n)))
     }
 
-    /// Standard normal draw (Box–Muller, caching the second value).
+    /// Standard normal draw: Marsaglia's polar method (no trigonometry; one log and one square root
+    /// per pair), caching the second value of each pair.
     @inlinable public mutating func gaussian() -> Double {
         if let g = spareGaussian { spareGaussian = nil; return g }
-        let u1 = uniformPositive(), u2 = uniform()
-        let r = (-2 * _log(u1)).squareRoot()
-        let theta = 2 * Double.pi * u2
-        spareGaussian = r * _sin(theta)
-        return r * _cos(theta)
+        var u = 0.0, v = 0.0, s = 0.0
+        repeat {
+            u = 2 * uniform() - 1
+            v = 2 * uniform() - 1
+            s = u * u + v * v
+        } while s >= 1 || s == 0
+        let f = (-2 * _log(s) / s).squareRoot()
+        spareGaussian = v * f
+        return u * f
     }
 
     @inlinable public mutating func gaussian(mean: Double, sd: Double) -> Double { mean + sd * gaussian() }

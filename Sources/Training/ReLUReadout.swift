@@ -38,7 +38,7 @@ public final class ReLUReadout {
         for t in 0..<n {
             let row = g.p + t * m
             var s = 0.0
-            for i in 0..<m { let z = row[i]; if z > 0 { s += aEff.p[i] * z } }
+            for i in 0..<m { s += aEff.p[i] * max(row[i], 0) }   // branch-free: vectorizes
             tokenOut.p[t] = s
         }
         for b in 0..<B {

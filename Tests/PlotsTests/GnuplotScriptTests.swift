@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+@testable import Plots
+
+@Suite("gnuplot script")
+struct GnuplotScriptTests {
+
+    func script(_ figure: Figure) throws -> String { try FigureWriter.gnuplotScript(for: figure) }
+
+    /// The clauses of the final `plot` command.
+    func clauses(_ script: String) -> [String] {
+        guard let start = script.range(of: "\nplot \\\n") else { return [] }
+        return script[start.upperBound...].split(separator: "\n").map {
+            $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ", \\", with: "")
+        }
+    }
+
+    @Test("reads its .tsv by relative path and selects the terminal with fmt")
+    func relativeDataAndTerminals() throws {
+        let gp = try script(SampleFigures.everyLayer())
+        #expect(gp.contains("data = \"every_layer.tsv\"\n"))
+        #expect(!gp.contains("/every_layer.tsv"))
+        #expect(gp.contains("if (!exists(\"fmt\")) fmt = \"png\""))
+        #expect(gp.contains("set terminal pngcairo size 800,560 font \"sans,11\" noenhanced"))
+        #expect(gp.contains("set terminal svg size 800,560 dynamic noenhanced"))
+        #expect(gp.contains("set terminal pdfcairo size 5.56in,3.89in font \"sans,11\" linewidth 0.5 pointscale 0.5 noenhanced"))
+        #expect(gp.contains("set encoding utf8"))
+    }
+
+    @Test("log axes, y2, bands behind lines, error bars, dashed reference")
+    func everyLayerKind() throws {
+        let gp = try script(SampleFigures.everyLayer())
+        #expect(gp.contains("set logscale x\n"))
+        #expect(gp.contains("set logscale y\n"))
+        #expect(!gp.contains("set logscale y2"))
+        #expect(gp.contains("set y2label \"neuron norm ‖w_j‖\""))
+        #expect(gp.contains("set y2tics"))
+        #expect(gp.contains("set border 11"))
+        let plot = clauses(gp)
+        #expect(plot.count == 7)   // bars, band, line, points, hline (autoscale + key), theory
+        #expect(plot[0].hasPrefix("data index 2 using 1:2 axes x1y2 with boxes fs transparent solid 0.3"))
+        #expect(plot[1].contains("with filledcurves fs transparent solid 0.2 noborder lc rgb \"#1f77b4\" notitle"))
+        #expect(plot[2].contains("data index 0 using 1:2 with lines lw 2 lc rgb \"#1f77b4\""))
+        #expect(plot[3].contains("data index 1 using 1:2:3 with yerrorbars"))
+        #expect(plot[4] == "(0.5) with lines lt nodraw notitle")
+        #expect(plot[5] == "keyentry with lines lw 1.5 dt 2 lc rgb \"#d62728\" title \"chance level ε = 0.5\"")
+        #expect(plot[6].contains("dt 2 lc rgb \"#505050\" title \"fit slope -0.51 ± 0.03 (theory -0.5)\""))
+        #expect(gp.contains("set arrow 103 from graph 0, first 0.5 to graph 1, first 0.5 nohead back lw 1.5 dt 2 lc rgb \"#d62728\""))
+    }
+
+    @Test("a reference line outside an explicit y range is left out")
+    func hlineOutsideRange() throws {
+        var figure = SampleFigures.dualAxis()
+        figure.layers[3] = .hline(HLine("too high", y: 2))
+        let gp = try script(figure)
+        #expect(!gp.contains("set arrow"))
+        #expect(gp.contains("# layer 3: reference line 'too high' (y1 axis): nothing drawable, left out"))
+    }
+
+    @Test("a band edge ≤ 0 on a log axis is raised to bandFloor, the smallest positive value")
+    func bandFloor() throws {
+        let gp = try script(SampleFigures.everyLayer())
+        #expect(gp.contains("\nbandFloor = "))
+        #expect(gp.contains("using 1:($3 <= 0 ? bandFloor : $3):4 with filledcurves"))
+        let linear = try script(SampleFigures.dualAxis())
+        #expect(!linear.contains("bandFloor"))
+        #expect(linear.contains("using 1:3:4 with filledcurves"))
+    }
+
+    @Test("axis ranges, explicit tics, bars include zero on an autoscaled axis")
+    func ranges() throws {
+        let gp = try script(SampleFigures.dualAxis())
+        #expect(gp.contains("set xrange [-0.05:0.95]"))
+        #expect(gp.contains("set yrange [0.4:1.02]"))
+        #expect(gp.contains("set y2range [0:0<*]"))
+        #expect(gp.contains("using 1:2:(0.06) axes x1y2 with boxes"))
+        var figure = SampleFigures.dualAxis()
+        figure.y2 = Axis("norm")
+        figure.x.tics = [(0, "none"), (0.5, "half_way")]
+        let edited = try script(figure)
+        #expect(edited.contains("set y2range [*<0:0<*]"))
+        #expect(edited.contains("set xtics (\"none\" 0, \"half_way\" 0.5)"))
+    }
+
+    @Test("key placement")
+    func key() throws {
+        var figure = SampleFigures.dualAxis()
+        #expect(try script(figure).contains("set key bottom left"))
+        figure.key = .outside
+        #expect(try script(figure).contains("set key outside right top"))
+        figure.key = .none
+        #expect(try script(figure).contains("unset key"))
+    }
+
+    @Test("layers with nothing drawable get no clause; an empty figure still plots")
+    func nothingDrawable() throws {
+        let gp = try script(SampleFigures.empty())
+        #expect(gp.contains("# layer 0: line 'nothing' (y1 axis): nothing drawable, left out"))
+        #expect(gp.contains("# layer 2: line 'negative on log axis' (y1 axis): nothing drawable, left out"))
+        #expect(gp.contains("set xrange [0:1]"))
+        #expect(gp.contains("set yrange [1:10]"))
+        #expect(gp.hasSuffix("plot NaN notitle\n"))
+
+        var partial = SampleFigures.everyLayer()
+        partial.layers[1] = .points(Points("gone", x: [1, 2], y: [.nan, .nan]))
+        let clauses = clauses(try script(partial))
+        #expect(clauses.count == 6)
+        #expect(!clauses.contains { $0.contains("index 1 ") })
+    }
+
+    @Test("y1 with nothing drawable gets a fixed range when only y2 has data")
+    func onlyY2() throws {
+        let figure = Figure(id: "y2only", title: "", x: Axis("x"), y: Axis("y"), y2: Axis("norm"),
+                            layers: [.bars(Bars("b", x: [1, 2], height: [3, 4], axis: .y2))])
+        let gp = try script(figure)
+        #expect(gp.contains("set yrange [0:1]"))
+        #expect(gp.contains("set y2range [*<0:0<*]"))
+    }
+
+    @Test("heat maps: image on uniform grids, boxes otherwise; palettes; missing cells hatched")
+    func heatmaps() throws {
+        let gray = try script(SampleFigures.heatmap())
+        #expect(gray.contains("using 1:2:3 with image notitle"))
+        #expect(gray.contains("set palette gray"))
+        #expect(gray.contains("set cbrange [0:1]"))
+        #expect(gray.contains("set cblabel \"test accuracy\""))
+        #expect(gray.contains("using 1:(valid(3) ? NaN : $2):4:5:6:7 with boxxyerror fs pattern 4"))
+        #expect(gray.contains("set autoscale xfix"))
+
+        let color = try script(SampleFigures.heatmapLog())
+        #expect(clauses(color).filter { $0.hasSuffix("using 1:2:4:5:6:7:3 with boxxyerror fs solid 1.0 noborder fc palette notitle") }.count == 2)
+        #expect(color.contains("set border 15"))
+        #expect(color.contains("set palette defined (0 \"#440154\""))
+        #expect(!color.contains("no data"))
+    }
+
+    @Test("strings are escaped; text stays literal")
+    func quoting() throws {
+        #expect(GnuplotScript.quoted("a'b \"c\" \\ @x $1 W_Q x^2") == "\"a'b \\\"c\\\" \\\\ @x $1 W_Q x^2\"")
+        #expect(GnuplotScript.quoted("two\nlines") == "\"two\\nlines\"")
+        let gp = try script(SampleFigures.everyLayer())
+        #expect(gp.contains("set title \"Sample complexity: ε ∝ N^−½ for W_Q, ΔW_K (α = 0.3, σ² = 0.1)\""))
+        #expect(!gp.contains(" enhanced"))
+    }
+
+    @Test("palette colors follow layer order; a layer's own color wins")
+    func colors() {
+        var figure = SampleFigures.dualAxis()
+        figure.layers[1] = .line(Line("own", x: [0], y: [1], color: "#000000"))
+        #expect(figure.layerColors == ["#1f77b4", "#000000", "#2ca02c", "#d62728"])
+        #expect(SampleFigures.heatmapLog().layerColors == [nil, "#ffffff"])
+    }
+}
