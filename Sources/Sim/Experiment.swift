@@ -68,10 +68,14 @@ public protocol Experiment: Sendable {
     func validate(_ p: Parameters) throws
     func run(_ p: Parameters, context: RunContext) throws -> RunResult
     var figureRecipes: [String: FigureRecipe] { get }
+    /// The paper's throughput benchmark for `sim bench <paper>` (nil: none). Output lines; the last
+    /// line is the throughput. One experiment per paper provides it (or use `BenchmarkRegistry.register`).
+    var benchmark: BenchmarkRegistry.Benchmark? { get }
 }
 
 extension Experiment {
     public func validate(_ p: Parameters) throws {}
+    public var benchmark: BenchmarkRegistry.Benchmark? { nil }
     public var defaults: Parameters {
         Parameters(Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.defaultValue) }))
     }
@@ -97,12 +101,12 @@ public enum ExperimentRegistry {
         return table.values.sorted { $0.name < $1.name }
     }
     nonisolated(unsafe) private static var builtinsDone = false
-    /// Every paper's experiments. A new paper adds one line here.
+    /// Every paper's experiments (`builtinExperiments`). Registered under the lock, before any lookup
+    /// can see the table, so a concurrent first lookup never misses them.
     public static func registerBuiltins() {
-        lock.lock()
-        if builtinsDone { lock.unlock(); return }
+        lock.lock(); defer { lock.unlock() }
+        if builtinsDone { return }
+        for e in builtinExperiments { table[e.name] = e }
         builtinsDone = true
-        lock.unlock()
-        for e in builtinExperiments { register(e) }
     }
 }

@@ -9,6 +9,9 @@ public struct Summary: Codable, Sendable, Equatable {
     public var ciLow: Double
     public var ciHigh: Double
     public var values: [Double]
+    public init(n: Int, mean: Double, sd: Double, ciLow: Double, ciHigh: Double, values: [Double]) {
+        self.n = n; self.mean = mean; self.sd = sd; self.ciLow = ciLow; self.ciHigh = ciHigh; self.values = values
+    }
 }
 
 /// Element-wise summary of a series across replicates (same x grid in every replicate).
@@ -19,6 +22,9 @@ public struct SeriesSummary: Codable, Sendable, Equatable {
     public var ciLow: [Double]
     public var ciHigh: [Double]
     public var n: Int
+    public init(x: [Double], mean: [Double], sd: [Double], ciLow: [Double], ciHigh: [Double], n: Int) {
+        self.x = x; self.mean = mean; self.sd = sd; self.ciLow = ciLow; self.ciHigh = ciHigh; self.n = n
+    }
 }
 
 /// All replicates of one parameter point (the point's parameters without the replicate index).
@@ -30,6 +36,11 @@ public struct AggregateGroup: Codable, Sendable {
     public var diverged: Int
     public var metrics: [String: Summary]
     public var series: [String: SeriesSummary]
+    public init(parameters: Parameters, coordinates: [String: ParamValue], replicates: Int, diverged: Int,
+                metrics: [String: Summary], series: [String: SeriesSummary]) {
+        self.parameters = parameters; self.coordinates = coordinates; self.replicates = replicates
+        self.diverged = diverged; self.metrics = metrics; self.series = series
+    }
 }
 
 /// What figure recipes read: every group of a sweep, in plan order.

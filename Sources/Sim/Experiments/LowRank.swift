@@ -104,6 +104,9 @@ public struct LowRankExperiment: Experiment {
     }
 
     public var figureRecipes: [String: FigureRecipe] { LowRankFigures.recipes }
+
+    /// `sim bench lowrank`: Config A SGD throughput (see `LowRankBench`).
+    public var benchmark: BenchmarkRegistry.Benchmark? { { try LowRankBench.report().joined(separator: "\n") } }
 }
 
 /// The state of one low-rank run: data, model, logs.

@@ -1,0 +1,234 @@
+import Foundation
+import Numerics
+
+extension Summary {
+    /// Mean, sd and 95% t interval of the finite `values` (NaN entries are kept in `values` but not
+    /// counted in `n`; sd and the interval are NaN when fewer than two finite values).
+    public init(values: [Double], level: Double = 0.95) {
+        let s = Statistics.describe(values, level: level)
+        self.init(n: s.n, mean: s.mean, sd: s.sd, ciLow: s.ciLow, ciHigh: s.ciHigh, values: values)
+    }
+}
+
+extension SeriesSummary {
+    /// Element-wise summary of replicate curves, aligned by index. Curves may differ in length
+    /// (a run that stopped early): each index is summarised over the replicates that reach it,
+    /// and `x` is the longest curve's grid. NaN entries are skipped at their index.
+    public init(replicates: [Series], level: Double = 0.95) {
+        let longest = replicates.max { $0.x.count < $1.x.count }
+        let len = longest?.x.count ?? 0
+        var mean = [Double](repeating: .nan, count: len), sd = mean, lo = mean, hi = mean
+        var column: [Double] = []
+        column.reserveCapacity(replicates.count)
+        for i in 0..<len {
+            column.removeAll(keepingCapacity: true)
+            for r in replicates where i < r.y.count { column.append(r.y[i]) }
+            let s = Statistics.describe(column, level: level)
+            mean[i] = s.mean; sd[i] = s.sd; lo[i] = s.ciLow; hi[i] = s.ciHigh
+        }
+        self.init(x: longest?.x ?? [], mean: mean, sd: sd, ciLow: lo, ciHigh: hi, n: replicates.count)
+    }
+}
+
+extension AggregateResults {
+    /// Metric names present in any group, sorted.
+    public var metricNames: [String] { Array(Set(groups.flatMap { $0.metrics.keys })).sorted() }
+    /// Series names present in any group, sorted.
+    public var seriesNames: [String] { Array(Set(groups.flatMap { $0.series.keys })).sorted() }
+}
+
+/// Reads a sweep's point records and summarises them per parameter point.
+///
+/// Groups are the plan's parameter points (replicates pooled), in plan order; a group appears
+/// once at least one of its replicates has a record. Diverged runs count in `replicates` and
+/// `diverged` but are left out of every statistic; failed or unfinished runs have no record and
+/// are simply absent. Several directories can be passed for a sweep split across machines
+/// (shards): records are looked up by point id in each.
+public enum Aggregator {
+
+    /// Aggregate `plan`'s points found in `directories` (default: the plan's own sweep directory under `out`).
+    public static func aggregate(_ plan: Plan, directories: [URL]) throws -> AggregateResults {
+        let layouts = directories.map { RunLayout(sweepDirectory: $0) }
+        var groups: [AggregateGroup] = []
+        var warnings: [String] = []
+        var found = 0
+        for g in plan.groups {
+            let records = plan.points.filter { $0.group == g.index }.compactMap { p -> PointRecord? in
+                for l in layouts {
+                    if let r = readRecord(p, l) { return r }
+                }
+                return nil
+            }
+            found += records.count
+            guard !records.isEmpty else { continue }
+            let (group, w) = summarise(records, parameters: g.parameters, coordinates: g.coordinates,
+                                       label: plan.coordinateText(g.coordinates))
+            groups.append(group)
+            warnings += w
+        }
+        var provenance = provenanceLines(plan)
+        provenance.append("records: \(found) of \(plan.points.count) runs (diverged runs excluded from statistics)")
+        provenance += warnings.map { "warning: \($0)" }
+        return AggregateResults(scenarioName: plan.scenario.name, groups: groups, axes: plan.axes, provenance: provenance)
+    }
+
+    /// Aggregate the plan's own sweep directory under `out`.
+    public static func aggregate(_ plan: Plan, out: URL) throws -> AggregateResults {
+        try aggregate(plan, directories: [RunLayout(out: out, plan: plan).sweepDirectory])
+    }
+
+    /// A record that is current for `p` (done marker present, parameters and seed match), else nil.
+    static func readRecord(_ p: PlanPoint, _ layout: RunLayout) -> PointRecord? {
+        guard FileManager.default.fileExists(atPath: layout.done(p.id).path),
+              let data = FileManager.default.contents(atPath: layout.record(p.id).path),
+              let r = try? Store.decoder().decode(PointRecord.self, from: data),
+              r.canonical == p.canonical, r.seed == p.seed, r.replicate == p.replicate
+        else { return nil }
+        return r
+    }
+
+    /// Summaries of one parameter point's replicate records.
+    static func summarise(_ records: [PointRecord], parameters: Parameters, coordinates: [String: ParamValue],
+                          label: String) -> (AggregateGroup, [String]) {
+        let ok = records.filter { $0.result.status == .ok }.sorted { $0.replicate < $1.replicate }
+        var metrics: [String: Summary] = [:]
+        for name in Set(ok.flatMap { $0.result.metrics.keys }) {
+            metrics[name] = Summary(values: ok.map { $0.result.metrics[name] ?? .nan })
+        }
+        var series: [String: SeriesSummary] = [:]
+        var warnings: [String] = []
+        for name in Set(ok.flatMap { $0.result.series.keys }) {
+            let curves = ok.compactMap { $0.result.series[name] }
+            if let ref = curves.max(by: { $0.x.count < $1.x.count }),
+               curves.contains(where: { c in !zip(c.x, ref.x).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) } }) {
+                warnings.append("series `\(name)` at \(label.isEmpty ? "the single point" : label) has different x grids across replicates; aligned by index")
+            }
+            series[name] = SeriesSummary(replicates: curves)
+        }
+        let group = AggregateGroup(parameters: parameters, coordinates: coordinates, replicates: records.count,
+                                   diverged: records.count - ok.count, metrics: metrics, series: series)
+        return (group, warnings)
+    }
+
+    static func provenanceLines(_ plan: Plan) -> [String] {
+        let s = plan.scenario
+        var lines = ["scenario: \(s.name) (\(s.path)); experiment: \(s.experiment.name); sweep: \(plan.sweepID)"]
+        lines.append("scenario seed: \(s.seed); replicates per point: \(s.sweep.seeds); run seeds derived from (seed, parameters, replicate)")
+        if s.smoke { lines.append("smoke overrides applied") }
+        if !s.overrides.isEmpty { lines.append("overrides: " + s.overrides.map { "--set \($0)" }.joined(separator: " ")) }
+        if !plan.axes.isEmpty {
+            lines.append("swept: " + plan.axes.map { k in "\(k) ∈ {\(s.sweep.axis(k)!.values.map(\.description).joined(separator: ", "))}" }.joined(separator: "; "))
+        }
+        lines.append("fixed: " + s.fixedParameters.values.keys.sorted().map { "\($0)=\(s.fixedParameters[$0]!)" }.joined(separator: ", "))
+        return lines
+    }
+
+    // MARK: - TSV output
+
+    /// Write `metrics.tsv` and `series_<name>.tsv` into `directory`; returns the files written.
+    @discardableResult
+    public static func write(_ results: AggregateResults, to directory: URL) throws -> [URL] {
+        try Store.createDirectory(directory)
+        let header = results.provenance.map { "# \($0)" }
+        let axes = results.axes
+        func coords(_ g: AggregateGroup) -> [String] { axes.map { g.coordinates[$0].map { "\($0)" } ?? "" } }
+        var written: [URL] = []
+
+        let metricNames = results.metricNames
+        var lines = header
+        lines.append("# n = replicates used (diverged excluded); per metric: mean, sd, 95% t-CI of the mean (nan when n < 2)")
+        lines.append((axes + ["n", "diverged"] + metricNames.flatMap { ["\($0)_mean", "\($0)_sd", "\($0)_ci_lo", "\($0)_ci_hi"] })
+                        .joined(separator: "\t"))
+        for g in results.groups {
+            var row = coords(g) + [String(g.replicates - g.diverged), String(g.diverged)]
+            for m in metricNames {
+                if let s = g.metrics[m] { row += [s.mean, s.sd, s.ciLow, s.ciHigh].map(Store.number) }
+                else { row += Array(repeating: "nan", count: 4) }
+            }
+            lines.append(row.joined(separator: "\t"))
+        }
+        let metricsURL = directory.appendingPathComponent("metrics.tsv")
+        try Store.writeAtomically(lines.joined(separator: "\n") + "\n", to: metricsURL)
+        written.append(metricsURL)
+
+        for name in results.seriesNames {
+            var lines = header
+            lines.append("# series `\(name)`: element-wise over replicates; n = replicates with this series")
+            lines.append((axes + ["x", "mean", "sd", "ci_lo", "ci_hi", "n"]).joined(separator: "\t"))
+            for g in results.groups {
+                guard let s = g.series[name] else { continue }
+                let c = coords(g)
+                for i in s.x.indices {
+                    lines.append((c + [s.x[i], s.mean[i], s.sd[i], s.ciLow[i], s.ciHigh[i]].map(Store.number) + [String(s.n)])
+                                    .joined(separator: "\t"))
+                }
+            }
+            let url = directory.appendingPathComponent("series_\(fileSafe(name)).tsv")
+            try Store.writeAtomically(lines.joined(separator: "\n") + "\n", to: url)
+            written.append(url)
+        }
+        return written
+    }
+
+    static func fileSafe(_ s: String) -> String {
+        String(s.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0) ? Character($0) : "_" })
+    }
+}
+
+// MARK: - Aggregating existing directories
+
+extension Aggregator {
+    /// Aggregate sweep directories from their own files — `plan.tsv` for the points and their
+    /// order, `points/*.json` for the results — without needing the scenario file or the current
+    /// code's defaults (so an old sweep can be re-aggregated after the experiment gained a
+    /// parameter). Several directories of one sweep (shards) are merged: the first directory's
+    /// `plan.tsv` defines the points, records are looked up in every directory.
+    public static func aggregate(sweepDirectories dirs: [URL]) throws -> AggregateResults {
+        guard let first = dirs.first else { throw StoreError("no run directory given") }
+        let layouts = dirs.map { RunLayout(sweepDirectory: $0) }
+        let planURL = layouts[0].planFile
+        guard let text = try? String(contentsOf: planURL, encoding: .utf8) else {
+            throw StoreError("\(first.path) is not a sweep directory: cannot read \(planURL.lastPathComponent) (expected runs/<scenario>/<sweep-id>/)")
+        }
+        var comments: [String] = [], header: [String]? = nil
+        var rows: [(id: String, group: Int)] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            if line.hasPrefix("#") { comments.append(String(line.dropFirst().trimmingCharacters(in: .whitespaces))); continue }
+            let cols = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            if header == nil { header = cols; continue }
+            guard cols.count >= 2, let g = Int(cols[1]) else { throw StoreError("\(planURL.path): malformed line `\(line)`") }
+            rows.append((cols[0], g))
+        }
+        guard let header, header.count >= 4, header[0] == "point_id" else {
+            throw StoreError("\(planURL.path): missing the column header line")
+        }
+        let axes = Array(header.dropFirst(4))
+        var order: [Int] = [], byGroup: [Int: [PointRecord]] = [:]
+        var found = 0
+        for (id, g) in rows {
+            if byGroup[g] == nil { order.append(g); byGroup[g] = [] }
+            for l in layouts {
+                guard FileManager.default.fileExists(atPath: l.done(id).path),
+                      let data = FileManager.default.contents(atPath: l.record(id).path),
+                      let r = try? Store.decoder().decode(PointRecord.self, from: data), r.pointID == id else { continue }
+                byGroup[g]!.append(r); found += 1
+                break
+            }
+        }
+        var groups: [AggregateGroup] = [], warnings: [String] = []
+        for g in order {
+            guard let records = byGroup[g], let p = records.first?.parameters else { continue }
+            var coords: [String: ParamValue] = [:]
+            for a in axes { coords[a] = p[a] }
+            let label = axes.compactMap { a in coords[a].map { "\(a)=\($0)" } }.joined(separator: ", ")
+            let (group, w) = summarise(records, parameters: p, coordinates: coords, label: label)
+            groups.append(group); warnings += w
+        }
+        var provenance = comments
+        if dirs.count > 1 { provenance.append("shards: " + dirs.map(\.path).joined(separator: ", ")) }
+        provenance.append("records: \(found) of \(rows.count) runs (diverged runs excluded from statistics)")
+        provenance += warnings.map { "warning: \($0)" }
+        let scenarioName = first.standardizedFileURL.deletingLastPathComponent().lastPathComponent
+        return AggregateResults(scenarioName: scenarioName, groups: groups, axes: axes, provenance: provenance)
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Paper → benchmark closure, for `sim bench <paper>`.
+///
+/// A benchmark runs a fixed, representative workload and returns its report as text lines; the
+/// **last line must be the throughput** (e.g. `throughput: 1234 steps/s`) so scripts comparing
+/// implementations can read it with `tail -1`. Papers register in `Sim/Builtins.swift` (or at start-up).
+public enum BenchmarkRegistry {
+    public typealias Benchmark = @Sendable () throws -> String
+
+    nonisolated(unsafe) private static var table: [String: Benchmark] = [:]
+    private static let lock = NSLock()
+
+    public static func register(paper: String, _ benchmark: @escaping Benchmark) {
+        lock.lock(); defer { lock.unlock() }
+        table[paper] = benchmark
+    }
+
+    /// The explicitly registered benchmark of `paper`, else the `benchmark` of its first experiment
+    /// (by name) that has one.
+    public static func benchmark(for paper: String) -> Benchmark? {
+        let experiments = ExperimentRegistry.all
+        lock.lock()
+        let registered = table[paper]
+        lock.unlock()
+        return registered ?? experiments.first { $0.paper == paper && $0.benchmark != nil }?.benchmark
+    }
+
+    /// Papers with a benchmark, sorted.
+    public static var papers: [String] {
+        let experiments = ExperimentRegistry.all
+        lock.lock(); defer { lock.unlock() }
+        return Array(Set(table.keys).union(experiments.filter { $0.benchmark != nil }.map(\.paper))).sorted()
+    }
+}

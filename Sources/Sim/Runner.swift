@@ -1,0 +1,267 @@
+import Foundation
+import Numerics
+
+/// How to run a plan.
+public struct RunOptions: Sendable {
+    /// Output root; the sweep goes to `<out>/runs/<scenario>/<sweep-id>/`.
+    public var out: URL
+    /// Worker threads (runs in parallel). Default: active processor count.
+    public var jobs: Int
+    public var progress: ProgressMode
+    /// Set it (e.g. from SIGINT) to stop handing out points and ask running ones to stop.
+    public var cancellation: CancellationFlag
+    /// Recorded in the manifest.
+    public var argv: [String]
+    /// Called from worker threads as points start and end (tests, custom reporting).
+    public var onEvent: (@Sendable (RunEvent) -> Void)?
+
+    public init(out: URL, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressMode = .auto,
+                cancellation: CancellationFlag = CancellationFlag(), argv: [String] = CommandLine.arguments,
+                onEvent: (@Sendable (RunEvent) -> Void)? = nil) {
+        self.out = out; self.jobs = max(1, jobs); self.progress = progress; self.cancellation = cancellation
+        self.argv = argv; self.onEvent = onEvent
+    }
+}
+
+/// What happened to one point during a run (delivered to `RunOptions.onEvent`).
+public enum RunEvent: Sendable {
+    case started(PlanPoint)
+    case finished(PlanPoint, RunResult.Status)
+    case failed(PlanPoint, String)
+    /// The run noticed the cancellation flag and stopped; nothing was recorded.
+    case cancelled(PlanPoint)
+}
+
+/// A point that did not produce a usable result, for summaries.
+public struct PointIssue: Sendable, CustomStringConvertible {
+    public var id: String
+    public var replicate: Int
+    public var coordinates: String
+    public var message: String
+    public var description: String {
+        "\(id) (\(coordinates.isEmpty ? "" : coordinates + ", ")replicate \(replicate)): \(message)"
+    }
+}
+
+/// The outcome of `Runner.run`.
+public struct SweepReport: Sendable {
+    public var layout: RunLayout
+    public var sweepID: String
+    public var total: Int
+    /// Points already finished (matching record + done marker) before this invocation.
+    public var skipped: Int
+    /// Points run to completion now (ok or diverged).
+    public var executed: Int
+    public var failed: [PointIssue]
+    /// Every diverged point of the plan (this invocation's and earlier ones').
+    public var diverged: [PointIssue]
+    /// Points neither finished nor failed (interrupted or never started).
+    public var remaining: Int
+    public var cancelled: Bool
+    public var elapsedSeconds: Double
+
+    /// All points have a result (ok or diverged).
+    public var isComplete: Bool { remaining == 0 && failed.isEmpty }
+
+    public var summary: String {
+        var s = "\(layout.sweepDirectory.path): \(total) points — \(skipped) already done, \(executed) run now"
+        if !failed.isEmpty { s += ", \(failed.count) failed" }
+        if !diverged.isEmpty { s += ", \(diverged.count) diverged" }
+        if remaining > 0 { s += ", \(remaining) not finished" }
+        s += " (\(ProgressReporter.duration(elapsedSeconds)))"
+        for f in failed { s += "\n  failed   \(f)" }
+        for d in diverged { s += "\n  diverged \(d)" }
+        if cancelled { s += "\n  interrupted: re-run the same command to resume" }
+        return s
+    }
+}
+
+/// Runs a plan's points in parallel, resumably.
+///
+/// - Parallelism is across runs: OpenBLAS is pinned to one thread, and `jobs` worker threads each
+///   take the next unfinished point. A point's result depends only on its parameters and seed, so
+///   the records are byte-identical whatever `jobs` is.
+/// - Each result is written atomically (temp file + rename) and then marked done; a re-run skips
+///   points whose record matches the plan's parameters and seed, and re-runs the rest (including
+///   earlier failures).
+/// - A run that throws is recorded as `<id>.failed` and the sweep continues; diverged runs
+///   (`RunResult.status == .diverged`) are ordinary results, listed in the report.
+/// - Cancellation stops the hand-out; running points see `RunContext.isCancelled`, throw
+///   `RunCancelled`, and are left unmarked.
+public enum Runner {
+
+    public static func run(_ plan: Plan, options: RunOptions) throws -> SweepReport {
+        BLASInfo.useSingleThread()
+        let start = Date()
+        let layout = RunLayout(out: options.out, plan: plan)
+        try Store.createDirectory(layout.pointsDirectory)
+        try Store.writeAtomically(plan.scenario.resolvedYAML(), to: layout.resolvedScenario)
+        try Store.writeAtomically(plan.tsv(), to: layout.planFile)
+        let manifest = makeManifest(plan: plan, options: options)
+        try Store.writeAtomically(try Store.encoder().encode(manifest), to: layout.manifest)
+
+        // Which points are already finished?
+        var pending: [PlanPoint] = []
+        var diverged: [PointIssue] = []
+        for p in plan.points {
+            switch existingStatus(of: p, plan: plan, layout: layout) {
+            case .ok?: continue
+            case .diverged?: diverged.append(issue(p, plan, "diverged (earlier run)"))
+            case nil: pending.append(p)
+            }
+        }
+        let skipped = plan.points.count - pending.count
+
+        let state = WorkState(pending: pending)
+        let progress = ProgressReporter(label: plan.scenario.name, total: pending.count, mode: options.progress)
+        let jobs = min(options.jobs, max(1, pending.count))
+        if !pending.isEmpty {
+            let finished = DispatchSemaphore(value: 0)
+            for w in 0..<jobs {
+                let t = Thread {
+                    worker(plan: plan, layout: layout, state: state, options: options, progress: progress, commit: manifest.gitCommit)
+                    finished.signal()
+                }
+                t.name = "sim-worker-\(w)"
+                t.stackSize = 16 << 20   // runs may keep sizeable stack frames; Foundation's default is small
+                t.start()
+            }
+            var waiting = jobs
+            while waiting > 0 {
+                if finished.wait(timeout: .now() + .milliseconds(500)) == .success { waiting -= 1 } else { progress.tick() }
+            }
+            progress.finish()
+        }
+
+        let outcome = state.snapshot()
+        diverged += outcome.diverged.map { issue($0, plan, "diverged") }
+        diverged.sort { $0.id < $1.id }
+        return SweepReport(layout: layout, sweepID: plan.sweepID, total: plan.points.count, skipped: skipped,
+                           executed: outcome.executed, failed: outcome.failed.sorted { $0.id < $1.id },
+                           diverged: diverged, remaining: pending.count - outcome.executed - outcome.failed.count,
+                           cancelled: options.cancellation.isCancelled, elapsedSeconds: Date().timeIntervalSince(start))
+    }
+
+    /// Status of a finished point, or nil if it must (re-)run: the done marker exists and the
+    /// record's canonical parameters, replicate and seed match the plan's.
+    static func existingStatus(of p: PlanPoint, plan: Plan, layout: RunLayout) -> RunResult.Status? {
+        guard FileManager.default.fileExists(atPath: layout.done(p.id).path),
+              let data = FileManager.default.contents(atPath: layout.record(p.id).path),
+              let header = try? Store.decoder().decode(RecordHeader.self, from: data),
+              header.canonical == p.canonical, header.seed == p.seed, header.replicate == p.replicate,
+              header.experiment == plan.experiment.name
+        else { return nil }
+        return header.result.status
+    }
+
+    /// The fields of a point record that decide whether it is current (series are skipped).
+    private struct RecordHeader: Decodable {
+        struct Result: Decodable { var status: RunResult.Status }
+        var experiment: String
+        var canonical: String
+        var replicate: Int
+        var seed: UInt64
+        var result: Result
+    }
+
+    private static func issue(_ p: PlanPoint, _ plan: Plan, _ message: String) -> PointIssue {
+        PointIssue(id: p.id, replicate: p.replicate, coordinates: plan.coordinateText(p.coordinates), message: message)
+    }
+
+    private static func worker(plan: Plan, layout: RunLayout, state: WorkState, options: RunOptions,
+                               progress: ProgressReporter, commit: String?) {
+        let flag = options.cancellation
+        let isCancelled: @Sendable () -> Bool = { flag.isCancelled }
+        while !flag.isCancelled, let p = state.next() {
+            options.onEvent?(.started(p))
+            let t0 = Date()
+            do {
+                let result = try plan.experiment.run(p.parameters, context: RunContext(seed: p.seed, pointID: p.id, isCancelled: isCancelled))
+                let record = PointRecord(experiment: plan.experiment.name, pointID: p.id, canonical: p.canonical,
+                                         parameters: p.parameters, replicate: p.replicate, seed: p.seed, result: result)
+                try Store.writeAtomically(try Store.encoder(pretty: false).encode(record), to: layout.record(p.id))
+                let marker = CompletionMarker(elapsedSeconds: Date().timeIntervalSince(t0), finished: Store.isoDate(),
+                                              host: Store.hostName, status: result.status, gitCommit: commit)
+                try Store.writeAtomically(try Store.encoder().encode(marker), to: layout.done(p.id))
+                try? FileManager.default.removeItem(at: layout.failed(p.id))
+                state.finished(p, status: result.status)
+                progress.pointFinished(failed: false, diverged: result.status == .diverged)
+                if result.status == .diverged {
+                    let why = [result.divergedAtStep.map { "at step \($0)" }, result.note].compactMap { $0 }.joined(separator: ": ")
+                    progress.message("diverged: \(issue(p, plan, why.isEmpty ? "diverged" : why))")
+                }
+                options.onEvent?(.finished(p, result.status))
+            } catch is RunCancelled where flag.isCancelled {
+                state.cancelled(p)
+                options.onEvent?(.cancelled(p))
+            } catch {
+                let text = "\(error)"
+                let body = "point: \(p.id)\nreplicate: \(p.replicate)\nseed: \(p.seed)\nparameters: \(p.canonical)\n"
+                    + "date: \(Store.isoDate())\nerror: \(text)\n"
+                try? Store.writeAtomically(body, to: layout.failed(p.id))
+                let i = issue(p, plan, text)
+                state.failed(i)
+                progress.pointFinished(failed: true, diverged: false)
+                progress.message("failed: \(i)")
+                options.onEvent?(.failed(p, text))
+            }
+        }
+    }
+
+    static func makeManifest(plan: Plan, options: RunOptions) -> Manifest {
+        let dir = URL(fileURLWithPath: plan.scenario.path).deletingLastPathComponent().path
+        let commit = git(["rev-parse", "HEAD"], in: dir)
+        let dirty = commit == nil ? nil : git(["status", "--porcelain", "--untracked-files=no"], in: dir).map { !$0.isEmpty }
+        let os = ProcessInfo.processInfo.operatingSystemVersionString
+        return Manifest(gitCommit: commit, gitDirty: dirty, blasConfig: BLASInfo.config, blasCore: BLASInfo.coreName,
+                        blasThreads: BLASInfo.threads, jobs: options.jobs,
+                        processors: ProcessInfo.processInfo.activeProcessorCount, argv: options.argv,
+                        date: Store.isoDate(), host: Store.hostName, os: os, scenario: plan.scenario.path,
+                        scenarioFiles: plan.scenario.files, sweepID: plan.sweepID, points: plan.points.count,
+                        smoke: plan.scenario.smoke, overrides: plan.scenario.overrides)
+    }
+
+    /// Output of `git <args>` run in `directory`, trimmed; nil outside a repository or without git.
+    static func git(_ args: [String], in directory: String) -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "-C", directory.isEmpty ? "." : directory] + args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        return String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// The shared queue of pending points and the tallies, behind one lock.
+private final class WorkState: @unchecked Sendable {
+    private let lock = NSLock()
+    private let pending: [PlanPoint]
+    private var nextIndex = 0
+    private(set) var executed = 0
+    private var failedIssues: [PointIssue] = []
+    private var divergedPoints: [PlanPoint] = []
+
+    init(pending: [PlanPoint]) { self.pending = pending }
+
+    func next() -> PlanPoint? {
+        lock.lock(); defer { lock.unlock() }
+        guard nextIndex < pending.count else { return nil }
+        defer { nextIndex += 1 }
+        return pending[nextIndex]
+    }
+    func finished(_ p: PlanPoint, status: RunResult.Status) {
+        lock.lock(); executed += 1; if status == .diverged { divergedPoints.append(p) }; lock.unlock()
+    }
+    func failed(_ i: PointIssue) { lock.lock(); failedIssues.append(i); lock.unlock() }
+    func cancelled(_ p: PlanPoint) {}
+
+    func snapshot() -> (executed: Int, failed: [PointIssue], diverged: [PlanPoint]) {
+        lock.lock(); defer { lock.unlock() }
+        return (executed, failedIssues, divergedPoints)
+    }
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import Plots
+import Sim
+
+/// Options shared by the subcommands that load and run scenarios.
+struct SharedOptions: ParsableArguments {
+    @Option(name: .long, help: "Output root: runs go to <out>/runs/, figures to <out>/figures/.")
+    var out: String = "."
+
+    @Option(name: .long, help: "Runs in parallel (worker threads; BLAS is single-threaded inside a run). Default: processor count.")
+    var jobs: Int?
+
+    @Flag(name: .long, help: "Apply each scenario's smoke: overrides (a seconds-long version for CI).")
+    var smoke = false
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a scenario key, value parsed as YAML (repeatable): params.tau=0.2, sweep.seeds=3, sweep.grid.n_rel=[2,4].", valueName: "key.path=value"))
+    var overrides: [String] = []
+
+    @Option(name: .long, help: "Replace the scenario seed (run seeds derive from it, the parameters and the replicate).")
+    var seed: UInt64?
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+    }
+
+    var scenarioOptions: ScenarioOptions { ScenarioOptions(smoke: smoke, overrides: overrides, seed: seed) }
+    var outURL: URL { URL(fileURLWithPath: out) }
+    var jobCount: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }
+}
+
+/// Figure output options.
+struct FigureOptions: ParsableArguments {
+    @Flag(name: .long, help: "Also render PDF (PNG and SVG are always rendered).")
+    var pdf = false
+
+    @Flag(name: .customLong("no-render"), help: "Write figure .tsv and .gp files only; do not run gnuplot.")
+    var noRender = false
+
+    var formats: FigureFormats { pdf ? [.png, .svg, .pdf] : .standard }
+}
+
+/// Helpers shared by the subcommands.
+enum CLI {
+    static func printError(_ error: Error) {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    }
+
+    /// `dir/R1.{tsv,gp,png,svg}`
+    static func describe(_ f: FigureFiles) -> String {
+        let stem = f.tsv.deletingPathExtension().path
+        return "\(stem).{" + f.all.map(\.pathExtension).joined(separator: ",") + "}"
+    }
+
+    static func warn(_ text: String) {
+        FileHandle.standardError.write(Data("warning: \(text)\n".utf8))
+    }
+
+    static func exitStatus(for error: Error) -> Int32 {
+        switch error {
+        case is SweepFailure: return 2
+        case is FigureBuildError, is FigureBuildErrors: return 2
+        case is Interrupted: return 130
+        default: return 1
+        }
+    }
+
+    /// Load every scenario before anything runs, so a bad file or point fails first.
+    static func loadAll(_ paths: [String], options: ScenarioOptions) throws -> [Plan] {
+        try paths.map { Plan(scenario: try ScenarioLoader.load($0, options: options)) }
+    }
+
+    /// Scenario files of `paper` under `scenariosRoot`, sorted, excluding `presets/`.
+    static func scenarioFiles(paper: String, root: String) throws -> [String] {
+        let dir = URL(fileURLWithPath: root).appendingPathComponent(paper)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+            let papers = (try? FileManager.default.contentsOfDirectory(atPath: root))?.sorted() ?? []
+            throw CLIError("no scenario directory \(dir.path) for paper `\(paper)`" +
+                           (papers.isEmpty ? "" : "; papers with scenarios: \(papers.joined(separator: ", "))"))
+        }
+        return allScenarioFiles(under: dir.path).filter { !$0.split(separator: "/").contains("presets") }
+    }
+
+    /// Every `.yaml`/`.yml` under `root`, sorted by path (relative paths stay relative).
+    static func allScenarioFiles(under root: String) -> [String] {
+        guard let e = FileManager.default.enumerator(atPath: root) else { return [] }
+        var files: [String] = []
+        while let rel = e.nextObject() as? String {
+            if rel.hasSuffix(".yaml") || rel.hasSuffix(".yml") {
+                files.append(root.hasSuffix("/") ? root + rel : root + "/" + rel)
+            }
+        }
+        return files.sorted()
+    }
+
+    /// Run one plan end to end: points, aggregate TSVs, figures. Returns the report.
+    /// Throws `Interrupted` when cancelled; figure errors are thrown after the data is written.
+    static func runPlan(_ plan: Plan, shared: SharedOptions, figures: FigureOptions,
+                        cancellation: CancellationFlag) throws -> (SweepReport, [FigureFiles]) {
+        let layout = RunLayout(out: shared.outURL, plan: plan)
+        FileHandle.standardError.write(Data("\(plan.scenario.name): \(plan.points.count) runs (\(plan.groups.count) points × \(plan.scenario.sweep.seeds) seeds) → \(layout.sweepDirectory.path)\n".utf8))
+        let report = try Runner.run(plan, options: RunOptions(out: shared.outURL, jobs: shared.jobCount, cancellation: cancellation))
+        print(report.summary)
+        if report.cancelled { throw Interrupted(report: report) }
+        let results = try Aggregator.aggregate(plan, out: shared.outURL)
+        let tsvs = try Aggregator.write(results, to: layout.aggregateDirectory)
+        print("aggregate: \(layout.aggregateDirectory.path)/ (metrics.tsv\(tsvs.count > 1 ? " + \(tsvs.count - 1) series" : ""))")
+        var files: [FigureFiles] = []
+        if !plan.scenario.figures.isEmpty {
+            if results.groups.isEmpty {
+                warn("\(plan.scenario.name): no finished runs, so no figures")
+            } else {
+                files = try FigureBuilder.build(plan, results: results, out: shared.outURL,
+                                                formats: figures.formats, render: !figures.noRender)
+                for f in files {
+                    print("figure: " + describe(f))
+                    for w in f.warnings { warn("gnuplot (\(f.gp.lastPathComponent)): \(w)") }
+                }
+            }
+        }
+        return (report, files)
+    }
+}
+
+/// A plain one-paragraph CLI error (exit status 1).
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// Some points of a sweep failed (exit status 2); the rest of the work was done.
+struct SweepFailure: Error, CustomStringConvertible {
+    let failed: Int
+    var description: String { "\(failed) run\(failed == 1 ? "" : "s") failed (see the summary above and points/*.failed); re-run to retry them" }
+}
+
+/// The user interrupted the sweep (exit status 130).
+struct Interrupted: Error, CustomStringConvertible {
+    let report: SweepReport
+    var description: String {
+        "interrupted with \(report.remaining) of \(report.total) runs unfinished; re-run the same command to resume"
+    }
+}

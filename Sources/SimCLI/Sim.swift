@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Sim
+
+/// `sim` — run, aggregate and plot Provable's theory-verification sweeps.
+///
+/// Exit status: 0 success; 1 an invalid scenario, option or input (printed as `error: …`, one
+/// paragraph); 2 the sweep ran but some points failed or a figure could not be built;
+/// 130 interrupted (re-run the same command to resume).
+@main
+struct SimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sim",
+        abstract: "Run, aggregate and plot Provable's theory-verification sweeps.",
+        discussion: """
+            Scenarios are YAML files under scenarios/<paper>/. Results go to <out>/runs/<scenario>/<sweep-id>/ \
+            and figures to <out>/figures/<paper>/. Re-running a command resumes: finished points are skipped.
+            Exit status: 0 ok, 1 invalid input, 2 some points or figures failed, 130 interrupted.
+            """,
+        version: SimVersion.string,
+        subcommands: [ListCommand.self, ValidateCommand.self, PlanCommand.self, RunCommand.self,
+                      AggregateCommand.self, PlotCommand.self, ReproduceCommand.self, BenchCommand.self])
+
+    /// Parse, run, and turn any error into `error: <paragraph>` with a meaningful exit status
+    /// (argument-parser's own errors, help and `ExitCode` keep their usual handling).
+    static func main() {
+        // Line-buffered stdout, so results and stderr progress interleave sensibly in logs.
+        setvbuf(stdout, nil, _IOLBF, 0)
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            try command.run()
+        } catch where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            // Help requests, usage errors, ExitCode, CleanExit: argument-parser's usual handling.
+            exit(withError: error)
+        } catch {
+            CLI.printError(error)
+            exit(withError: ExitCode(CLI.exitStatus(for: error)))
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import Foundation
-@main struct SimMain { static func main() {} }
