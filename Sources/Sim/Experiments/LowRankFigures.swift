@@ -91,13 +91,13 @@ enum LowRankFigures {
         for (j, w) in matrices.enumerated() {
             let x = rmax + 2 + Double(j)
             bx.append(x); bh.append(try r.metric("truncate_rank1_only_\(w)_loss", in: g).mean)
-            tics.append((x, "rank 1: \(w) only"))
+            tics.append((x, "\(w) only"))
         }
         layers.append(.bars(Bars("rank 1 on one matrix, others full", x: bx, height: bh, width: 0.6, color: "#ff7f0e")))
         if let base = g.metrics["test_loss"]?.mean { layers.append(.hline(HLine("trained model (no truncation): \(fmt(base, 2))", y: base))) }
         return Figure(id: req.id, title: req.title ?? "Low rank suffices: test hinge after rank-r truncation of the updates",
                       notes: r.figureNotes + ["claim P6: rank-2 truncation is free, rank 1 is not"],
-                      x: Axis("truncation rank r", min: -0.5, max: rmax + 5.5, tics: tics), y: Axis("test hinge loss", min: 0),
+                      x: Axis("rank r of every ΔW   |   rank 1 on a single ΔW, others untouched", min: -0.5, max: rmax + 5.5, tics: tics), y: Axis("test hinge loss", min: 0),
                       layers: layers, key: .topRight, width: 900)
     }
 
@@ -114,7 +114,7 @@ enum LowRankFigures {
         ]
         return Figure(id: req.id, title: req.title ?? "W_O becomes sparse: sorted neuron norms ‖W_O[i,:]‖",
                       notes: r.figureNotes + ["neurons sorted ascending by norm; mean ± sd over seeds at each rank"],
-                      x: Axis("neuron rank (ascending norm)"), y: Axis("‖W_O[i,:]‖₂", log: true), layers: layers, key: .topLeft)
+                      x: Axis("neuron rank (ascending norm)"), y: Axis("‖W_O[i,:]‖₂", log: true, min: req.double("y_min", default: 0.01)), layers: layers, key: .topLeft)
     }
 
     /// R6/R6b: test hinge (or error) vs pruning rate for magnitude / random / largest-first pruning,
@@ -146,7 +146,7 @@ enum LowRankFigures {
         return Figure(id: req.id, title: req.title ?? "Magnitude pruning of W_O neurons is nearly free; random and largest-first are not",
                       notes: r.figureNotes + ["random pruning: mean over masks per seed, band = sd over masks"],
                       x: Axis("pruning rate R (fraction of neurons removed)", min: 0, max: 1),
-                      y: Axis(label, log: logY, min: logY ? req.double("y_min", default: 1e-3) : 0),
+                      y: Axis(label, log: logY, min: logY ? req.double("y_min", default: 1e-3) : 0, max: metric == "error" ? 1 : nil),
                       y2: Axis("‖W_O[i,:]‖ (sorted)", min: 0), layers: layers, key: .topLeft)
     }
 
@@ -164,7 +164,7 @@ enum LowRankFigures {
         ]
         return Figure(id: req.id, title: req.title ?? "Attention concentrates on label-relevant tokens",
                       notes: r.figureNotes + ["mass = mean over test samples and query positions of the softmax weight on tokens of pattern mu_y"],
-                      x: Axis("iteration t"), y: Axis("attention mass", min: 0, max: 1), layers: layers, key: .outside, width: 960)
+                      x: Axis("iteration t"), y: Axis("attention mass", min: 0, max: 1), layers: layers, key: .topRight)
     }
 
     /// R8: T* (iterations to test hinge < threshold) vs 1/α_* or η, log–log, with the fitted and the
@@ -195,7 +195,7 @@ enum LowRankFigures {
         ]
         return Figure(id: req.id, title: req.title ?? "Iterations to reach test hinge < threshold: T* = Θ(α_*⁻¹ η⁻¹)",
                       notes: r.figureNotes + ["power-law fit of mean T* vs x: exponent \(fit.exponent) ± \(fit.exponentSE); theory \(theory)"],
-                      x: Axis(xLabel, log: true), y: Axis("T* (iterations)", log: true), layers: layers, key: .topLeft)
+                      x: Axis(xLabel, log: true, min: x0 / 1.25, max: x1 * 1.25), y: Axis("T* (iterations)", log: true), layers: layers, key: .topLeft)
     }
 
     /// R9: fraction of seeds reaching test error ≤ threshold over (1/α_*, N), ICLR'23-style gray map (P9).
@@ -208,12 +208,22 @@ enum LowRankFigures {
             guard let ix = xsRaw.firstIndex(of: invAlpha(g)), let iy = ns.firstIndex(of: Double(g.parameters.int("train_size"))) else { continue }
             z[iy][ix] = g.metrics["success"]?.mean ?? .nan
         }
+        // N*(α_*) = smallest N whose mean test error ≤ the threshold (spec §5.10), and its log–log slope.
+        let threshold = req.double("success_error", default: 0.05)
+        var nStar: [Double] = []
+        for x in xsRaw {
+            let col = r.groups.filter { invAlpha($0) == x }.sorted { $0.parameters.int("train_size") < $1.parameters.int("train_size") }
+            nStar.append(col.first { ($0.metrics["test_error"]?.mean ?? 1) <= threshold }.map { Double($0.parameters.int("train_size")) } ?? .nan)
+        }
+        let fit = Statistics.powerLawFit(x: xsRaw, y: nStar)
+        let nStarText = "N* = " + nStar.map { $0.isFinite ? String(Int($0)) : "> max" }.joined(separator: " / ")
+            + (fit.map { ", slope \(fmt($0.exponent, 2)) ± \(fmt($0.exponentSE, 2)) (theory 2)" } ?? "")
         // Cells on an index grid (image needs a uniform grid); tics carry the values.
         let layers: [Layer] = [.heatmap(Heatmap("success fraction", xs: xsRaw.indices.map(Double.init), ys: ns.indices.map(Double.init),
                                                 z: z, zLabel: "fraction of seeds with test error ≤ \(fmt(req.double("success_error", default: 0.05)))",
                                                 grayscale: true, zMin: 0, zMax: 1))]
-        return Figure(id: req.id, title: req.title ?? "Sample complexity: success over (1/α_*, N) — theory N ≥ Ω(α_*⁻²)",
-                      notes: r.figureNotes + ["z = mean success over seeds; black = fail, white = success"],
+        return Figure(id: req.id, title: req.title ?? "Sample complexity, theory N ≥ Ω(α_*⁻²): \(nStarText)",
+                      notes: r.figureNotes + ["z = mean success over seeds; black = fail, white = success", nStarText],
                       x: Axis("1/α_* = L / n_rel", min: -0.5, max: Double(xsRaw.count) - 0.5, tics: xsRaw.enumerated().map { (Double($0.offset), fmt($0.element, 3)) }),
                       y: Axis("training samples N", min: -0.5, max: Double(ns.count) - 0.5, tics: ns.enumerated().map { (Double($0.offset), String(Int($0.element))) }),
                       layers: layers, key: .none)
