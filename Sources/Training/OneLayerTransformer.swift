@@ -153,27 +153,36 @@ public final class OneLayerTransformer {
     /// Loss, 0-1 error and relevant-attention mass on a test set, in chunks of the batch capacity.
     /// `isRelevant(pattern, label)` says which tokens count as label-relevant (spec §5.9).
     public func evaluate(_ test: TokenBatch, loss: Loss, isRelevant: (Int, Double) -> Bool) -> Evaluation {
-        let L = config.L, d = config.d, cap = config.batchCapacity
+        let L = config.L
         var lossSum = 0.0, wrong = 0, mass = 0.0
-        test.x.withUnsafeBufferPointer { xb in
-            var start = 0
-            while start < test.count {
-                let n = min(cap, test.count - start)
-                forward(xb.baseAddress! + start * L * d, count: n)
-                for b in 0..<n {
-                    let y = test.labels[start + b], f = outputs.p[b]
-                    lossSum += loss.value(f, label: y)
-                    if y * f <= 0 { wrong += 1 }
-                    for l in 0..<L {
-                        let row = attention.a.p + (b * L + l) * L
-                        for s in 0..<L where isRelevant(Int(test.pattern[(start + b) * L + s]), y) { mass += row[s] }
-                    }
+        forEachChunk(of: test) { start, n in
+            for b in 0..<n {
+                let y = test.labels[start + b], f = outputs.p[b]
+                lossSum += loss.value(f, label: y)
+                if y * f <= 0 { wrong += 1 }
+                for l in 0..<L {
+                    let row = attention.a.p + (b * L + l) * L
+                    for s in 0..<L where isRelevant(Int(test.pattern[(start + b) * L + s]), y) { mass += row[s] }
                 }
-                start += n
             }
         }
         let N = Double(test.count)
         return Evaluation(loss: lossSum / N, error: Double(wrong) / N, relevantAttention: mass / (N * Double(L)))
+    }
+
+    /// Forward a large sample set in chunks of the batch capacity; `body(start, n)` reads the chunk's
+    /// activations (samples start ..< start+n of `set` are slots 0 ..< n).
+    public func forEachChunk(of set: TokenBatch, _ body: (_ start: Int, _ n: Int) -> Void) {
+        let L = config.L, d = config.d, cap = config.batchCapacity
+        set.x.withUnsafeBufferPointer { xb in
+            var start = 0
+            while start < set.count {
+                let n = min(cap, set.count - start)
+                forward(xb.baseAddress! + start * L * d, count: n)
+                body(start, n)
+                start += n
+            }
+        }
     }
 }
 
@@ -183,20 +192,14 @@ extension OneLayerTransformer {
     /// Pruning only changes the mask on a, so F_b(mask) = Σ_i (a_i mask_i / L) c[b,i]: every pruning
     /// mask is then one gemv instead of a forward pass over the test set.
     public func neuronContributions(_ test: TokenBatch) -> Matrix {
-        let L = config.L, d = config.d, m = config.m, cap = config.batchCapacity
+        let L = config.L, m = config.m
         var c = Matrix(rows: test.count, cols: m)
-        test.x.withUnsafeBufferPointer { xb in
-            var start = 0
-            while start < test.count {
-                let n = min(cap, test.count - start)
-                forward(xb.baseAddress! + start * L * d, count: n)
-                for b in 0..<n {
-                    for l in 0..<L {
-                        let row = readout.g.p + (b * L + l) * m
-                        for i in 0..<m where row[i] > 0 { c.storage[(start + b) * m + i] += row[i] }
-                    }
+        forEachChunk(of: test) { start, n in
+            for b in 0..<n {
+                for l in 0..<L {
+                    let row = readout.g.p + (b * L + l) * m
+                    for i in 0..<m where row[i] > 0 { c.storage[(start + b) * m + i] += row[i] }
                 }
-                start += n
             }
         }
         return c
