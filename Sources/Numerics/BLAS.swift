@@ -74,3 +74,18 @@ public enum BLASInfo {
         return String(cString: p)
     }
 }
+
+/// y ← α·op(A)·x + β·y on raw row-major buffers; A is m×n as stored.
+@inlinable
+public func gemv(_ trans: Transpose, m: Int, n: Int, alpha: Double, _ a: UnsafePointer<Double>, lda: Int,
+                 _ x: UnsafePointer<Double>, beta: Double, _ y: UnsafeMutablePointer<Double>) {
+    cblas_dgemv(CblasRowMajor, trans.cblas, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+}
+
+/// A ← α·x·yᵀ + A (rank-1 update, dger) on a row-major m×n buffer; `zeroFirst` clears A first.
+@inlinable
+public func ger(m: Int, n: Int, alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>,
+                _ a: UnsafeMutablePointer<Double>, lda: Int, zeroFirst: Bool) {
+    if zeroFirst { for i in 0..<m { (a + i * lda).update(repeating: 0, count: n) } }
+    cblas_dger(CblasRowMajor, Int32(m), Int32(n), alpha, x, 1, y, 1, a, Int32(lda))
+}

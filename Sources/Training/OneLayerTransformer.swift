@@ -10,7 +10,7 @@ import DataModels
 ///         B batch size · W_Q ↔ attention.wQ · W_K ↔ attention.wK · W_V ↔ attention.wV · W_O ↔ readout.wO
 ///         a ↔ readout.a (fixed ±1/√m) · δ ↔ initScale · ξ ↔ outputInitSD
 /// Trained: W_Q, W_K, W_V, W_O. Fixed: a. No bias, LayerNorm, residual or positional encoding.
-public final class OneLayerTransformer {
+public final class OneLayerTransformer: AttentionReadoutClassifier {
     public struct Config: Sendable, Equatable {
         public var d = 20
         public var L = 20
@@ -30,10 +30,8 @@ public final class OneLayerTransformer {
     public let readout: ReLUReadout
     /// F of the last forward, one per sample.
     public let outputs: Buffer
-    // Backward scratch.
-    private let coef: Buffer
-    private let dH: Buffer
-    private var active: [Int]
+    public let scratch: ClassifierScratch
+    public var batchCapacity: Int { config.batchCapacity }
 
     /// Initialization draws from the `init` sub-stream of `seed`.
     public init(config: Config, seed: UInt64) {
@@ -53,91 +51,12 @@ public final class OneLayerTransformer {
         readout = ReLUReadout(m: config.m, ma: config.ma, capacity: config.batchCapacity, length: config.L, outputWeights: a)
         for i in 0..<readout.wO.count { readout.wO.storage[i] = config.outputInitSD * rng.gaussian() }
         outputs = Buffer(config.batchCapacity)
-        coef = Buffer(config.batchCapacity)
-        dH = Buffer(config.batchCapacity * config.L * config.ma)
-        active = []
-        active.reserveCapacity(config.batchCapacity)
+        scratch = ClassifierScratch(samples: config.batchCapacity, dHCount: config.batchCapacity * config.L * config.ma)
     }
 
-    // MARK: forward
-
-    /// F for `count` samples whose tokens start at `x` ((count·L)×d rows), into `outputs`.
-    public func forward(_ x: UnsafePointer<Double>, count: Int) {
-        attention.forward(x, count: count)
-        readout.forward(attention.h.p, count: count, into: outputs.p)
-    }
-
-    public func forward(_ batch: TokenBatch) {
-        batch.x.withUnsafeBufferPointer { forward($0.baseAddress!, count: batch.count) }
-    }
-
-    // MARK: backward
-
-    /// Forward + backward on a batch: mean loss, and dW_Q, dW_K, dW_V, dW_O of the mean loss.
-    /// Samples with zero loss derivative (hinge margin ≥ 1) are skipped in the backward pass: their
-    /// contribution is exactly zero, and after convergence that is most of the batch.
-    @discardableResult
-    public func lossAndGradient(_ batch: TokenBatch, loss: Loss) -> Double {
-        batch.x.withUnsafeBufferPointer { xb in
-            let x = xb.baseAddress!
-            let B = batch.count
-            forward(x, count: B)
-            var total = 0.0
-            active.removeAll(keepingCapacity: true)
-            for b in 0..<B {
-                let f = outputs.p[b], y = batch.labels[b]
-                total += loss.value(f, label: y)
-                let c = loss.derivative(f, label: y) / Double(B)
-                if c != 0 { coef.p[active.count] = c; active.append(b) }
-            }
-            active.withUnsafeBufferPointer { act in
-                readout.backward(attention.h.p, active: act, coef: coef.p, dH: dH.p)
-                attention.backward(x, active: act, dH: dH.p)
-            }
-            return total / Double(B)
-        }
-    }
-
-    /// Number of samples that had a non-zero loss derivative in the last `lossAndGradient`.
-    public var activeSampleCount: Int { active.count }
-
-    /// Plain SGD: W ← W − η dW for W_Q, W_K, W_V, W_O (no momentum, decay or clipping).
-    public func sgdStep(learningRate eta: Double) {
-        guard !active.isEmpty else { return }   // all gradients are exactly zero
-        attention.wQ.add(attention.dWQ, scaledBy: -eta)
-        attention.wK.add(attention.dWK, scaledBy: -eta)
-        attention.wV.add(attention.dWV, scaledBy: -eta)
-        readout.wO.add(readout.dWO, scaledBy: -eta)
-    }
-
-    /// One SGD iteration; returns the batch's mean loss before the step.
-    @discardableResult
-    public func trainStep(_ batch: TokenBatch, learningRate eta: Double, loss: Loss) -> Double {
-        let l = lossAndGradient(batch, loss: loss)
-        sgdStep(learningRate: eta)
-        return l
-    }
-
-    // MARK: weights
-
-    /// A copy of the trained weights (for ΔW = W^(T) − W^(0), truncation and restore).
-    public struct Weights: Sendable, Equatable {
-        public var wQ: Matrix, wK: Matrix, wV: Matrix, wO: Matrix
-        public subscript(name: WeightName) -> Matrix {
-            get { switch name { case .Q: wQ; case .K: wK; case .V: wV; case .O: wO } }
-            set { switch name { case .Q: wQ = newValue; case .K: wK = newValue; case .V: wV = newValue; case .O: wO = newValue } }
-        }
-    }
-    public enum WeightName: String, CaseIterable, Sendable { case Q, K, V, O }
-
-    public var weights: Weights {
-        get { Weights(wQ: attention.wQ, wK: attention.wK, wV: attention.wV, wO: readout.wO) }
-        set { attention.wQ = newValue.wQ; attention.wK = newValue.wK; attention.wV = newValue.wV; readout.wO = newValue.wO }
-    }
-
-    public var gradients: Weights {
-        Weights(wQ: attention.dWQ, wK: attention.dWK, wV: attention.dWV, wO: readout.dWO)
-    }
+    /// Weights and names are shared with every attention → readout model (`TransformerWeights`).
+    public typealias Weights = TransformerWeights
+    public typealias WeightName = TransformerWeightName
 
     // MARK: evaluation
 
@@ -170,20 +89,6 @@ public final class OneLayerTransformer {
         return Evaluation(loss: lossSum / N, error: Double(wrong) / N, relevantAttention: mass / (N * Double(L)))
     }
 
-    /// Forward a large sample set in chunks of the batch capacity; `body(start, n)` reads the chunk's
-    /// activations (samples start ..< start+n of `set` are slots 0 ..< n).
-    public func forEachChunk(of set: TokenBatch, _ body: (_ start: Int, _ n: Int) -> Void) {
-        let L = config.L, d = config.d, cap = config.batchCapacity
-        set.x.withUnsafeBufferPointer { xb in
-            var start = 0
-            while start < set.count {
-                let n = min(cap, set.count - start)
-                forward(xb.baseAddress! + start * L * d, count: n)
-                body(start, n)
-                start += n
-            }
-        }
-    }
 }
 
 extension OneLayerTransformer {

@@ -14,7 +14,7 @@ public final class SoftmaxAttention {
     public let capacity: Int, length: Int
 
     public var wQ: Matrix, wK: Matrix, wV: Matrix
-    public var dWQ: Matrix, dWK: Matrix, dWV: Matrix
+    public internal(set) var dWQ: Matrix, dWK: Matrix, dWV: Matrix
 
     // Activations of the last forward (rows = tokens of the whole batch).
     public let q: Buffer, k: Buffer, v: Buffer      // n×m_b, n×m_b, n×m_a

@@ -1,0 +1,142 @@
+import Numerics
+import DataModels
+
+/// An attention layer with paired forward/backward, as the classifiers below use it:
+/// `forward` leaves its per-sample (or per-token) outputs in `h`, `backward` takes ∂loss/∂h of the
+/// active samples and sets dW_Q, dW_K, dW_V.
+public protocol AttentionLayer: AnyObject {
+    var wQ: Matrix { get set }
+    var wK: Matrix { get set }
+    var wV: Matrix { get set }
+    var dWQ: Matrix { get }
+    var dWK: Matrix { get }
+    var dWV: Matrix { get }
+    var h: Buffer { get }
+    /// Tokens per sequence.
+    var length: Int { get }
+    func forward(_ x: UnsafePointer<Double>, count: Int)
+    func backward(_ x: UnsafePointer<Double>, active: UnsafeBufferPointer<Int>, dH: UnsafePointer<Double>)
+}
+
+extension SoftmaxAttention: AttentionLayer {}
+extension QueryAttention: AttentionLayer {}
+
+/// The four trained matrices of an attention → ReLU-readout model (W_Q, W_K, W_V, W_O).
+public struct TransformerWeights: Sendable, Equatable {
+    public var wQ: Matrix, wK: Matrix, wV: Matrix, wO: Matrix
+    public init(wQ: Matrix, wK: Matrix, wV: Matrix, wO: Matrix) { self.wQ = wQ; self.wK = wK; self.wV = wV; self.wO = wO }
+    public subscript(name: TransformerWeightName) -> Matrix {
+        get { switch name { case .Q: wQ; case .K: wK; case .V: wV; case .O: wO } }
+        set { switch name { case .Q: wQ = newValue; case .K: wK = newValue; case .V: wV = newValue; case .O: wO = newValue } }
+    }
+}
+public enum TransformerWeightName: String, CaseIterable, Sendable { case Q, K, V, O }
+
+/// Backward scratch of a classifier: per-sample loss coefficients, ∂/∂h, the active-sample list.
+public final class ClassifierScratch {
+    let coef: Buffer
+    let dH: Buffer
+    var active: [Int]
+    public init(samples: Int, dHCount: Int) {
+        coef = Buffer(samples); dH = Buffer(dHCount)
+        active = []; active.reserveCapacity(samples)
+    }
+}
+
+/// Attention followed by a ReLU perceptron with a fixed output layer: the learner shared by the
+/// low-rank (token-averaged readout) and ICL (query-only readout) papers. The SGD step is written
+/// once here.
+public protocol AttentionReadoutClassifier: AnyObject {
+    associatedtype Attention: AttentionLayer
+    var attention: Attention { get }
+    var readout: ReLUReadout { get }
+    /// F of the last forward, one per sample.
+    var outputs: Buffer { get }
+    var scratch: ClassifierScratch { get }
+    /// Samples per forward call.
+    var batchCapacity: Int { get }
+}
+
+extension AttentionReadoutClassifier {
+    /// F for `count` samples whose tokens start at `x`, into `outputs`.
+    public func forward(_ x: UnsafePointer<Double>, count: Int) {
+        attention.forward(x, count: count)
+        readout.forward(attention.h.p, count: count, into: outputs.p)
+    }
+
+    public func forward(_ batch: TokenBatch) {
+        batch.x.withUnsafeBufferPointer { forward($0.baseAddress!, count: batch.count) }
+    }
+
+    /// Forward + backward on a batch: mean loss, and dW_Q, dW_K, dW_V, dW_O of the mean loss.
+    /// Samples with zero loss derivative (hinge margin ≥ 1) are skipped in the backward pass: their
+    /// contribution is exactly zero, and after convergence that is most of the batch.
+    @discardableResult
+    public func lossAndGradient(_ batch: TokenBatch, loss: Loss) -> Double {
+        let s = scratch
+        return batch.x.withUnsafeBufferPointer { xb in
+            let x = xb.baseAddress!
+            let B = batch.count
+            forward(x, count: B)
+            var total = 0.0
+            s.active.removeAll(keepingCapacity: true)
+            for b in 0..<B {
+                let f = outputs.p[b], y = batch.labels[b]
+                total += loss.value(f, label: y)
+                let c = loss.derivative(f, label: y) / Double(B)
+                if c != 0 { s.coef.p[s.active.count] = c; s.active.append(b) }
+            }
+            s.active.withUnsafeBufferPointer { act in
+                readout.backward(attention.h.p, active: act, coef: s.coef.p, dH: s.dH.p)
+                attention.backward(x, active: act, dH: s.dH.p)
+            }
+            return total / Double(B)
+        }
+    }
+
+    /// Forward a sample set larger than the batch in chunks of the batch capacity; `body(start, n)`
+    /// reads each chunk's activations (samples start ..< start+n of `set` are slots 0 ..< n).
+    public func forEachChunk(of set: TokenBatch, _ body: (_ start: Int, _ n: Int) -> Void) {
+        precondition(set.length == attention.length, "sequence length \(set.length) ≠ the model's \(attention.length)")
+        let L = set.length, d = set.dimension, cap = batchCapacity
+        set.x.withUnsafeBufferPointer { xb in
+            var start = 0
+            while start < set.count {
+                let n = min(cap, set.count - start)
+                forward(xb.baseAddress! + start * L * d, count: n)
+                body(start, n)
+                start += n
+            }
+        }
+    }
+
+    /// Number of samples with a non-zero loss derivative in the last `lossAndGradient`.
+    public var activeSampleCount: Int { scratch.active.count }
+
+    /// Plain SGD: W ← W − η dW for W_Q, W_K, W_V, W_O (no momentum, decay or clipping).
+    public func sgdStep(learningRate eta: Double) {
+        guard !scratch.active.isEmpty else { return }   // every gradient is exactly zero
+        attention.wQ.add(attention.dWQ, scaledBy: -eta)
+        attention.wK.add(attention.dWK, scaledBy: -eta)
+        attention.wV.add(attention.dWV, scaledBy: -eta)
+        readout.wO.add(readout.dWO, scaledBy: -eta)
+    }
+
+    /// One SGD iteration; returns the batch's mean loss before the step.
+    @discardableResult
+    public func trainStep(_ batch: TokenBatch, learningRate eta: Double, loss: Loss) -> Double {
+        let l = lossAndGradient(batch, loss: loss)
+        sgdStep(learningRate: eta)
+        return l
+    }
+
+    /// A copy of the trained weights (for ΔW = W^(T) − W^(0), truncation, restore, evaluation models).
+    public var weights: TransformerWeights {
+        get { TransformerWeights(wQ: attention.wQ, wK: attention.wK, wV: attention.wV, wO: readout.wO) }
+        set { attention.wQ = newValue.wQ; attention.wK = newValue.wK; attention.wV = newValue.wV; readout.wO = newValue.wO }
+    }
+
+    public var gradients: TransformerWeights {
+        TransformerWeights(wQ: attention.dWQ, wK: attention.dWK, wV: attention.dWV, wO: readout.dWO)
+    }
+}
