@@ -15,6 +15,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Tests only (SimTests): property-based mutation of scenario files.
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // OpenBLAS cblas + LAPACKE. Never import together with CGSL's cblas (enum clash).
@@ -23,7 +25,7 @@ let package = Package(
         .systemLibrary(name: "CGSL", path: "Sources/CGSL"),
         .target(name: "Numerics", dependencies: ["CBLAS", "CGSL"], swiftSettings: optimized),
         .target(name: "DataModels", dependencies: ["Numerics"], swiftSettings: optimized),
-        .target(name: "Training", dependencies: ["Numerics", "DataModels"], swiftSettings: optimized),
+        .target(name: "Training", dependencies: ["Numerics", "DataModels", "CBLAS"], swiftSettings: optimized),
         .target(name: "Plots", dependencies: [], swiftSettings: optimized),
         .target(name: "Sim", dependencies: ["Numerics", "DataModels", "Training", "Plots",
                                             .product(name: "Yams", package: "Yams")],
@@ -35,7 +37,8 @@ let package = Package(
         .testTarget(name: "DataModelsTests", dependencies: ["DataModels", "Numerics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "DataModels", "Numerics"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
-        .testTarget(name: "SimTests", dependencies: ["Sim", "Training", "DataModels", "Numerics", "Plots"],
+        .testTarget(name: "SimTests", dependencies: ["Sim", "Training", "DataModels", "Numerics", "Plots",
+                                                     .product(name: "PropertyBased", package: "swift-property-based")],
                     resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

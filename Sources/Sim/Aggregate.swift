@@ -44,6 +44,14 @@ extension AggregateResults {
 /// `diverged` but are left out of every statistic; failed or unfinished runs have no record and
 /// are simply absent. Several directories can be passed for a sweep split across machines
 /// (shards): records are looked up by point id in each.
+///
+/// **Missing, not zero.** Every group carries every metric and series that any group has: where
+/// all replicates diverged (or a run did not produce the value) the summary is NaN with n = 0, so
+/// figure recipes receive NaN — drawn as a gap — and `metrics.tsv` shows `nan` and status `diverged`.
+///
+/// **Same bytes however it was run.** The TSV header is the plan's `provenance` (also the comment
+/// block of `plan.tsv`), coordinates are the plan's text, and groups follow plan order, so
+/// aggregating one directory, a resumed run, or shards from several directories gives identical files.
 public enum Aggregator {
 
     /// Aggregate `plan`'s points found in `directories` (default: the plan's own sweep directory under `out`).
@@ -66,10 +74,32 @@ public enum Aggregator {
             groups.append(group)
             warnings += w
         }
-        var provenance = provenanceLines(plan)
-        provenance.append("records: \(found) of \(plan.points.count) runs (diverged runs excluded from statistics)")
+        fillMissing(&groups)
+        var provenance = plan.provenance
+        provenance.append(recordsLine(found: found, total: plan.points.count))
         provenance += warnings.map { "warning: \($0)" }
         return AggregateResults(scenarioName: plan.scenario.name, groups: groups, axes: plan.axes, provenance: provenance)
+    }
+
+    static func recordsLine(found: Int, total: Int) -> String {
+        "records: \(found) of \(total) runs (diverged runs excluded from statistics)"
+    }
+
+    /// Give every group every metric and series some group has; absent ones become NaN with
+    /// n = 0 (a series takes the x grid of the first group that has it). See the type's notes.
+    static func fillMissing(_ groups: inout [AggregateGroup]) {
+        let metricNames = Set(groups.flatMap { $0.metrics.keys })
+        var templates: [String: [Double]] = [:]
+        for g in groups { for (k, v) in g.series where templates[k] == nil { templates[k] = v.x } }
+        for i in groups.indices {
+            for m in metricNames where groups[i].metrics[m] == nil {
+                groups[i].metrics[m] = Summary(n: 0, mean: .nan, sd: .nan, ciLow: .nan, ciHigh: .nan, values: [])
+            }
+            for (k, x) in templates where groups[i].series[k] == nil {
+                let nan = [Double](repeating: .nan, count: x.count)
+                groups[i].series[k] = SeriesSummary(x: x, mean: nan, sd: nan, ciLow: nan, ciHigh: nan, n: 0)
+            }
+        }
     }
 
     /// Aggregate the plan's own sweep directory under `out`.
@@ -110,18 +140,7 @@ public enum Aggregator {
         return (group, warnings)
     }
 
-    static func provenanceLines(_ plan: Plan) -> [String] {
-        let s = plan.scenario
-        var lines = ["scenario: \(s.name) (\(s.path)); experiment: \(s.experiment.name); sweep: \(plan.sweepID)"]
-        lines.append("scenario seed: \(s.seed); replicates per point: \(s.sweep.seeds); run seeds derived from (seed, parameters, replicate)")
-        if s.smoke { lines.append("smoke overrides applied") }
-        if !s.overrides.isEmpty { lines.append("overrides: " + s.overrides.map { "--set \($0)" }.joined(separator: " ")) }
-        if !plan.axes.isEmpty {
-            lines.append("swept: " + plan.axes.map { k in "\(k) ∈ {\(s.sweep.axis(k)!.values.map(\.description).joined(separator: ", "))}" }.joined(separator: "; "))
-        }
-        lines.append("fixed: " + s.fixedParameters.values.keys.sorted().map { "\($0)=\(s.fixedParameters[$0]!)" }.joined(separator: ", "))
-        return lines
-    }
+    static func provenanceLines(_ plan: Plan) -> [String] { plan.provenance }
 
     // MARK: - TSV output
 
@@ -137,10 +156,12 @@ public enum Aggregator {
         let metricNames = results.metricNames
         var lines = header
         lines.append("# n = replicates used (diverged excluded); per metric: mean, sd, 95% t-CI of the mean (nan when n < 2)")
-        lines.append((axes + ["n", "diverged"] + metricNames.flatMap { ["\($0)_mean", "\($0)_sd", "\($0)_ci_lo", "\($0)_ci_hi"] })
+        lines.append("# status: ok | partial (some replicates diverged) | diverged (all did: every metric is nan = missing, not 0)")
+        lines.append((axes + ["n", "diverged", "status"] + metricNames.flatMap { ["\($0)_mean", "\($0)_sd", "\($0)_ci_lo", "\($0)_ci_hi"] })
                         .joined(separator: "\t"))
         for g in results.groups {
-            var row = coords(g) + [String(g.replicates - g.diverged), String(g.diverged)]
+            let status = g.diverged == 0 ? "ok" : (g.diverged == g.replicates ? "diverged" : "partial")
+            var row = coords(g) + [String(g.replicates - g.diverged), String(g.diverged), status]
             for m in metricNames {
                 if let s = g.metrics[m] { row += [s.mean, s.sd, s.ciLow, s.ciHigh].map(Store.number) }
                 else { row += Array(repeating: "nan", count: 4) }
@@ -178,40 +199,43 @@ public enum Aggregator {
 // MARK: - Aggregating existing directories
 
 extension Aggregator {
-    /// Aggregate sweep directories from their own files — `plan.tsv` for the points and their
-    /// order, `points/*.json` for the results — without needing the scenario file or the current
-    /// code's defaults (so an old sweep can be re-aggregated after the experiment gained a
-    /// parameter). Several directories of one sweep (shards) are merged: the first directory's
-    /// `plan.tsv` defines the points, records are looked up in every directory.
+    /// Aggregate sweep directories from their own files — `plan.tsv` for the points, their order,
+    /// coordinates and provenance, `points/*.json` for the results — without needing the scenario
+    /// file or the current code's defaults (so an old sweep can be re-aggregated after the
+    /// experiment gained a parameter).
+    ///
+    /// Several directories of one sweep (shards, possibly from different machines or `--out`
+    /// roots) are merged: the first directory's `plan.tsv` defines the points, records are looked
+    /// up by point id in every directory. The result is byte-for-byte what aggregating a single
+    /// directory holding all the records gives, and what `sim run` writes (`notices` lists any
+    /// doubt, e.g. shards whose plans differ, without touching the files' content).
     public static func aggregate(sweepDirectories dirs: [URL]) throws -> AggregateResults {
         guard let first = dirs.first else { throw StoreError("no run directory given") }
         let layouts = dirs.map { RunLayout(sweepDirectory: $0) }
-        let planURL = layouts[0].planFile
-        guard let text = try? String(contentsOf: planURL, encoding: .utf8) else {
-            throw StoreError("\(first.path) is not a sweep directory: cannot read \(planURL.lastPathComponent) (expected runs/<scenario>/<sweep-id>/)")
+        let plan = try PlanFile.read(layouts[0].planFile)
+        var notices: [String] = []
+        for l in layouts.dropFirst() {
+            guard let other = try? PlanFile.read(l.planFile) else {
+                notices.append("\(l.sweepDirectory.path) has no readable plan.tsv; its records are used anyway")
+                continue
+            }
+            if other.rows.map(\.id) != plan.rows.map(\.id) {
+                throw StoreError("\(l.sweepDirectory.path) and \(first.path) hold different plans (their plan.tsv list different points): they are not shards of one sweep invocation; aggregate them separately")
+            }
+            if other.comments != plan.comments {
+                notices.append("the plan.tsv header of \(l.sweepDirectory.path) differs from \(first.path)'s (scenario path, smoke or --set written differently?); using the first")
+            }
         }
-        var comments: [String] = [], header: [String]? = nil
-        var rows: [(id: String, group: Int)] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            if line.hasPrefix("#") { comments.append(String(line.dropFirst().trimmingCharacters(in: .whitespaces))); continue }
-            let cols = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            if header == nil { header = cols; continue }
-            guard cols.count >= 2, let g = Int(cols[1]) else { throw StoreError("\(planURL.path): malformed line `\(line)`") }
-            rows.append((cols[0], g))
-        }
-        guard let header, header.count >= 4, header[0] == "point_id" else {
-            throw StoreError("\(planURL.path): missing the column header line")
-        }
-        let axes = Array(header.dropFirst(4))
-        var order: [Int] = [], byGroup: [Int: [PointRecord]] = [:]
+        let axes = plan.axes
+        var order: [Int] = [], byGroup: [Int: [PointRecord]] = [:], coordText: [Int: [String]] = [:]
         var found = 0
-        for (id, g) in rows {
-            if byGroup[g] == nil { order.append(g); byGroup[g] = [] }
+        for row in plan.rows {
+            if byGroup[row.group] == nil { order.append(row.group); byGroup[row.group] = []; coordText[row.group] = row.coordinates }
             for l in layouts {
-                guard FileManager.default.fileExists(atPath: l.done(id).path),
-                      let data = FileManager.default.contents(atPath: l.record(id).path),
-                      let r = try? Store.decoder().decode(PointRecord.self, from: data), r.pointID == id else { continue }
-                byGroup[g]!.append(r); found += 1
+                guard FileManager.default.fileExists(atPath: l.done(row.id).path),
+                      let data = FileManager.default.contents(atPath: l.record(row.id).path),
+                      let r = try? Store.decoder().decode(PointRecord.self, from: data), r.pointID == row.id else { continue }
+                byGroup[row.group]!.append(r); found += 1
                 break
             }
         }
@@ -219,16 +243,69 @@ extension Aggregator {
         for g in order {
             guard let records = byGroup[g], let p = records.first?.parameters else { continue }
             var coords: [String: ParamValue] = [:]
-            for a in axes { coords[a] = p[a] }
+            for (a, text) in zip(axes, coordText[g] ?? []) where !text.isEmpty {
+                // The record's value has the declared kind; the plan's text is what the TSV must show.
+                if let v = p[a], v.description == text { coords[a] = v } else { coords[a] = PlanFile.value(text) }
+            }
             let label = axes.compactMap { a in coords[a].map { "\(a)=\($0)" } }.joined(separator: ", ")
             let (group, w) = summarise(records, parameters: p, coordinates: coords, label: label)
             groups.append(group); warnings += w
         }
-        var provenance = comments
-        if dirs.count > 1 { provenance.append("shards: " + dirs.map(\.path).joined(separator: ", ")) }
-        provenance.append("records: \(found) of \(rows.count) runs (diverged runs excluded from statistics)")
+        fillMissing(&groups)
+        var provenance = plan.comments
+        provenance.append(recordsLine(found: found, total: plan.rows.count))
         provenance += warnings.map { "warning: \($0)" }
         let scenarioName = first.standardizedFileURL.deletingLastPathComponent().lastPathComponent
-        return AggregateResults(scenarioName: scenarioName, groups: groups, axes: axes, provenance: provenance)
+        var results = AggregateResults(scenarioName: scenarioName, groups: groups, axes: axes, provenance: provenance)
+        results.notices = notices
+        return results
+    }
+}
+
+/// `plan.tsv` read back: provenance comments, axes and one row per run.
+public struct PlanFile: Sendable {
+    public struct Row: Sendable {
+        public var id: String
+        public var group: Int
+        public var replicate: Int
+        public var seed: UInt64
+        /// Swept values as written (ParamValue descriptions), one per axis.
+        public var coordinates: [String]
+    }
+    /// Comment lines without the leading `# ` (the plan's provenance).
+    public var comments: [String]
+    public var axes: [String]
+    public var rows: [Row]
+
+    public static func read(_ url: URL) throws -> PlanFile {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw StoreError("\(url.deletingLastPathComponent().path) is not a sweep directory: cannot read \(url.lastPathComponent) (expected runs/<scenario>/<sweep-id>/)")
+        }
+        var comments: [String] = [], header: [String]? = nil, rows: [Row] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            if line.hasPrefix("#") {
+                var c = line.dropFirst()
+                if c.hasPrefix(" ") { c = c.dropFirst() }
+                comments.append(String(c)); continue
+            }
+            let cols = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            if header == nil { header = cols; continue }
+            guard let h = header, cols.count == h.count, let g = Int(cols[1]), let r = Int(cols[2]), let seed = UInt64(cols[3]) else {
+                throw StoreError("\(url.path): malformed line `\(line)`")
+            }
+            rows.append(Row(id: cols[0], group: g, replicate: r, seed: seed, coordinates: Array(cols.dropFirst(4))))
+        }
+        guard let header, header.count >= 4, header[0] == "point_id" else {
+            throw StoreError("\(url.path): missing the column header line")
+        }
+        return PlanFile(comments: comments, axes: Array(header.dropFirst(4)), rows: rows)
+    }
+
+    /// A plan coordinate's text back as a value whose `description` is the same text.
+    static func value(_ text: String) -> ParamValue {
+        if let i = Int(text) { return .int(i) }
+        if let d = Double(text), ParamValue.format(d) == text { return .double(d) }
+        if text == "true" || text == "false" { return .bool(text == "true") }
+        return .string(text)
     }
 }

@@ -1,1 +1,1 @@
-let builtinExperiments: [any Experiment] = [LowRankExperiment()]
+let builtinExperiments: [any Experiment] = [LowRankExperiment(), ICLExperiment()]

@@ -212,8 +212,15 @@ extension ConfigNode {
             switch s.value {
             case .null: throw ScenarioError(.wrongType, at: location, key: keyPath, "expected a value, found null")
             case .bool(let b): return .bool(b)
-            case .int(let i): return .int(i)
-            case .double(let d): return .double(d)
+            case .int(let i):
+                guard i.magnitude < 9_000_000_000_000_000 else { throw ScenarioError(.outOfRange, at: location, key: keyPath, "expected a number below 9e15 in magnitude, found `\(s.text)`") }
+                return .int(i)
+            case .double(let d):
+                // Recipes turn options into sizes and counts (`Int(…)`): NaN, ∞ or 1e300 would trap there.
+                guard d.isFinite, abs(d) < 9.0e15 else {
+                    throw ScenarioError(.outOfRange, at: location, key: keyPath, "expected a finite number below 9e15 in magnitude, found `\(s.text)`")
+                }
+                return .double(d)
             case .string: return .string(s.text)
             }
         case .sequence(let items, _):

@@ -16,7 +16,11 @@ enum ParameterSchema {
         switch spec.kind {
         case .int(let lo, let hi):
             guard case .scalar(let s) = node, let x = s.number, !isBoolOrNull(s) else { throw wrongType(describe(spec.kind)) }
-            guard x.isFinite, x == x.rounded(), abs(x) < 9.0e15 else {
+            guard x.isFinite, abs(x) < 9.0e15 else {
+                throw ScenarioError(.outOfRange, at: node.location, key: keyPath,
+                                    "expected \(describe(spec.kind)) for parameter `\(spec.name)`, found `\(s.text)`, which is not a finite integer below 9e15 in magnitude")
+            }
+            guard x == x.rounded() else {
                 throw ScenarioError(.wrongType, at: node.location, key: keyPath,
                                     "expected \(describe(spec.kind)) for parameter `\(spec.name)`, found the non-integral number `\(s.text)`")
             }

@@ -30,7 +30,8 @@ public enum ParamValue: Hashable, Sendable, Codable, CustomStringConvertible {
     public var intValue: Int? {
         switch self {
         case .int(let v): return v
-        case .double(let v) where v == v.rounded(): return Int(v)
+        // `Int(exactly:)`: nil for 1e300, NaN or 2.5 rather than a trap.
+        case .double(let v): return Int(exactly: v)
         default: return nil
         }
     }

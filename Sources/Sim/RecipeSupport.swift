@@ -9,6 +9,12 @@ extension AggregateResults {
         groups.first { g in coordinates.allSatisfy { g.coordinates[$0.key] == $0.value } }
     }
 
+    /// The single group of a sweep without axes.
+    public func only() throws -> AggregateGroup {
+        guard let g = groups.first else { throw RecipeError("no finished runs in \(scenarioName)") }
+        return g
+    }
+
     /// A required series of a group, or an error naming it.
     public func series(_ name: String, in group: AggregateGroup) throws -> SeriesSummary {
         guard let s = group.series[name] else {
@@ -67,4 +73,46 @@ extension FigureRequest {
 /// Format helpers for key text.
 public func fmt(_ v: Double, _ digits: Int = 3) -> String {
     v.isFinite ? String(format: "%.\(digits)g", v) : "n/a"
+}
+
+/// Recipes shared by several papers.
+public enum SharedRecipes {
+    /// Test loss (or error) vs pruning rate for magnitude / random / largest-first pruning of W_O
+    /// neurons, with the sorted neuron norms as bars on y2 (ICL'24 style). Options: `metric`
+    /// (loss | error), `log_y`, `y_min`, `bars`, `suffix` (appended to the series names, e.g. "_a0.6"),
+    /// `x_max`.
+    public static let pruning: FigureRecipe = { req, r in
+        let g = try r.only()
+        let metric = req.string("metric", default: "loss")
+        let sfx = req.string("suffix", default: "")
+        let logY = req.bool("log_y", default: metric == "error")
+        let mag = try r.series("prune_magnitude_\(metric)\(sfx)", in: g)
+        let lf = try r.series("prune_largest_first_\(metric)\(sfx)", in: g)
+        let rnd = try r.series("prune_random_\(metric)\(sfx)", in: g)
+        let maskSD = try r.series("prune_random_\(metric)_mask_sd\(sfx)", in: g)
+        // Random: band = mean ± (sd over masks, averaged over seeds).
+        let rndLine = Line("random (±sd over masks)", x: rnd.x, y: rnd.mean,
+                           band: (zip(rnd.mean, maskSD.mean).map { $0 - $1 }, zip(rnd.mean, maskSD.mean).map { $0 + $1 }), color: "#ff7f0e", withPoints: true)
+        var layers: [Layer] = []
+        let xMax = req.double("x_max", default: 1)
+        if req.bool("bars", default: true), let norms = g.series["neuron_norm_trained"] {
+            let m = Double(norms.x.count)
+            let keep = norms.x.indices.filter { (norms.x[$0] - 0.5) / m <= xMax }
+            layers.append(.bars(Bars("sorted neuron norms (right axis)", x: keep.map { (norms.x[$0] - 0.5) / m }, height: keep.map { norms.mean[$0] },
+                                     width: 1 / m, color: "#bbbbbb", axis: .y2)))
+        }
+        layers += [
+            .line(.meanWithBand("magnitude (smallest first)", mag, color: "#1f77b4", withPoints: true)),
+            .line(rndLine),
+            .line(.meanWithBand("largest first", lf, color: "#d62728", withPoints: true)),
+        ]
+        let base = g.metrics["baseline_\(metric)\(sfx)"]?.mean ?? .nan
+        layers.append(.hline(HLine("no pruning: \(fmt(base, 2))", y: base, color: "#333333")))
+        let label = metric == "loss" ? "test hinge loss" : "test classification error"
+        return Figure(id: req.id, title: req.title ?? "Magnitude pruning of W_O neurons is nearly free; random and largest-first are not",
+                      notes: r.figureNotes + ["random pruning: mean over masks per seed, band = sd over masks"],
+                      x: Axis("pruning rate R (fraction of neurons removed)", min: 0, max: xMax),
+                      y: Axis(label, log: logY, min: logY ? req.double("y_min", default: 1e-3) : 0, max: metric == "error" ? 1 : nil),
+                      y2: Axis("‖W_O[i,:]‖ (sorted)", min: 0), layers: layers, key: .topLeft)
+    }
 }

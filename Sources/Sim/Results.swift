@@ -51,6 +51,9 @@ public struct AggregateResults: Sendable {
     public var axes: [String]
     /// Header lines for figure data files: config summary, seeds.
     public var provenance: [String]
+    /// Remarks about how the results were gathered (e.g. shards whose plan headers differ), for
+    /// the user; never written into the aggregate files.
+    public var notices: [String] = []
     public init(scenarioName: String, groups: [AggregateGroup], axes: [String], provenance: [String]) {
         self.scenarioName = scenarioName; self.groups = groups; self.axes = axes; self.provenance = provenance
     }

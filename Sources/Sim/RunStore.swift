@@ -8,10 +8,17 @@ import Numerics
 ///     scenario.resolved.yaml    the composed scenario, every parameter spelled out (re-runnable)
 ///     plan.tsv                  point id, group, replicate, seed, swept values — the current plan
 ///     manifest.json             tool version, git commit, BLAS, threads, jobs, argv, date, host
+///     manifest.shard-<i>-of-<n>.json   the same, per shard of a `sim run --shard i/n`
 ///     points/<id>.json          parameters, seed, replicate, RunResult (deterministic bytes)
 ///     points/<id>.done          completion marker with timing (written after the record)
 ///     points/<id>.failed        error text of a run that threw (retried on the next invocation)
+///     points/<id>.running       pid and host of the process running the point (removed when it ends)
+///     points/<id>.interrupted   the point was stopped by SIGINT/SIGTERM or its process died (re-run on resume)
 ///     aggregate/metrics.tsv, aggregate/series_<name>.tsv
+///
+/// Every file is written atomically and durably (temporary file, fsync, rename, fsync of the
+/// directory), and a record is written before its `.done` marker, so a sweep killed at any moment
+/// — SIGKILL or power loss included — keeps every point whose marker exists.
 /// <out>/figures/<paper>/<figure-id>.{tsv,gp,png,svg,pdf}
 /// ```
 public struct RunLayout: Sendable {
@@ -38,6 +45,19 @@ public struct RunLayout: Sendable {
     public func record(_ id: String) -> URL { pointsDirectory.appendingPathComponent("\(id).json") }
     public func done(_ id: String) -> URL { pointsDirectory.appendingPathComponent("\(id).done") }
     public func failed(_ id: String) -> URL { pointsDirectory.appendingPathComponent("\(id).failed") }
+    public func running(_ id: String) -> URL { pointsDirectory.appendingPathComponent("\(id).running") }
+    public func interrupted(_ id: String) -> URL { pointsDirectory.appendingPathComponent("\(id).interrupted") }
+    /// `manifest.json`, or `manifest.shard-<i>-of-<n>.json` for a shard (shards may share a directory).
+    public func manifest(shard: Shard?) -> URL {
+        guard let shard else { return manifest }
+        return sweepDirectory.appendingPathComponent("manifest.shard-\(shard.index)-of-\(shard.count).json")
+    }
+    /// Every manifest in the directory (unsharded and per-shard), sorted by name.
+    public var manifests: [URL] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: sweepDirectory.path)) ?? []
+        return names.filter { $0.hasPrefix("manifest") && $0.hasSuffix(".json") }.sorted()
+            .map { sweepDirectory.appendingPathComponent($0) }
+    }
     public func figuresDirectory(paper: String) -> URL {
         out.appendingPathComponent("figures").appendingPathComponent(paper)
     }
@@ -119,6 +139,57 @@ struct JSONParamValue: Codable {
     }
 }
 
+/// The `.running` marker: which process is running the point, so `sim status` can tell a live
+/// point from one whose process was killed (a stale marker counts as interrupted).
+public struct RunningMarker: Codable, Sendable {
+    public var pid: Int32
+    public var host: String
+    /// The process's start time in clock ticks since boot (Linux `/proc/<pid>/stat`), to tell a
+    /// live process from a later one that reused the pid.
+    public var processStart: UInt64?
+    public var started: String
+    enum CodingKeys: String, CodingKey { case pid, host, processStart = "process_start", started }
+
+    static func current() -> RunningMarker {
+        RunningMarker(pid: getpid(), host: Store.hostName, processStart: ProcessProbe.startTime(of: getpid()), started: Store.isoDate())
+    }
+
+    /// nil: cannot tell (another host); true: the process is alive; false: it is gone.
+    public var isAlive: Bool? {
+        guard host == Store.hostName else { return nil }
+        return ProcessProbe.isAlive(pid: pid, startTime: processStart)
+    }
+}
+
+/// The `.interrupted` marker: the point was started but stopped before it finished.
+public struct InterruptedMarker: Codable, Sendable {
+    public var date: String
+    public var host: String
+    public var pid: Int32
+    /// "SIGTERM", "SIGINT", "process 1234 ended without finishing the point (killed?)" …
+    public var reason: String
+}
+
+/// Whether a process is alive (Linux/Darwin), used for stale `.running` markers and temporaries.
+enum ProcessProbe {
+    static func isAlive(pid: Int32, startTime: UInt64?) -> Bool {
+        guard pid > 0 else { return false }
+        if kill(pid, 0) != 0 && errno != EPERM { return false }
+        // The pid exists; if we know when the marker's process started, make sure it is the same one.
+        if let startTime, let now = ProcessProbe.startTime(of: pid) { return now == startTime }
+        return true
+    }
+
+    /// Field 22 of `/proc/<pid>/stat` (start time in clock ticks after boot); nil off Linux.
+    static func startTime(of pid: Int32) -> UInt64? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        // Fields after the command name (which may contain spaces) start with field 3 (state).
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        return fields.count > 19 ? UInt64(fields[19]) : nil
+    }
+}
+
 /// The `.done` marker's content: when and how long (kept out of the deterministic record).
 public struct CompletionMarker: Codable, Sendable {
     public var elapsedSeconds: Double
@@ -152,11 +223,19 @@ public struct Manifest: Codable, Sendable {
     public var points: Int
     public var smoke: Bool
     public var overrides: [String]
+    /// `--seed` given on the command line (nil: the scenario's own), so `sim run --resume <dir>`
+    /// can rebuild exactly this plan.
+    public var seedOption: UInt64?
+    /// `i/n` for `sim run --shard i/n`; nil for a whole sweep.
+    public var shard: String?
+    /// Points of the plan this invocation is responsible for (the shard's, or all).
+    public var shardPoints: Int?
 
     enum CodingKeys: String, CodingKey {
         case tool, version, gitCommit = "git_commit", gitDirty = "git_dirty", blasConfig = "blas_config",
              blasCore = "blas_core", blasThreads = "blas_threads", jobs, processors, argv, date, host, os, workingDirectory = "working_directory",
-             scenario, scenarioFiles = "scenario_files", sweepID = "sweep_id", points, smoke, overrides
+             scenario, scenarioFiles = "scenario_files", sweepID = "sweep_id", points, smoke, overrides,
+             seedOption = "seed_option", shard, shardPoints = "shard_points"
     }
 }
 
@@ -183,28 +262,90 @@ enum Store {
 
     /// Write via a temporary file in the same directory and `rename(2)`, so a reader (or a re-run
     /// after a crash) sees either the old file or the complete new one, never a torn write.
-    static func writeAtomically(_ data: Data, to url: URL) throws {
-        let tmp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
-        guard FileManager.default.createFile(atPath: tmp.path, contents: data) else {
-            throw StoreError("cannot write \(tmp.path)")
+    ///
+    /// `durable` (the default) also fsyncs the file before the rename and the directory after it,
+    /// so the new file survives a power loss once this returns; markers that only describe a
+    /// transient state (`.running`) skip that.
+    ///
+    /// Temporaries are named `.<name>.tmp-<host>~<pid>~<random>`, so a later run can remove the
+    /// ones a killed process left behind (`removeStaleTemporaries`).
+    static func writeAtomically(_ data: Data, to url: URL, durable: Bool = true) throws {
+        let dir = url.deletingLastPathComponent()
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent)\(temporaryMarker)\(hostName)~\(getpid())~\(UInt64.random(in: 0...UInt64.max))")
+        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreError("cannot create \(tmp.path): \(errnoText())") }
+        var failure: String? = nil
+        data.withUnsafeBytes { (buf: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < buf.count {
+                let n = write(fd, buf.baseAddress! + offset, buf.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = "cannot write \(tmp.path): \(errnoText())"; return
+                }
+                offset += n
+            }
+        }
+        if failure == nil, durable, fsync(fd) != 0 { failure = "cannot fsync \(tmp.path): \(errnoText())" }
+        close(fd)
+        if let failure {
+            unlink(tmp.path)
+            throw StoreError(failure)
         }
         if rename(tmp.path, url.path) != 0 {
-            let err = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: tmp)
+            let err = errnoText()
+            unlink(tmp.path)
             throw StoreError("cannot rename \(tmp.lastPathComponent) to \(url.path): \(err)")
         }
+        if durable { syncDirectory(dir) }
     }
 
-    static func writeAtomically(_ text: String, to url: URL) throws {
-        try writeAtomically(Data(text.utf8), to: url)
+    static func writeAtomically(_ text: String, to url: URL, durable: Bool = true) throws {
+        try writeAtomically(Data(text.utf8), to: url, durable: durable)
+    }
+
+    static let temporaryMarker = ".tmp-"
+
+    /// fsync a directory so a rename or unlink in it is on disk (best effort: some filesystems refuse).
+    static func syncDirectory(_ dir: URL) {
+        let fd = open(dir.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+
+    /// Remove a file if it exists (markers); errors are ignored.
+    static func remove(_ url: URL) { unlink(url.path) }
+
+    /// Delete temporaries in `dir` left by processes of this host that no longer exist (a sweep
+    /// killed mid-write). Returns how many were removed.
+    @discardableResult
+    static func removeStaleTemporaries(in dir: URL) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        var removed = 0
+        for name in names where name.hasPrefix(".") {
+            guard let r = name.range(of: temporaryMarker, options: .backwards) else { continue }
+            let parts = name[r.upperBound...].split(separator: "~")
+            guard parts.count == 3, String(parts[0]) == hostName, let pid = Int32(parts[1]),
+                  pid != getpid(), !ProcessProbe.isAlive(pid: pid, startTime: nil) else { continue }
+            if unlink(dir.appendingPathComponent(name).path) == 0 { removed += 1 }
+        }
+        return removed
     }
 
     static func createDirectory(_ url: URL) throws {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    static var hostName: String { ProcessInfo.processInfo.hostName }
+    /// The short host name (cached: Foundation's `hostName` may do a DNS lookup).
+    static let hostName: String = {
+        var buf = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count) == 0 else { return "localhost" }
+        let name = String(cString: buf)
+        return name.isEmpty ? "localhost" : name.replacingOccurrences(of: "~", with: "-")
+    }()
 
     static func isoDate(_ d: Date = Date()) -> String {
         let f = ISO8601DateFormatter()
@@ -293,11 +434,27 @@ func yamlString(_ s: String) -> String {
 }
 
 extension Plan {
-    /// `plan.tsv`: one line per run, in plan order.
+    /// What the sweep is, as header lines for `plan.tsv` and every aggregate file (the same lines,
+    /// so aggregating from the directory alone reproduces `sim run`'s files byte for byte).
+    public var provenance: [String] {
+        let s = scenario
+        var lines = ["scenario: \(s.name) (\(s.path)); experiment: \(s.experiment.name); sweep: \(sweepID)"]
+        lines.append("scenario seed: \(s.seed); replicates per point: \(s.sweep.seeds); runs: \(points.count); run seeds derived from (seed, parameters, replicate)")
+        if s.smoke { lines.append("smoke overrides applied") }
+        if !s.overrides.isEmpty { lines.append("overrides: " + s.overrides.map { "--set \($0)" }.joined(separator: " ")) }
+        if !axes.isEmpty {
+            lines.append("swept: " + axes.map { k in "\(k) ∈ {\((s.sweep.axis(k)?.values ?? []).map(\.description).joined(separator: ", "))}" }.joined(separator: "; "))
+        }
+        let fixed = s.fixedParameters
+        lines.append("fixed: " + fixed.values.keys.sorted().map { "\($0)=\(fixed[$0].map(\.description) ?? "")" }.joined(separator: ", "))
+        // One line each: a newline inside a value (a description, a string parameter) must not break the comment block.
+        return lines.map { $0.split(whereSeparator: \.isNewline).joined(separator: " ") }
+    }
+
+    /// `plan.tsv`: provenance comments, then one line per run, in plan order.
     public func tsv() -> String {
-        var lines = ["# scenario: \(scenario.name) (\(scenario.path)); experiment: \(experiment.name); sweep: \(sweepID)",
-                     "# scenario seed: \(scenario.seed); replicates per point: \(scenario.sweep.seeds); points: \(points.count)",
-                     (["point_id", "group", "replicate", "seed"] + axes).joined(separator: "\t")]
+        var lines = provenance.map { "# \($0)" }
+        lines.append((["point_id", "group", "replicate", "seed"] + axes).joined(separator: "\t"))
         for p in points {
             lines.append(([p.id, String(p.group), String(p.replicate), String(p.seed)]
                           + axes.map { p.coordinates[$0].map { "\($0)" } ?? "" }).joined(separator: "\t"))

@@ -14,12 +14,14 @@ public struct RunOptions: Sendable {
     public var argv: [String]
     /// Called from worker threads as points start and end (tests, custom reporting).
     public var onEvent: (@Sendable (RunEvent) -> Void)?
+    /// Run only this slice of the plan (`sim run --shard i/n`); nil: every point.
+    public var shard: Shard?
 
     public init(out: URL, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressMode = .auto,
                 cancellation: CancellationFlag = CancellationFlag(), argv: [String] = CommandLine.arguments,
-                onEvent: (@Sendable (RunEvent) -> Void)? = nil) {
+                shard: Shard? = nil, onEvent: (@Sendable (RunEvent) -> Void)? = nil) {
         self.out = out; self.jobs = max(1, jobs); self.progress = progress; self.cancellation = cancellation
-        self.argv = argv; self.onEvent = onEvent
+        self.argv = argv; self.shard = shard; self.onEvent = onEvent
     }
 }
 
@@ -28,7 +30,7 @@ public enum RunEvent: Sendable {
     case started(PlanPoint)
     case finished(PlanPoint, RunResult.Status)
     case failed(PlanPoint, String)
-    /// The run noticed the cancellation flag and stopped; nothing was recorded.
+    /// The run noticed the cancellation flag and stopped; it is marked `.interrupted`, no result is recorded.
     case cancelled(PlanPoint)
 }
 
@@ -47,6 +49,8 @@ public struct PointIssue: Sendable, CustomStringConvertible {
 public struct SweepReport: Sendable {
     public var layout: RunLayout
     public var sweepID: String
+    /// The slice this invocation ran (nil: the whole plan); counts below are the shard's.
+    public var shard: Shard?
     public var total: Int
     /// Points already finished (matching record + done marker) before this invocation.
     public var skipped: Int
@@ -57,6 +61,10 @@ public struct SweepReport: Sendable {
     public var diverged: [PointIssue]
     /// Points neither finished nor failed (interrupted or never started).
     public var remaining: Int
+    /// Points that were running when the sweep was cancelled; marked `.interrupted`.
+    public var interrupted: Int = 0
+    /// Points a killed earlier invocation left running (stale `.running` markers), marked `.interrupted` and re-run.
+    public var recovered: Int = 0
     public var cancelled: Bool
     public var elapsedSeconds: Double
 
@@ -64,14 +72,16 @@ public struct SweepReport: Sendable {
     public var isComplete: Bool { remaining == 0 && failed.isEmpty }
 
     public var summary: String {
-        var s = "\(layout.sweepDirectory.path): \(total) points — \(skipped) already done, \(executed) run now"
+        var s = "\(layout.sweepDirectory.path)\(shard.map { " [shard \($0)]" } ?? ""): \(total) points — \(skipped) already done, \(executed) run now"
         if !failed.isEmpty { s += ", \(failed.count) failed" }
         if !diverged.isEmpty { s += ", \(diverged.count) diverged" }
         if remaining > 0 { s += ", \(remaining) not finished" }
+        if interrupted > 0 { s += " (\(interrupted) interrupted while running)" }
         s += " (\(ProgressReporter.duration(elapsedSeconds)))"
+        if recovered > 0 { s += "\n  resumed \(recovered) point\(recovered == 1 ? "" : "s") a killed earlier run had left unfinished" }
         for f in failed { s += "\n  failed   \(f)" }
         for d in diverged { s += "\n  diverged \(d)" }
-        if cancelled { s += "\n  interrupted: re-run the same command to resume" }
+        if cancelled { s += "\n  interrupted: re-run the same command (or `sim run --resume \(layout.sweepDirectory.path)`) to resume" }
         return s
     }
 }
@@ -85,9 +95,16 @@ public struct SweepReport: Sendable {
 ///   points whose record matches the plan's parameters and seed, and re-runs the rest (including
 ///   earlier failures).
 /// - A run that throws is recorded as `<id>.failed` and the sweep continues; diverged runs
-///   (`RunResult.status == .diverged`) are ordinary results, listed in the report.
-/// - Cancellation stops the hand-out; running points see `RunContext.isCancelled`, throw
-///   `RunCancelled`, and are left unmarked.
+///   (`RunResult.status == .diverged`) are ordinary results, listed in the report with their step.
+/// - While a point runs, `<id>.running` holds the pid and host. Cancellation stops the hand-out;
+///   running points see `RunContext.isCancelled`, throw `RunCancelled`, and are marked
+///   `<id>.interrupted`. A process killed outright (SIGKILL, power loss) leaves `.running`
+///   markers whose pid is gone: the next invocation marks them interrupted and re-runs them, and
+///   removes the temporaries the dead process left.
+/// - With `RunOptions.shard` only that slice of the plan runs (see `Shard`); the directory layout,
+///   `plan.tsv` and records are the same as for a whole run, so shards written to one shared
+///   directory — or to several, merged by `Aggregator.aggregate(sweepDirectories:)` — aggregate
+///   to the same bytes as an unsharded run.
 public enum Runner {
 
     public static func run(_ plan: Plan, options: RunOptions) throws -> SweepReport {
@@ -97,20 +114,22 @@ public enum Runner {
         try Store.createDirectory(layout.pointsDirectory)
         try Store.writeAtomically(plan.scenario.resolvedYAML(), to: layout.resolvedScenario)
         try Store.writeAtomically(plan.tsv(), to: layout.planFile)
-        let manifest = makeManifest(plan: plan, options: options)
-        try Store.writeAtomically(try Store.encoder().encode(manifest), to: layout.manifest)
+        let mine = options.shard.map { $0.select(plan.points) } ?? plan.points
+        let manifest = makeManifest(plan: plan, options: options, shardPoints: mine.count)
+        try Store.writeAtomically(try Store.encoder().encode(manifest), to: layout.manifest(shard: options.shard))
+        let recovered = recoverStaleMarkers(layout: layout)
 
         // Which points are already finished?
         var pending: [PlanPoint] = []
         var diverged: [PointIssue] = []
-        for p in plan.points {
-            switch existingStatus(of: p, plan: plan, layout: layout) {
+        for p in mine {
+            switch existingResult(of: p, plan: plan, layout: layout) {
             case .ok?: continue
-            case .diverged?: diverged.append(issue(p, plan, "diverged (earlier run)"))
+            case .diverged(let step, let note)?: diverged.append(issue(p, plan, divergenceText(step: step, note: note)))
             case nil: pending.append(p)
             }
         }
-        let skipped = plan.points.count - pending.count
+        let skipped = mine.count - pending.count
 
         let state = WorkState(pending: pending)
         let progress = ProgressReporter(label: plan.scenario.name, total: pending.count, mode: options.progress)
@@ -134,34 +153,93 @@ public enum Runner {
         }
 
         let outcome = state.snapshot()
-        diverged += outcome.diverged.map { issue($0, plan, "diverged") }
+        diverged += outcome.diverged
         diverged.sort { $0.id < $1.id }
-        return SweepReport(layout: layout, sweepID: plan.sweepID, total: plan.points.count, skipped: skipped,
+        return SweepReport(layout: layout, sweepID: plan.sweepID, shard: options.shard, total: mine.count, skipped: skipped,
                            executed: outcome.executed, failed: outcome.failed.sorted { $0.id < $1.id },
                            diverged: diverged, remaining: pending.count - outcome.executed - outcome.failed.count,
+                           interrupted: outcome.interrupted, recovered: recovered,
                            cancelled: options.cancellation.isCancelled, elapsedSeconds: Date().timeIntervalSince(start))
     }
 
+    /// What a finished point's record says, for deciding whether to run it.
+    enum Existing { case ok, diverged(step: Int?, note: String?) }
+
     /// Status of a finished point, or nil if it must (re-)run: the done marker exists and the
-    /// record's canonical parameters, replicate and seed match the plan's.
-    static func existingStatus(of p: PlanPoint, plan: Plan, layout: RunLayout) -> RunResult.Status? {
+    /// record decodes and matches the plan's experiment, canonical parameters, replicate and seed
+    /// (a record left by an older configuration, or torn by a crash, is re-run, never reused).
+    static func existingResult(of p: PlanPoint, plan: Plan, layout: RunLayout) -> Existing? {
         guard FileManager.default.fileExists(atPath: layout.done(p.id).path),
               let data = FileManager.default.contents(atPath: layout.record(p.id).path),
               let header = try? Store.decoder().decode(RecordHeader.self, from: data),
               header.canonical == p.canonical, header.seed == p.seed, header.replicate == p.replicate,
-              header.experiment == plan.experiment.name
+              header.experiment == plan.experiment.name, header.pointID == p.id
         else { return nil }
-        return header.result.status
+        switch header.result.status {
+        case .ok: return .ok
+        case .diverged: return .diverged(step: header.result.divergedAtStep, note: header.result.note)
+        }
+    }
+
+    /// Status of a finished point, or nil if it must (re-)run (see `existingResult`).
+    static func existingStatus(of p: PlanPoint, plan: Plan, layout: RunLayout) -> RunResult.Status? {
+        switch existingResult(of: p, plan: plan, layout: layout) {
+        case .ok?: return .ok
+        case .diverged?: return .diverged
+        case nil: return nil
+        }
     }
 
     /// The fields of a point record that decide whether it is current (series are skipped).
     private struct RecordHeader: Decodable {
-        struct Result: Decodable { var status: RunResult.Status }
+        struct Result: Decodable {
+            var status: RunResult.Status
+            var divergedAtStep: Int?
+            var note: String?
+        }
         var experiment: String
+        var pointID: String
         var canonical: String
         var replicate: Int
         var seed: UInt64
         var result: Result
+        enum CodingKeys: String, CodingKey { case experiment, pointID = "point_id", canonical, replicate, seed, result }
+    }
+
+    /// "diverged at step 12: batch loss nan at step 12 (η = 5)".
+    static func divergenceText(step: Int?, note: String?) -> String {
+        var s = "diverged"
+        if let step { s += " at step \(step)" }
+        if let note, !note.isEmpty { s += ": \(note)" }
+        return s
+    }
+
+    /// Turn `.running` markers of dead processes on this host into `.interrupted` markers, and
+    /// remove temporaries dead processes left. Returns the number of points recovered.
+    static func recoverStaleMarkers(layout: RunLayout) -> Int {
+        let dir = layout.pointsDirectory
+        Store.removeStaleTemporaries(in: dir)
+        Store.removeStaleTemporaries(in: layout.sweepDirectory)
+        Store.removeStaleTemporaries(in: layout.aggregateDirectory)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        var recovered = 0
+        for name in names where name.hasSuffix(".running") && !name.hasPrefix(".") {
+            let url = dir.appendingPathComponent(name)
+            let id = String(name.dropLast(".running".count))
+            guard let data = FileManager.default.contents(atPath: url.path) else { continue }
+            let marker = try? Store.decoder().decode(RunningMarker.self, from: data)
+            // Unreadable (torn) marker, or a process of this host that is gone: stale.
+            if let marker, marker.isAlive != false { continue }
+            if FileManager.default.fileExists(atPath: layout.done(id).path) { Store.remove(url); continue }
+            let reason = marker.map { "process \($0.pid) on \($0.host) ended without finishing the point (killed?)" }
+                ?? "an unreadable .running marker was left behind"
+            let m = InterruptedMarker(date: Store.isoDate(), host: Store.hostName, pid: marker?.pid ?? 0, reason: reason)
+            if let body = try? Store.encoder().encode(m), (try? Store.writeAtomically(body, to: layout.interrupted(id))) != nil {
+                Store.remove(url)
+                recovered += 1
+            }
+        }
+        return recovered
     }
 
     private static func issue(_ p: PlanPoint, _ plan: Plan, _ message: String) -> PointIssue {
@@ -172,33 +250,41 @@ public enum Runner {
                                progress: ProgressReporter, commit: String?) {
         let flag = options.cancellation
         let isCancelled: @Sendable () -> Bool = { flag.isCancelled }
+        let running = RunningMarker.current()
+        let runningBody = (try? Store.encoder().encode(running)) ?? Data()
         while !flag.isCancelled, let p = state.next() {
             options.onEvent?(.started(p))
             let t0 = Date()
+            // Transient state: not fsynced (after a power loss the point is simply pending).
+            try? Store.writeAtomically(runningBody, to: layout.running(p.id), durable: false)
             do {
                 let result = try plan.experiment.run(p.parameters, context: RunContext(seed: p.seed, pointID: p.id, isCancelled: isCancelled))
                 let record = PointRecord(experiment: plan.experiment.name, pointID: p.id, canonical: p.canonical,
                                          parameters: p.parameters, replicate: p.replicate, seed: p.seed, result: result)
+                // Record first, then the marker: a marker always has its complete record behind it.
                 try Store.writeAtomically(try Store.encoder(pretty: false).encode(record), to: layout.record(p.id))
                 let marker = CompletionMarker(elapsedSeconds: Date().timeIntervalSince(t0), finished: Store.isoDate(),
                                               host: Store.hostName, status: result.status, gitCommit: commit)
                 try Store.writeAtomically(try Store.encoder().encode(marker), to: layout.done(p.id))
-                try? FileManager.default.removeItem(at: layout.failed(p.id))
-                state.finished(p, status: result.status)
-                progress.pointFinished(failed: false, diverged: result.status == .diverged)
-                if result.status == .diverged {
-                    let why = [result.divergedAtStep.map { "at step \($0)" }, result.note].compactMap { $0 }.joined(separator: ": ")
-                    progress.message("diverged: \(issue(p, plan, why.isEmpty ? "diverged" : why))")
-                }
+                Store.remove(layout.failed(p.id)); Store.remove(layout.interrupted(p.id)); Store.remove(layout.running(p.id))
+                let divergence = result.status == .diverged
+                    ? issue(p, plan, divergenceText(step: result.divergedAtStep, note: result.note)) : nil
+                state.finished(p, diverged: divergence)
+                progress.pointFinished(failed: false, diverged: divergence != nil)
+                if let divergence { progress.message("diverged: \(divergence)") }
                 options.onEvent?(.finished(p, result.status))
             } catch is RunCancelled where flag.isCancelled {
+                let m = InterruptedMarker(date: Store.isoDate(), host: Store.hostName, pid: getpid(), reason: flag.reason ?? "cancelled")
+                if let body = try? Store.encoder().encode(m) { try? Store.writeAtomically(body, to: layout.interrupted(p.id)) }
+                Store.remove(layout.running(p.id))
                 state.cancelled(p)
                 options.onEvent?(.cancelled(p))
             } catch {
                 let text = "\(error)"
                 let body = "point: \(p.id)\nreplicate: \(p.replicate)\nseed: \(p.seed)\nparameters: \(p.canonical)\n"
-                    + "date: \(Store.isoDate())\nerror: \(text)\n"
+                    + "date: \(Store.isoDate())\nhost: \(Store.hostName)\nerror: \(text)\n"
                 try? Store.writeAtomically(body, to: layout.failed(p.id))
+                Store.remove(layout.interrupted(p.id)); Store.remove(layout.running(p.id))
                 let i = issue(p, plan, text)
                 state.failed(i)
                 progress.pointFinished(failed: true, diverged: false)
@@ -208,7 +294,7 @@ public enum Runner {
         }
     }
 
-    static func makeManifest(plan: Plan, options: RunOptions) -> Manifest {
+    static func makeManifest(plan: Plan, options: RunOptions, shardPoints: Int? = nil) -> Manifest {
         let dir = URL(fileURLWithPath: plan.scenario.path).deletingLastPathComponent().path
         let commit = git(["rev-parse", "HEAD"], in: dir)
         let dirty = commit == nil ? nil : git(["status", "--porcelain", "--untracked-files=no"], in: dir).map { !$0.isEmpty }
@@ -218,7 +304,9 @@ public enum Runner {
                         processors: ProcessInfo.processInfo.activeProcessorCount, argv: options.argv,
                         date: Store.isoDate(), host: Store.hostName, os: os, scenario: plan.scenario.path,
                         scenarioFiles: plan.scenario.files, sweepID: plan.sweepID, points: plan.points.count,
-                        smoke: plan.scenario.smoke, overrides: plan.scenario.overrides)
+                        smoke: plan.scenario.smoke, overrides: plan.scenario.overrides,
+                        seedOption: plan.scenario.seedOverride, shard: options.shard?.description,
+                        shardPoints: shardPoints)
     }
 
     /// Output of `git <args>` run in `directory`, trimmed; nil outside a repository or without git.
@@ -244,7 +332,8 @@ private final class WorkState: @unchecked Sendable {
     private var nextIndex = 0
     private(set) var executed = 0
     private var failedIssues: [PointIssue] = []
-    private var divergedPoints: [PlanPoint] = []
+    private var divergedIssues: [PointIssue] = []
+    private var interrupted = 0
 
     init(pending: [PlanPoint]) { self.pending = pending }
 
@@ -254,14 +343,14 @@ private final class WorkState: @unchecked Sendable {
         defer { nextIndex += 1 }
         return pending[nextIndex]
     }
-    func finished(_ p: PlanPoint, status: RunResult.Status) {
-        lock.lock(); executed += 1; if status == .diverged { divergedPoints.append(p) }; lock.unlock()
+    func finished(_ p: PlanPoint, diverged: PointIssue?) {
+        lock.lock(); executed += 1; if let diverged { divergedIssues.append(diverged) }; lock.unlock()
     }
     func failed(_ i: PointIssue) { lock.lock(); failedIssues.append(i); lock.unlock() }
-    func cancelled(_ p: PlanPoint) {}
+    func cancelled(_ p: PlanPoint) { lock.lock(); interrupted += 1; lock.unlock() }
 
-    func snapshot() -> (executed: Int, failed: [PointIssue], diverged: [PlanPoint]) {
+    func snapshot() -> (executed: Int, failed: [PointIssue], diverged: [PointIssue], interrupted: Int) {
         lock.lock(); defer { lock.unlock() }
-        return (executed, failedIssues, divergedPoints)
+        return (executed, failedIssues, divergedIssues, interrupted)
     }
 }

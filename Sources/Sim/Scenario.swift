@@ -82,6 +82,9 @@ public struct Scenario: Sendable {
     public var files: [String]
     /// Whether the composed scenario has a `smoke:` block (applied or not).
     public var hasSmokeBlock: Bool = false
+    /// The `--seed` option that replaced the file's seed, if any (recorded in manifests so that
+    /// `sim run --resume <dir>` reloads the same plan).
+    public var seedOverride: UInt64? = nil
 
     public init(name: String, path: String, experiment: any Experiment, description: String? = nil, seed: UInt64 = 1,
                 params: Parameters = Parameters(), sweep: Sweep = Sweep(), figures: [FigureRequest] = [],

@@ -26,6 +26,8 @@ public enum ScenarioLoader {
     static let topLevelKeys = ["experiment", "name", "description", "base", "seed", "params", "sweep", "smoke", "figures"]
     static let sweepKeys = ["grid", "zip", "seeds"]
     static let smokeKeys = ["params", "sweep"]
+    /// Largest sweep (parameter points × replicates) a scenario may expand to.
+    public static let maxRuns = 100_000
 
     /// Load the scenario file at `path`.
     public static func load(_ path: String, options: ScenarioOptions = ScenarioOptions()) throws -> Scenario {
@@ -188,7 +190,7 @@ public enum ScenarioLoader {
         for arg in options.overrides { try applyOverride(arg, to: &m) }
         var decoder = TreeDecoder(root: m, path: path, smokeBlock: options.smoke ? nil : root.mappingValue?["smoke"])
         var scenario = try decoder.decode(files: files, smoke: options.smoke, overrides: options.overrides)
-        if let seed = options.seed { scenario.seed = seed }
+        if let seed = options.seed { scenario.seed = seed; scenario.seedOverride = seed }
         scenario.hasSmokeBlock = root.mappingValue?["smoke"] != nil
         try decoder.validatePoints(of: scenario)
         return scenario
@@ -233,7 +235,7 @@ public enum ScenarioLoader {
 
             // experiment
             guard let expEntry = root.entry("experiment") else {
-                throw ScenarioError(.missingKey, at: SourceLocation(source: path), key: "experiment",
+                throw ScenarioError(.missingKey, at: SourceLocation(source: path, line: 1), key: "experiment",
                                     "the required key `experiment` is missing (set it here or in a `base:` file)",
                                     hint: "registered experiments: " + ExperimentRegistry.all.map(\.name).joined(separator: ", "))
             }
@@ -329,6 +331,7 @@ public enum ScenarioLoader {
                     }
                     sweep.seeds = Int(x)
                 }
+                try checkSize(of: sweep, at: root.entry("sweep")?.keyLocation ?? sn.location)
             }
 
             // The unapplied smoke block: its parameter names must exist too.
@@ -397,6 +400,26 @@ public enum ScenarioLoader {
                             params: params, sweep: sweep, figures: figures, smoke: smoke, overrides: overrides, files: files)
         }
 
+        /// Refuse sweeps too large to plan (the product of the axis lengths and `seeds`, computed
+        /// without overflow): a typo such as `seeds: 100000000` should be an error, not an hour of
+        /// planning or an out-of-memory crash.
+        private func checkSize(of sweep: Sweep, at location: SourceLocation) throws {
+            var runs = 1
+            var factors: [String] = []
+            for a in sweep.grid { factors.append("\(a.values.count) (`\(a.key)`)") }
+            if let z = sweep.zip.first { factors.append("\(z.values.count) (zip)") }
+            factors.append("\(sweep.seeds) (seeds)")
+            for n in sweep.grid.map(\.values.count) + [sweep.zip.first?.values.count ?? 1, sweep.seeds] {
+                let (product, overflow) = runs.multipliedReportingOverflow(by: n)
+                runs = overflow ? Int.max : product
+            }
+            guard runs <= ScenarioLoader.maxRuns else {
+                throw ScenarioError(.invalidSweep, at: location, key: "sweep",
+                                    "the sweep expands to \(runs == Int.max ? "more than \(Int.max)" : String(runs)) runs (\(factors.joined(separator: " × "))); at most \(ScenarioLoader.maxRuns) runs are allowed per scenario",
+                                    hint: "split it into several scenarios or shard it with `sim run --shard i/n`")
+            }
+        }
+
         private mutating func axis(_ e: ConfigMapping.Entry, prefix: String, specs: [String: ParameterSpec],
                                    specNames: [String], experiment: any Experiment) throws -> SweepAxis {
             guard let spec = specs[e.key] else { throw unknownParameter(e, prefix: prefix, experiment: experiment, specNames: specNames) }
@@ -445,7 +468,7 @@ public enum ScenarioLoader {
                     throw ScenarioError(.invalidParameters, at: paramsLocation ?? experimentLocation, key: isParam ? "params.\(pe.key)" : pe.key,
                                         message + (isParam ? " (`\(pe.key)` has its default value \(point.parameters[pe.key]!))" : ""))
                 } catch {
-                    throw ScenarioError(.invalidParameters, at: experimentLocation, key: nil,
+                    throw ScenarioError(.invalidParameters, at: experimentLocation, key: "experiment",
                                         "experiment `\(scenario.experiment.name)` rejected the parameters: \(error)")
                 }
             }

@@ -20,10 +20,7 @@ enum LowRankFigures {
         "phase_diagram": phaseDiagram,
     ]
 
-    static func only(_ r: AggregateResults) throws -> AggregateGroup {
-        guard let g = r.groups.first else { throw RecipeError("no finished runs in \(r.scenarioName)") }
-        return g
-    }
+    static func only(_ r: AggregateResults) throws -> AggregateGroup { try r.only() }
 
     /// R1: σ_i/σ_1 of ΔW_Q, ΔW_K, ΔW_V, ΔW_O (log y) — two dominant values, then a drop (P3).
     static let updateSpectra: FigureRecipe = { req, r in
@@ -119,36 +116,7 @@ enum LowRankFigures {
 
     /// R6/R6b: test hinge (or error) vs pruning rate for magnitude / random / largest-first pruning,
     /// with the sorted neuron norms as bars on y2 (ICL'24 style) (P7).
-    static let pruning: FigureRecipe = { req, r in
-        let g = try only(r)
-        let metric = req.string("metric", default: "loss")   // loss | error
-        let logY = req.bool("log_y", default: metric == "error")
-        let mag = try r.series("prune_magnitude_\(metric)", in: g)
-        let lf = try r.series("prune_largest_first_\(metric)", in: g)
-        let rnd = try r.series("prune_random_\(metric)", in: g)
-        let maskSD = try r.series("prune_random_\(metric)_mask_sd", in: g)
-        // Random: band = mean ± (sd over masks, averaged over seeds).
-        let rndLine = Line("random (±sd over masks)", x: rnd.x, y: rnd.mean,
-                           band: (zip(rnd.mean, maskSD.mean).map { $0 - $1 }, zip(rnd.mean, maskSD.mean).map { $0 + $1 }), color: "#ff7f0e", withPoints: true)
-        var layers: [Layer] = []
-        if req.bool("bars", default: true), let norms = g.series["neuron_norm_trained"] {
-            let m = Double(norms.x.count)
-            layers.append(.bars(Bars("sorted neuron norms (right axis)", x: norms.x.map { ($0 - 0.5) / m }, height: norms.mean, width: 1 / m, color: "#bbbbbb", axis: .y2)))
-        }
-        layers += [
-            .line(.meanWithBand("magnitude (smallest first)", mag, color: "#1f77b4", withPoints: true)),
-            .line(rndLine),
-            .line(.meanWithBand("largest first", lf, color: "#d62728", withPoints: true)),
-        ]
-        let base = g.metrics["baseline_\(metric)"]?.mean ?? .nan
-        layers.append(.hline(HLine("no pruning: \(fmt(base, 2))", y: base, color: "#333333")))
-        let label = metric == "loss" ? "test hinge loss" : "test classification error"
-        return Figure(id: req.id, title: req.title ?? "Magnitude pruning of W_O neurons is nearly free; random and largest-first are not",
-                      notes: r.figureNotes + ["random pruning: mean over masks per seed, band = sd over masks"],
-                      x: Axis("pruning rate R (fraction of neurons removed)", min: 0, max: 1),
-                      y: Axis(label, log: logY, min: logY ? req.double("y_min", default: 1e-3) : 0, max: metric == "error" ? 1 : nil),
-                      y2: Axis("‖W_O[i,:]‖ (sorted)", min: 0), layers: layers, key: .topLeft)
-    }
+    static let pruning: FigureRecipe = SharedRecipes.pruning
 
     /// R7: attention mass on label-relevant tokens over training vs on all other tokens (P8).
     static let attentionConcentration: FigureRecipe = { req, r in
