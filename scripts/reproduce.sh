@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The main job: install what is missing, build in release mode, reproduce every figure of the
-# low-rank paper into figures/lowrank/ (runs under runs/; re-running skips finished points).
+# The main job: install what is missing, build in release mode, reproduce every figure of every
+# implemented paper into figures/<paper>/ (runs under runs/; re-running skips finished points).
 # Extra arguments go to `sim reproduce` (e.g. --smoke, --jobs 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 swift build -c release --product sim
 SIM=$(swift build -c release --show-bin-path)/sim
-"$SIM" reproduce lowrank --out . "$@"
+for paper in lowrank icl; do
+  "$SIM" reproduce "$paper" --out . "$@"
+done

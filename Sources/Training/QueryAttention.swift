@@ -24,7 +24,10 @@ public final class QueryAttention {
     public let k: Buffer, v: Buffer   // (B·L)×m_b, (B·L)×m_a (all tokens; the query row unused as key unless includeQuery)
     public let a: Buffer          // B×keys attention weights of the last forward
     public let h: Buffer          // B×m_a
-    let dq: Buffer, dk: Buffer, dv: Buffer, ds: Buffer
+    // Backward scratch, packed over the active sequences.
+    let ds: Buffer                          // keys: score gradient of one sequence
+    let dq: Buffer, qActive: Buffer         // |active|×m_b
+    let xBar: Buffer, xDot: Buffer, xQuery: Buffer   // |active|×d
 
     public init(d: Int, mb: Int, ma: Int, capacity: Int, length: Int, includeQuery: Bool, initScale delta: Double) {
         precondition(length >= (includeQuery ? 1 : 2), "a prompt needs at least one key")
@@ -37,7 +40,8 @@ public final class QueryAttention {
         let n = capacity * length
         q = Buffer(capacity * mb); k = Buffer(n * mb); v = Buffer(n * ma)
         a = Buffer(capacity * length); h = Buffer(capacity * ma)
-        dq = Buffer(capacity * mb); dk = Buffer(n * mb); dv = Buffer(n * ma); ds = Buffer(length)
+        ds = Buffer(length); dq = Buffer(capacity * mb); qActive = Buffer(capacity * mb)
+        xBar = Buffer(capacity * d); xDot = Buffer(capacity * d); xQuery = Buffer(capacity * d)
     }
 
     /// Forward for `count` sequences whose tokens are the first count·L rows of x.
@@ -59,30 +63,30 @@ public final class QueryAttention {
 
     /// Backward for the active sequences `active` given ∂loss/∂h packed in `active` order (|active|×m_a).
     /// Sets dWQ, dWK, dWV (overwritten).
+    ///
+    /// Per sequence only vectors are formed (spec §3.1): the attention-weighted input x̄ = Σ_s A_s x_s,
+    /// the score gradient dS, and ẋ = Σ_s dS_s x_s; the weight gradients are then three gemms over the
+    /// batch: dW_V = dHᵀ X̄, dW_K = Qᵀ Ẋ, dW_Q = dQᵀ X_query.
     public func backward(_ x: UnsafePointer<Double>, active: UnsafeBufferPointer<Int>, dH: UnsafePointer<Double>) {
-        let L = length, nk = keys
-        dWQ.fill(0); dWK.fill(0); dWV.fill(0)
-        if active.isEmpty { return }
-        dWQ.storage.withUnsafeMutableBufferPointer { gQ in
-        dWK.storage.withUnsafeMutableBufferPointer { gK in
-        dWV.storage.withUnsafeMutableBufferPointer { gV in
-            for (j, b) in active.enumerated() {
-                let ab = a.p + b * L, dh = dH + j * ma
-                let kb = k.p + b * L * mb, vb = v.p + b * L * ma, xb = x + b * L * d
-                // dA_s = v_s·dh ; dS = A ⊙ (dA − A·dA)
-                gemv(.none, m: nk, n: ma, alpha: 1, vb, lda: ma, dh, beta: 0, ds.p)
-                var inner = 0.0
-                for s in 0..<nk { inner += ab[s] * ds.p[s] }
-                for s in 0..<nk { ds.p[s] = ab[s] * (ds.p[s] - inner) }
-                // dv_s = A_s dh (rank-1, nk×m_a) and dk_s = dS_s q (nk×m_b), then dW_V += dVᵀ X_b, dW_K += dKᵀ X_b.
-                ger(m: nk, n: ma, alpha: 1, ab, dh, dv.p, lda: ma, zeroFirst: true)
-                ger(m: nk, n: mb, alpha: 1, ds.p, q.p + b * mb, dk.p, lda: mb, zeroFirst: true)
-                gemm(.transpose, .none, m: ma, n: d, k: nk, alpha: 1, dv.p, lda: ma, xb, ldb: d, beta: 1, gV.baseAddress!, ldc: d)
-                gemm(.transpose, .none, m: mb, n: d, k: nk, alpha: 1, dk.p, lda: mb, xb, ldb: d, beta: 1, gK.baseAddress!, ldc: d)
-                // dq = Σ_s dS_s k_s ; dW_Q += dq x_queryᵀ
-                gemv(.transpose, m: nk, n: mb, alpha: 1, kb, lda: mb, ds.p, beta: 0, dq.p)
-                ger(m: mb, n: d, alpha: 1, dq.p, xb + (L - 1) * d, gQ.baseAddress!, lda: d, zeroFirst: false)
-            }
-        }}}
+        let L = length, nk = keys, nA = active.count
+        if active.isEmpty { dWQ.fill(0); dWK.fill(0); dWV.fill(0); return }
+        for (j, b) in active.enumerated() {
+            let ab = a.p + b * L, dh = dH + j * ma
+            let kb = k.p + b * L * mb, vb = v.p + b * L * ma, xb = x + b * L * d
+            // dA_s = v_s·dh ; dS = A ⊙ (dA − A·dA)
+            gemv(.none, m: nk, n: ma, alpha: 1, vb, lda: ma, dh, beta: 0, ds.p)
+            var inner = 0.0
+            for s in 0..<nk { inner += ab[s] * ds.p[s] }
+            for s in 0..<nk { ds.p[s] = ab[s] * (ds.p[s] - inner) }
+            // x̄_j = X_bᵀ A_b, ẋ_j = X_bᵀ dS, q_j = q_b (packed), x_query,j, dq_j = K_bᵀ dS
+            gemv(.transpose, m: nk, n: d, alpha: 1, xb, lda: d, ab, beta: 0, xBar.p + j * d)
+            gemv(.transpose, m: nk, n: d, alpha: 1, xb, lda: d, ds.p, beta: 0, xDot.p + j * d)
+            gemv(.transpose, m: nk, n: mb, alpha: 1, kb, lda: mb, ds.p, beta: 0, dq.p + j * mb)
+            (qActive.p + j * mb).update(from: q.p + b * mb, count: mb)
+            (xQuery.p + j * d).update(from: xb + (L - 1) * d, count: d)
+        }
+        dWV.storage.withUnsafeMutableBufferPointer { g in gemm(.transpose, .none, m: ma, n: d, k: nA, alpha: 1, dH, lda: ma, xBar.p, ldb: d, beta: 0, g.baseAddress!, ldc: d) }
+        dWK.storage.withUnsafeMutableBufferPointer { g in gemm(.transpose, .none, m: mb, n: d, k: nA, alpha: 1, qActive.p, lda: mb, xDot.p, ldb: d, beta: 0, g.baseAddress!, ldc: d) }
+        dWQ.storage.withUnsafeMutableBufferPointer { g in gemm(.transpose, .none, m: mb, n: d, k: nA, alpha: 1, dq.p, lda: mb, xQuery.p, ldb: d, beta: 0, g.baseAddress!, ldc: d) }
     }
 }
