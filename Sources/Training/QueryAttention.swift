@@ -22,7 +22,13 @@ public final class QueryAttention {
 
     public let q: Buffer          // B×m_b
     public let k: Buffer, v: Buffer   // (B·L)×m_b, (B·L)×m_a (all tokens; the query row unused as key unless includeQuery)
-    public let a: Buffer          // B×keys attention weights of the last forward
+    public let a: Buffer          // B×L (first `keys` used): attention weights of the last forward
+    /// Optional additive score bias, B×L (first `keys` used): relative positional encoding b[dist] of
+    /// the graph paper, −∞ for padded keys. Set by the caller before `forward`.
+    public var scoreBias: Buffer?
+    /// ∂loss/∂score of the active sequences of the last backward, packed |active|×L (first `keys`
+    /// used): what a caller needs for the gradient of a score bias (db_z = Σ_{s: dist = z} dS_s).
+    public let scoreGrad: Buffer
     public let h: Buffer          // B×m_a
     // Backward scratch, packed over the active sequences.
     let ds: Buffer                          // keys: score gradient of one sequence
@@ -40,6 +46,7 @@ public final class QueryAttention {
         let n = capacity * length
         q = Buffer(capacity * mb); k = Buffer(n * mb); v = Buffer(n * ma)
         a = Buffer(capacity * length); h = Buffer(capacity * ma)
+        scoreGrad = Buffer(capacity * length)
         ds = Buffer(length); dq = Buffer(capacity * mb); qActive = Buffer(capacity * mb)
         xBar = Buffer(capacity * d); xDot = Buffer(capacity * d); xQuery = Buffer(capacity * d)
     }
@@ -56,6 +63,7 @@ public final class QueryAttention {
             let ab = a.p + b * L
             // s = K_b q_b over the keys, softmax, h = V_bᵀ A_b.
             gemv(.none, m: nk, n: mb, alpha: 1, k.p + b * L * mb, lda: mb, q.p + b * mb, beta: 0, ab)
+            if let bias = scoreBias { let bb = bias.p + b * L; for s in 0..<nk { ab[s] += bb[s] } }
             SoftmaxAttention.softmaxRows(ab, rows: 1, cols: nk)
             gemv(.transpose, m: nk, n: ma, alpha: 1, v.p + b * L * ma, lda: ma, ab, beta: 0, h.p + b * ma)
         }
@@ -78,6 +86,7 @@ public final class QueryAttention {
             var inner = 0.0
             for s in 0..<nk { inner += ab[s] * ds.p[s] }
             for s in 0..<nk { ds.p[s] = ab[s] * (ds.p[s] - inner) }
+            (scoreGrad.p + j * L).update(from: ds.p, count: nk)
             // x̄_j = X_bᵀ A_b, ẋ_j = X_bᵀ dS, q_j = q_b (packed), x_query,j, dq_j = K_bᵀ dS
             gemv(.transpose, m: nk, n: d, alpha: 1, xb, lda: d, ab, beta: 0, xBar.p + j * d)
             gemv(.transpose, m: nk, n: d, alpha: 1, xb, lda: d, ds.p, beta: 0, xDot.p + j * d)
