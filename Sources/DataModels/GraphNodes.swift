@@ -34,26 +34,36 @@ public struct Graph: Sendable {
     public func degree(_ n: Int) -> Int { offsets[n + 1] - offsets[n] }
     public var edgeCount: Int { neighbors.count / 2 }
 
-    /// Random r-regular simple graph by the configuration model, retried until simple and connected.
+    /// Random r-regular simple graph: the configuration model with Steger–Wormald pairing (draw two
+    /// free stubs; keep the pair only if it is neither a loop nor a repeated edge), restarted on a dead
+    /// end or a disconnected result. Whole-draw rejection would fail ~98% of the time at r = 4.
     public static func randomRegular(nodes n: Int, degree r: Int, rng: inout RNG) throws -> Graph {
         guard n * r % 2 == 0, r < n else { throw GraphError("a \(r)-regular graph on \(n) nodes needs N·r even and r < N") }
-        for _ in 0..<200 {
+        for _ in 0..<100 {
             var stubs = (0..<(n * r)).map { $0 / r }
-            rng.shuffle(&stubs)
             var seen = Set<Int>()
             var edges: [(Int, Int)] = []
-            var ok = true
-            for i in stride(from: 0, to: stubs.count, by: 2) {
-                let u = stubs[i], v = stubs[i + 1]
-                let key = min(u, v) * n + max(u, v)
-                if u == v || seen.contains(key) { ok = false; break }
-                seen.insert(key); edges.append((u, v))
+            edges.reserveCapacity(n * r / 2)
+            var stuck = false
+            while !stubs.isEmpty && !stuck {
+                stuck = true
+                for _ in 0..<(50 + stubs.count) {
+                    let i = rng.int(below: stubs.count), j = rng.int(below: stubs.count)
+                    let u = stubs[i], v = stubs[j]
+                    let key = min(u, v) * n + max(u, v)
+                    if i == j || u == v || seen.contains(key) { continue }
+                    seen.insert(key); edges.append((u, v))
+                    // Remove both stubs (larger index first so the smaller stays valid).
+                    for k in [max(i, j), min(i, j)] { stubs.swapAt(k, stubs.count - 1); stubs.removeLast() }
+                    stuck = false
+                    break
+                }
             }
-            if !ok { continue }
+            if stuck { continue }
             let g = Graph(nodeCount: n, edges: edges)
             if g.isConnected { return g }
         }
-        throw GraphError("no simple connected \(r)-regular graph on \(n) nodes after 200 configuration-model draws")
+        throw GraphError("no simple connected \(r)-regular graph on \(n) nodes after 100 attempts")
     }
 
     /// Erdős–Rényi G(n, p) with p = meanDegree / (n − 1) (geometric skipping: O(edges)).

@@ -1,1 +1,1 @@
-let builtinExperiments: [any Experiment] = [LowRankExperiment(), ICLExperiment()]
+let builtinExperiments: [any Experiment] = [LowRankExperiment(), ICLExperiment(), GraphExperiment(), MoEExperiment()]

@@ -1,0 +1,105 @@
+import Testing
+import Foundation
+import Numerics
+@testable import Sim
+
+/// The graph-transformer paper's predictions (spec `graph-transformer.md` §5.2–5.7, tests T3–T8) on
+/// real training runs over several seeds, with the spec's tolerances, plus the real-graph check.
+@Suite("Graph transformer paper claims", .serialized)
+struct GraphClaimsTests {
+    static let seeds: [UInt64] = [51, 52, 53]
+    static let experiment = GraphExperiment()
+
+    static func run(_ overrides: [String: ParamValue], seed: UInt64) -> RunResult {
+        var p = experiment.defaults
+        for (k, v) in overrides { p[k] = v }
+        do { try experiment.validate(p) } catch { preconditionFailure("invalid test parameters: \(error)") }
+        do { return try experiment.run(p, context: RunContext(seed: seed)) } catch { preconditionFailure("run failed: \(error)") }
+    }
+
+    /// GT+PE and GT-noPE at γ_d = 0.5, |L| = 400, one run per seed.
+    static let withPE: [RunResult] = seeds.map { run(["labeled": .int(400), "log_every": .int(100), "n_test": .int(600)], seed: $0) }
+    static let withoutPE: [RunResult] = seeds.map { run(["labeled": .int(400), "log_every": .int(100), "n_test": .int(600), "variant": .string("gt_nope")], seed: $0) }
+
+    @Test("P3: the learned PE peaks at z_m = 2 with gap b_{z_m} − max_{z≠z_m} b_z ≥ 1")
+    func pePeaksAtCore() {
+        for r in Self.withPE {
+            #expect(r.metrics["pe_argmax"]! == 2)
+            #expect(r.metrics["pe_gap"]! >= 1.0, "gap \(r.metrics["pe_gap"]!)")
+        }
+    }
+
+    @Test("P3: the PE peak moves with the core distance", arguments: [1, 3])
+    func peFollowsCore(zm: Int) {
+        for seed in Self.seeds.prefix(2) {
+            let r = Self.run(["labeled": .int(400), "z_m": .int(zm), "n_test": .int(400)], seed: seed)
+            #expect(r.metrics["pe_argmax"]! == Double(zm), "z_m = \(zm): b = \((0...3).map { r.metrics["pe_b\($0)"]! })")
+        }
+    }
+
+    @Test("P4: with PE the core-ring attention ends ≥ 0.9; without PE it stays within 0.05 of its start")
+    func attentionSparsifies() {
+        for r in Self.withPE { #expect(r.metrics["attention_core"]! >= 0.9) }
+        for r in Self.withoutPE {
+            #expect(abs(r.metrics["attention_core"]! - r.metrics["attention_core_initial"]!) <= 0.05)
+        }
+    }
+
+    @Test("P5: at |L| = 200, γ_d = 0.5: GT+PE error ≤ 0.05, GT-noPE and GCN ≥ 0.15")
+    func peBeatsBaselines() {
+        func err(_ v: String) -> Double { Statistics.mean(Self.seeds.map { Self.run(["labeled": .int(200), "variant": .string(v), "n_test": .int(600)], seed: $0).metrics["test_error"]! }) }
+        let pe = err("gt_pe"), nope = err("gt_nope"), gcn = err("gcn")
+        #expect(pe <= 0.05, "GT+PE \(pe)")
+        #expect(nope >= 0.15, "GT-noPE \(nope)")
+        #expect(gcn >= 0.15, "GCN \(gcn)")
+    }
+
+    @Test("P6: training on the core shell alone gives accuracy ≥ 0.95, other shells ≤ 0.65; argmax b = argmax accuracy")
+    func peSampling() {
+        let acc = (0...3).map { z in Statistics.mean(Self.seeds.prefix(2).map { Self.run(["labeled": .int(200), "shell": .int(z), "n_test": .int(400)], seed: $0).metrics["test_accuracy"]! }) }
+        #expect(acc[2] >= 0.95, "accuracy by shell \(acc)")
+        for z in [0, 1, 3] { #expect(acc[z] <= 0.65, "accuracy by shell \(acc)") }
+        let b = (0...3).map { z in Statistics.mean(Self.withPE.map { $0.metrics["pe_b\(z)"]! }) }
+        #expect(b.indices.max { b[$0] < b[$1] } == acc.indices.max { acc[$0] < acc[$1] })
+    }
+
+    @Test("P1 (reduced): N* is non-increasing in γ_d (one inversion of one grid step allowed), log–log slope ∈ [−3, −0.5]")
+    func sampleComplexity() {
+        let gammas = [0.25, 0.5, 1.0], grid = [4, 8, 12, 16, 24, 32, 48, 64, 96]
+        let nStar: [Double] = gammas.map { g in
+            let found = grid.first { l in
+                Statistics.mean(Self.seeds.map { Self.run(["gamma_d": .double(g), "labeled": .int(l), "n_test": .int(500)], seed: $0 &+ UInt64(l)).metrics["test_error"]! }) <= 0.05
+            }
+            return Double(found ?? 192)
+        }
+        var inversions = 0
+        for i in 1..<nStar.count where nStar[i] > nStar[i - 1] {
+            inversions += 1
+            let step = grid.firstIndex(of: Int(nStar[i]))! - grid.firstIndex(of: Int(nStar[i - 1]))!
+            #expect(step <= 1, "N* = \(nStar)")
+        }
+        #expect(inversions <= 1, "N* = \(nStar)")
+        let fit = Statistics.powerLawFit(x: gammas, y: nStar)!
+        #expect((-3 ... -0.5).contains(fit.exponent), "slope \(fit.exponent), N* = \(nStar)")
+    }
+
+    @Test("P2: iterations to error ≤ 0.05 do not grow with γ_d: T*(0.3) ≥ T*(1.0)")
+    func iterations() {
+        func tStar(_ g: Double) -> Double {
+            Statistics.mean(Self.seeds.map { Self.run(["gamma_d": .double(g), "labeled": .int(600), "n_test": .int(600), "learning_rate": .double(0.1),
+                                                       "T": .int(3000), "tstar_threshold": .double(0.05), "stop_at_tstar": .bool(true)], seed: $0).metrics["T_star"]! })
+        }
+        let low = tStar(0.3), high = tStar(1.0)
+        #expect(low >= high, "T*(0.3) = \(low), T*(1.0) = \(high)")
+    }
+
+    @Test("real graph: on the karate club GT+PE reaches ≥ 0.8 test accuracy from 16 labelled members")
+    func karate() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("data/karate")
+        let acc = (0..<10).map { s in
+            Self.run(["family": .string("file"), "graph_path": .string(dir.path), "z_m": .int(1), "labeled": .int(16), "batch_size": .int(4),
+                      "T": .int(300), "n_test": .int(100), "log_every": .int(0)], seed: 500 + UInt64(s)).metrics["test_accuracy"]!
+        }
+        #expect(Statistics.mean(acc) >= 0.8, "accuracies \(acc)")
+    }
+}
