@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 swift build -c release --product sim
 SIM=$(swift build -c release --show-bin-path)/sim
-for paper in lowrank icl; do
-  "$SIM" reproduce "$paper" --out . "$@"
+# Every paper with a scenarios/<paper>/ directory, in a fixed order.
+for dir in scenarios/*/; do
+  "$SIM" reproduce "$(basename "$dir")" --out . "$@"
 done
