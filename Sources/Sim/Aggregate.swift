@@ -127,7 +127,7 @@ public enum Aggregator {
         }
         var series: [String: SeriesSummary] = [:]
         var warnings: [String] = []
-        for name in Set(ok.flatMap { $0.result.series.keys }) {
+        for name in Set(ok.flatMap { $0.result.series.keys }).sorted() {   // sorted: warnings in a stable order
             let curves = ok.compactMap { $0.result.series[name] }
             if let ref = curves.max(by: { $0.x.count < $1.x.count }),
                curves.contains(where: { c in !zip(c.x, ref.x).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) } }) {

@@ -104,7 +104,11 @@ extension ConfigNode {
         do {
             node = try Yams.compose(yaml: yaml)
         } catch let e as YamlError {
-            throw ScenarioError.fromYams(e, source: source)
+            var error = ScenarioError.fromYams(e, source: source)
+            // At the end of a truncated file the scanner reports the line after the last one.
+            let lines = max(1, yaml.split(separator: "\n", omittingEmptySubsequences: false).count - (yaml.hasSuffix("\n") ? 1 : 0))
+            if let line = error.location?.line, line > lines { error.location?.line = lines; error.location?.column = nil }
+            throw error
         }
         guard let node else { return nil }
         return try convert(node, source: source, path: "")
@@ -141,6 +145,10 @@ extension ConfigNode {
                     throw ScenarioError(.wrongType, at: loc(k.mark, source), key: path.isEmpty ? nil : path,
                                         "expected a plain text key, found a complex key")
                 }
+                if ks.string.isEmpty {
+                    throw ScenarioError(.wrongType, at: loc(k.mark, source), key: keyPath + "<empty>",
+                                        "a mapping key is empty (a stray `:`, or an anchor `&name` written before the colon?)")
+                }
                 if m[ks.string] != nil {
                     throw ScenarioError(.wrongType, at: loc(k.mark, source), key: keyPath + ks.string,
                                         "this key appears twice in the same mapping")
@@ -165,12 +173,14 @@ extension ScenarioError {
             if let c = context { msg += " (\(c.text) at line \(c.mark.line), column \(c.mark.column))" }
             return ScenarioError(.syntax, at: at(mark), key: nil, msg)
         case let .duplicatedKeysInMapping(duplicates, context):
-            return ScenarioError(.syntax, at: at(context.mark), key: nil,
-                                 "YAML mapping has duplicated keys: \(duplicates.sorted().joined(separator: ", "))")
-        case let .reader(problem, _, _, _):
-            return ScenarioError(.syntax, at: SourceLocation(source: source), key: nil, "cannot read the file as YAML: \(problem)")
+            return ScenarioError(.syntax, at: at(context.mark), key: duplicates.sorted().joined(separator: ", "),
+                                 "this mapping has the key twice (YAML keys must be unique in a mapping)")
+        case let .reader(problem, offset, _, yaml):
+            // The reader reports a byte offset (e.g. of a control character): turn it into a line.
+            let line = 1 + (offset.map { yaml.utf8.prefix(max(0, $0)).lazy.filter { $0 == UInt8(ascii: "\n") }.count } ?? 0)
+            return ScenarioError(.syntax, at: SourceLocation(source: source, line: line), key: nil, "cannot read the file as YAML: \(problem)")
         default:
-            return ScenarioError(.syntax, at: SourceLocation(source: source), key: nil, "YAML error: \(e)")
+            return ScenarioError(.syntax, at: SourceLocation(source: source, line: 1), key: nil, "YAML error: \(e)")
         }
     }
 }

@@ -76,8 +76,11 @@ public protocol Experiment: Sendable {
 extension Experiment {
     public func validate(_ p: Parameters) throws {}
     public var benchmark: BenchmarkRegistry.Benchmark? { nil }
+    /// Every parameter's default, normalised to its declared kind (a `doubleList` default written
+    /// as `[.int(6)]` becomes `[.double(6)]`), so that writing a default value explicitly in a
+    /// scenario gives the same canonical parameters — hence the same run seeds and point ids.
     public var defaults: Parameters {
-        Parameters(Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.defaultValue) }))
+        Parameters(Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, ParameterSchema.normalise($0.defaultValue, kind: $0.kind)) }))
     }
 }
 

@@ -50,7 +50,12 @@ public enum FigureBuilder {
         }
         guard !results.groups.isEmpty else { throw fail("no finished runs to plot") }
         var figure: Figure
-        do { figure = try recipe(request, results) } catch { throw fail("the recipe failed: \(error)") }
+        do { figure = try recipe(request, results) } catch {
+            // Say so when divergence is the likely cause (all-diverged points have only NaN data).
+            let dead = results.groups.filter { $0.replicates > 0 && $0.diverged == $0.replicates }.count
+            let why = dead == 0 ? "" : " (\(dead) of \(results.groups.count) points have only diverged runs, shown as missing; see `sim status`)"
+            throw fail("the recipe failed: \(error)\(why)")
+        }
         figure.id = request.id
         if let t = request.title { figure.title = t }
         do {

@@ -250,13 +250,15 @@ public enum Runner {
                                progress: ProgressReporter, commit: String?) {
         let flag = options.cancellation
         let isCancelled: @Sendable () -> Bool = { flag.isCancelled }
-        let running = RunningMarker.current()
-        let runningBody = (try? Store.encoder().encode(running)) ?? Data()
+        var running = RunningMarker.current()
         while !flag.isCancelled, let p = state.next() {
             options.onEvent?(.started(p))
             let t0 = Date()
             // Transient state: not fsynced (after a power loss the point is simply pending).
-            try? Store.writeAtomically(runningBody, to: layout.running(p.id), durable: false)
+            running.started = Store.isoDate(t0)
+            if let body = try? Store.encoder().encode(running) {
+                try? Store.writeAtomically(body, to: layout.running(p.id), durable: false)
+            }
             do {
                 let result = try plan.experiment.run(p.parameters, context: RunContext(seed: p.seed, pointID: p.id, isCancelled: isCancelled))
                 let record = PointRecord(experiment: plan.experiment.name, pointID: p.id, canonical: p.canonical,
@@ -295,7 +297,8 @@ public enum Runner {
     }
 
     static func makeManifest(plan: Plan, options: RunOptions, shardPoints: Int? = nil) -> Manifest {
-        let dir = URL(fileURLWithPath: plan.scenario.path).deletingLastPathComponent().path
+        var dir = URL(fileURLWithPath: plan.scenario.files.last ?? plan.scenario.path).deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: dir) { dir = FileManager.default.currentDirectoryPath }
         let commit = git(["rev-parse", "HEAD"], in: dir)
         let dirty = commit == nil ? nil : git(["status", "--porcelain", "--untracked-files=no"], in: dir).map { !$0.isEmpty }
         let os = ProcessInfo.processInfo.operatingSystemVersionString

@@ -77,7 +77,10 @@ public enum SweepDirectory {
             }
             let options = ScenarioOptions(smoke: m.smoke, overrides: m.overrides, seed: m.seedOption)
             do {
-                let plan = Plan(scenario: try ScenarioLoader.load(path, options: options))
+                var scenario = try ScenarioLoader.load(path, options: options)
+                // Keep the path as originally typed: it is part of the provenance in every aggregate file.
+                scenario.path = m.scenario
+                let plan = Plan(scenario: scenario)
                 if plan.sweepID == id { return (plan, notes) }
                 notes.append("\(path) now describes sweep \(plan.sweepID), not \(id) (edited since?); resuming from \(id)/scenario.resolved.yaml")
             } catch {

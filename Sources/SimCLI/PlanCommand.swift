@@ -23,10 +23,8 @@ struct PlanCommand: ParsableCommand {
         print("fixed: " + s.fixedParameters.values.keys.sorted().map { "\($0)=\(s.fixedParameters[$0]!)" }.joined(separator: ", "))
         let header = ["#", "point_id", "rep", "seed"] + plan.axes + ["status"]
         var rows: [[String]] = [header]
-        let fm = FileManager.default
         for p in plan.points {
-            let status = fm.fileExists(atPath: layout.done(p.id).path) ? "done"
-                : fm.fileExists(atPath: layout.failed(p.id).path) ? "failed" : "pending"
+            let status = SweepStatus.state(of: p.id, in: layout).0.rawValue
             rows.append([String(p.index), p.id, String(p.replicate), String(p.seed)]
                         + plan.axes.map { p.coordinates[$0].map { "\($0)" } ?? "" } + [status])
         }

@@ -60,9 +60,21 @@ enum CLI {
         switch error {
         case is SweepFailure: return 2
         case is FigureBuildError, is FigureBuildErrors: return 2
-        case is Interrupted: return 130
+        case let e as Interrupted: return 128 + e.signal
         default: return 1
         }
+    }
+
+    /// Absolute path of the running `sim` executable (for scripts that call it back).
+    static func executablePath() throws -> String {
+        if let p = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return p }
+        let arg0 = CommandLine.arguments[0]
+        if arg0.contains("/") { return URL(fileURLWithPath: arg0).standardizedFileURL.path }
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(dir)/\(arg0)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw CLIError("cannot tell where the sim executable is; pass --sim <path>")
     }
 
     /// Load every scenario before anything runs, so a bad file or point fails first.
@@ -96,14 +108,22 @@ enum CLI {
 
     /// Run one plan end to end: points, aggregate TSVs, figures. Returns the report.
     /// Throws `Interrupted` when cancelled; figure errors are thrown after the data is written.
-    static func runPlan(_ plan: Plan, shared: SharedOptions, figures: FigureOptions,
-                        cancellation: CancellationFlag) throws -> (SweepReport, [FigureFiles]) {
-        let layout = RunLayout(out: shared.outURL, plan: plan)
-        FileHandle.standardError.write(Data("\(plan.scenario.name): \(plan.points.count) runs (\(plan.groups.count) points × \(plan.scenario.sweep.seeds) seeds) → \(layout.sweepDirectory.path)\n".utf8))
-        let report = try Runner.run(plan, options: RunOptions(out: shared.outURL, jobs: shared.jobCount, cancellation: cancellation))
+    /// With a shard, only its points run and nothing is aggregated (the other shards' points are
+    /// missing until `sim aggregate` / `sim plot` merges them).
+    static func runPlan(_ plan: Plan, shared: SharedOptions, figures: FigureOptions, cancellation: CancellationFlag,
+                        out: URL? = nil, shard: Shard? = nil) throws -> (SweepReport, [FigureFiles]) {
+        let outURL = out ?? shared.outURL
+        let layout = RunLayout(out: outURL, plan: plan)
+        let count = shard.map { "\($0.select(plan.points).count) of \(plan.points.count) runs (shard \($0))" } ?? "\(plan.points.count) runs"
+        FileHandle.standardError.write(Data("\(plan.scenario.name): \(count) (\(plan.groups.count) points × \(plan.scenario.sweep.seeds) seeds) → \(layout.sweepDirectory.path)\n".utf8))
+        let report = try Runner.run(plan, options: RunOptions(out: outURL, jobs: shared.jobCount, cancellation: cancellation, shard: shard))
         print(report.summary)
-        if report.cancelled { throw Interrupted(report: report) }
-        let results = try Aggregator.aggregate(plan, out: shared.outURL)
+        if report.cancelled { throw Interrupted(report: report, signal: InterruptHandler.receivedSignal ?? SIGINT) }
+        if let shard {
+            print("shard \(shard) done; once every shard has run: sim aggregate <each shard's \(layout.sweepDirectory.lastPathComponent) directory> (or sim plot with one shared --out)")
+            return (report, [])
+        }
+        let results = try Aggregator.aggregate(plan, out: outURL)
         let tsvs = try Aggregator.write(results, to: layout.aggregateDirectory)
         print("aggregate: \(layout.aggregateDirectory.path)/ (metrics.tsv\(tsvs.count > 1 ? " + \(tsvs.count - 1) series" : ""))")
         var files: [FigureFiles] = []
@@ -111,7 +131,7 @@ enum CLI {
             if results.groups.isEmpty {
                 warn("\(plan.scenario.name): no finished runs, so no figures")
             } else {
-                files = try FigureBuilder.build(plan, results: results, out: shared.outURL,
+                files = try FigureBuilder.build(plan, results: results, out: outURL,
                                                 formats: figures.formats, render: !figures.noRender)
                 for f in files {
                     print("figure: " + describe(f))
@@ -135,10 +155,12 @@ struct SweepFailure: Error, CustomStringConvertible {
     var description: String { "\(failed) run\(failed == 1 ? "" : "s") failed (see the summary above and points/*.failed); re-run to retry them" }
 }
 
-/// The user interrupted the sweep (exit status 130).
+/// The sweep was interrupted by a signal (exit status 128 + signal: 130 for SIGINT, 143 for SIGTERM).
 struct Interrupted: Error, CustomStringConvertible {
     let report: SweepReport
+    var signal: Int32 = SIGINT
     var description: String {
-        "interrupted with \(report.remaining) of \(report.total) runs unfinished; re-run the same command to resume"
+        "interrupted (\(InterruptHandler.signalName(signal))) with \(report.remaining) of \(report.total) runs unfinished; "
+            + "finished points are kept — re-run the same command, or `sim run --resume \(report.layout.sweepDirectory.path)`, to resume"
     }
 }

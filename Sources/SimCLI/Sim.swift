@@ -6,7 +6,7 @@ import Sim
 ///
 /// Exit status: 0 success; 1 an invalid scenario, option or input (printed as `error: …`, one
 /// paragraph); 2 the sweep ran but some points failed or a figure could not be built;
-/// 130 interrupted (re-run the same command to resume).
+/// 128 + signal when interrupted (130 SIGINT, 143 SIGTERM; re-run the same command to resume).
 @main
 struct SimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,11 +15,11 @@ struct SimCommand: ParsableCommand {
         discussion: """
             Scenarios are YAML files under scenarios/<paper>/. Results go to <out>/runs/<scenario>/<sweep-id>/ \
             and figures to <out>/figures/<paper>/. Re-running a command resumes: finished points are skipped.
-            Exit status: 0 ok, 1 invalid input, 2 some points or figures failed, 130 interrupted.
+            Exit status: 0 ok, 1 invalid input, 2 some points or figures failed, 130/143 interrupted by SIGINT/SIGTERM.
             """,
         version: SimVersion.string,
-        subcommands: [ListCommand.self, ValidateCommand.self, PlanCommand.self, RunCommand.self,
-                      AggregateCommand.self, PlotCommand.self, ReproduceCommand.self, BenchCommand.self])
+        subcommands: [ListCommand.self, ValidateCommand.self, PlanCommand.self, RunCommand.self, StatusCommand.self,
+                      AggregateCommand.self, PlotCommand.self, ReproduceCommand.self, SlurmCommand.self, BenchCommand.self])
 
     /// Parse, run, and turn any error into `error: <paragraph>` with a meaningful exit status
     /// (argument-parser's own errors, help and `ExitCode` keep their usual handling).

@@ -74,8 +74,8 @@ struct AggregateTests {
         let metrics = try String(contentsOf: written[0], encoding: .utf8).split(separator: "\n")
         #expect(metrics.first?.hasPrefix("# scenario: aggtoy") == true)
         let rows = metrics.filter { !$0.hasPrefix("#") }
-        #expect(rows[0] == "a\tn\tdiverged\tconstant_mean\tconstant_sd\tconstant_ci_lo\tconstant_ci_hi\tnoise_mean\tnoise_sd\tnoise_ci_lo\tnoise_ci_hi\tvalue_mean\tvalue_sd\tvalue_ci_lo\tvalue_ci_hi")
-        #expect(rows.count == 4 && rows[2].hasPrefix("2.0\t4\t0\t2\t0\t2\t2\t"))
+        #expect(rows[0] == "a\tn\tdiverged\tstatus\tconstant_mean\tconstant_sd\tconstant_ci_lo\tconstant_ci_hi\tnoise_mean\tnoise_sd\tnoise_ci_lo\tnoise_ci_hi\tvalue_mean\tvalue_sd\tvalue_ci_lo\tvalue_ci_hi")
+        #expect(rows.count == 4 && rows[2].hasPrefix("2.0\t4\t0\tok\t2\t0\t2\t2\t"))
         let series = try String(contentsOf: written[1], encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
         #expect(series[0] == "a\tx\tmean\tsd\tci_lo\tci_hi\tn" && series.count == 1 + 3 * 3)
 
@@ -84,6 +84,10 @@ struct AggregateTests {
         #expect(fromDir.axes == agg.axes && fromDir.scenarioName == "aggtoy")
         #expect(fromDir.groups.map(\.metrics) == agg.groups.map(\.metrics))
         #expect(fromDir.groups.map(\.coordinates) == agg.groups.map(\.coordinates))
+        // … and the same bytes.
+        let again = makeTempDirectory()
+        let rewritten = try Aggregator.write(fromDir, to: again)
+        for (a, b) in zip(written, rewritten) { #expect(try Data(contentsOf: a) == Data(contentsOf: b), "\(a.lastPathComponent)") }
 
         // Figures: written under <out>/figures/<paper>/ with the request's id.
         let figs = try FigureBuilder.build(p, results: agg, out: out, render: false)

@@ -128,6 +128,7 @@ struct RunnerTests {
         #expect(r.diverged.count == 4)
         #expect(!r.isComplete && r.remaining == 0)
         #expect(r.failed.allSatisfy { $0.message.contains("toy failure") && $0.coordinates.contains("mode=throw") })
+        #expect(r.diverged.allSatisfy { $0.message == "diverged at step 3: NaN loss" && $0.coordinates.contains("mode=diverge") })
         #expect(r.summary.contains("4 failed") && r.summary.contains("4 diverged"))
         let layout = RunLayout(out: out, plan: p)
         for pt in p.points where pt.parameters["mode"] == .string("throw") {
@@ -137,12 +138,17 @@ struct RunnerTests {
         // Failures are retried on the next run; diverged points count as finished (and are listed again).
         let again = try Runner.run(p, options: options(out, jobs: 2))
         #expect(again.executed == 0 && again.failed.count == 4 && again.diverged.count == 4 && again.skipped == 8)
+        #expect(again.diverged.allSatisfy { $0.message == "diverged at step 3: NaN loss" })
 
         // Aggregation: diverged runs counted, excluded from statistics; failed runs absent.
         let agg = try Aggregator.aggregate(p, out: out)
         #expect(agg.groups.count == 4)            // ok×2 and diverge×2 groups; throw groups have no records
+        // All replicates diverged: every metric the sweep has is present as NaN (missing, not 0).
         for g in agg.groups where g.coordinates["mode"] == .string("diverge") {
-            #expect(g.replicates == 2 && g.diverged == 2 && g.metrics.isEmpty)
+            #expect(g.replicates == 2 && g.diverged == 2)
+            #expect(g.metrics.keys.sorted() == ["constant", "noise", "value"])
+            #expect(g.metrics.values.allSatisfy { $0.n == 0 && $0.mean.isNaN })
+            #expect(g.series["curve"].map { $0.n == 0 && $0.mean.allSatisfy(\.isNaN) } == true)
         }
         for g in agg.groups where g.coordinates["mode"] == .string("ok") {
             #expect(g.replicates == 2 && g.diverged == 0 && g.metrics["value"]?.n == 2)

@@ -112,7 +112,7 @@ struct ScenarioLoadingTests {
 
     @Test("missing required keys")
     func missingKeys() {
-        expectError(scenarioError("params: {a: 1}\n"), .missingKey, key: "experiment", line: nil,
+        expectError(scenarioError("params: {a: 1}\n"), .missingKey, key: "experiment", line: 1,
                     mentions: ["test.quadratic"])
         expectError(scenarioError("experiment: test.quadratic\nfigures:\n  - {recipe: value_vs_a}\n"),
                     .missingKey, key: "figures[0].id", line: 3)

@@ -74,8 +74,14 @@ public struct LowRankExperiment: Experiment {
         for r in p.doubles("pruning_rates") where !(0...1).contains(r) {
             throw ParameterError(key: "pruning_rates", "pruning rate \(r) is outside [0, 1]")
         }
-        for r in p.doubles("truncation_ranks") where r < 0 || r != r.rounded() {
-            throw ParameterError(key: "truncation_ranks", "rank \(r) is not a non-negative integer")
+        let maxRank = Double(min(p.int("d"), p.int("m"), p.int("m_a"), p.int("m_b")))
+        for r in p.doubles("truncation_ranks") where r < 0 || r != r.rounded() || r > maxRank {
+            throw ParameterError(key: "truncation_ranks", "rank \(r) is not an integer in 0 … \(Int(maxRank)) (the smallest weight dimension)")
+        }
+        // Keep every buffer well inside memory: the largest activation is (B·L)×m doubles per run.
+        let activations = Double(p.int("batch_size")) * Double(p.int("L")) * Double(max(p.int("m"), p.int("L"), p.int("d")))
+        if activations > 5e8 || Double(p.int("n_test")) * Double(p.int("L")) * Double(p.int("d")) > 5e8 || p.int("d") > 100_000 {
+            throw ParameterError(key: "batch_size", "the run would need more than 4 GB of activations (batch_size·L·max(m, L, d) = \(Int(activations))); reduce d, m, L, batch_size or n_test")
         }
     }
 

@@ -25,7 +25,7 @@ enum LowRankFigures {
     /// R1: σ_i/σ_1 of ΔW_Q, ΔW_K, ΔW_V, ΔW_O (log y) — two dominant values, then a drop (P3).
     static let updateSpectra: FigureRecipe = { req, r in
         let g = try only(r)
-        let top = Int(req.double("max_index", default: 10))
+        let top = max(1, min(1000, Int(req.double("max_index", default: 10))))
         var layers: [Layer] = []
         for w in matrices {
             var s = try r.series("spectrum_\(w)", in: g)
