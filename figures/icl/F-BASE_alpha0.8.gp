@@ -56,7 +56,7 @@ plot \
     data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
     data index 1 using 1:($3 <= 0 ? bandFloor : $3):($4 > 0 ? $4 : NaN) with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
     data index 2 using 1:($3 <= 0 ? bandFloor : $3):($4 > 0 ? $4 : NaN) with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
-    data index 3 using 1:($3 <= 0 ? bandFloor : $3):4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
+    data index 3 using 1:($3 <= 0 ? bandFloor : $3):($4 > 0 ? $4 : NaN) with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
     data index 4 using 1:($3 <= 0 ? bandFloor : $3):($4 > 0 ? $4 : NaN) with filledcurves fs transparent solid 0.2 noborder lc rgb "#9467bd" notitle, \
     data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "one-layer transformer (ICL)", \
     data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "logistic regression", \

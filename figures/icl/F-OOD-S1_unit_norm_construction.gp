@@ -36,8 +36,6 @@ set yrange [0.001:1]
 # layer 6: reference line across the whole plot width (a plotted constant would
 # only span the data's x range)
 set arrow 106 from graph 0, first 0.01 to graph 1, first 0.01 nohead back lw 1.5 dt 2 lc rgb "#555555"
-# band edges <= 0 cannot be shown on the log axis: drawn at this floor instead
-bandFloor = 0.001
 
 # Drawn back to front; `index N` is layer N of the .tsv.
 #   layer 0: band of 'S1 = 1.3'
@@ -59,7 +57,7 @@ plot \
     data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
     data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
     data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
-    data index 4 using 1:($3 <= 0 ? bandFloor : $3):4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#9467bd" notitle, \
+    data index 4 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#9467bd" notitle, \
     data index 5 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#8c564b" notitle, \
     data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "S1 = 1.3", \
     data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "S1 = 1.1", \

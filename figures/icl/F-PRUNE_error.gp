@@ -39,7 +39,7 @@ set y2range [0:0<*]
 
 # layer 4: reference line across the whole plot width (a plotted constant would
 # only span the data's x range)
-set arrow 104 from graph 0, first 0.0496 to graph 1, first 0.0496 nohead back lw 1.5 dt 2 lc rgb "#333333"
+set arrow 104 from graph 0, first 0.0836 to graph 1, first 0.0836 nohead back lw 1.5 dt 2 lc rgb "#333333"
 # band edges <= 0 cannot be shown on the log axis: drawn at this floor instead
 bandFloor = 0.001
 
@@ -51,7 +51,7 @@ bandFloor = 0.001
 #   layer 1: line 'magnitude (smallest first)' (y1 axis)
 #   layer 2: line 'random (±sd over masks)' (y1 axis)
 #   layer 3: line 'largest first' (y1 axis)
-#   layer 4: reference line 'no pruning: 0.05' (y1 axis) = 0.0496: drawn by arrow 104
+#   layer 4: reference line 'no pruning: 0.084' (y1 axis) = 0.0836: drawn by arrow 104
 #   layer 4: key entry
 plot \
     data index 0 using 1:2:(0.015625) axes x1y2 with boxes fs transparent solid 0.3 lc rgb "#bbbbbb" title "sorted neuron norms (right axis)", \
@@ -61,5 +61,5 @@ plot \
     data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "magnitude (smallest first)", \
     data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "random (±sd over masks)", \
     data index 3 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#d62728" title "largest first", \
-    (0.0496) with lines lt nodraw notitle, \
-    keyentry with lines lw 1.5 dt 2 lc rgb "#333333" title "no pruning: 0.05"
+    (0.0836) with lines lt nodraw notitle, \
+    keyentry with lines lw 1.5 dt 2 lc rgb "#333333" title "no pruning: 0.084"

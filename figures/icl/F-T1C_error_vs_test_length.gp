@@ -41,20 +41,20 @@ set arrow 103 from graph 0, first 0.02 to graph 1, first 0.02 nohead back lw 1.5
 bandFloor = 0.001
 
 # Drawn back to front; `index N` is layer N of the .tsv.
-#   layer 0: band of 'α′ = 0.6: l* = 23.2 ± 6.4, α′·l* = 13.9'
-#   layer 1: band of 'α′ = 0.8: l* = 13.6 ± 2.2, α′·l* = 10.9'
-#   layer 2: band of 'α′ = 1: l* = 10.4 ± 1.7, α′·l* = 10.4'
-#   layer 0: line 'α′ = 0.6: l* = 23.2 ± 6.4, α′·l* = 13.9' (y1 axis)
-#   layer 1: line 'α′ = 0.8: l* = 13.6 ± 2.2, α′·l* = 10.9' (y1 axis)
-#   layer 2: line 'α′ = 1: l* = 10.4 ± 1.7, α′·l* = 10.4' (y1 axis)
+#   layer 0: band of 'α′ = 0.6: l* = 20.4 ± 5.7, α′·l* = 12.2'
+#   layer 1: band of 'α′ = 0.8: l* = 14.4 ± 3.6, α′·l* = 11.5'
+#   layer 2: band of 'α′ = 1: l* = 8.8 ± 1.8, α′·l* = 8.8'
+#   layer 0: line 'α′ = 0.6: l* = 20.4 ± 5.7, α′·l* = 12.2' (y1 axis)
+#   layer 1: line 'α′ = 0.8: l* = 14.4 ± 3.6, α′·l* = 11.5' (y1 axis)
+#   layer 2: line 'α′ = 1: l* = 8.8 ± 1.8, α′·l* = 8.8' (y1 axis)
 #   layer 3: reference line 'error threshold 0.02' (y1 axis) = 0.02: drawn by arrow 103
 #   layer 3: key entry
 plot \
     data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 2 using 1:($3 <= 0 ? bandFloor : $3):4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "α′ = 0.6: l* = 23.2 ± 6.4, α′·l* = 13.9", \
-    data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "α′ = 0.8: l* = 13.6 ± 2.2, α′·l* = 10.9", \
-    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#2ca02c" title "α′ = 1: l* = 10.4 ± 1.7, α′·l* = 10.4", \
+    data index 1 using 1:($3 <= 0 ? bandFloor : $3):4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
+    data index 2 using 1:($3 <= 0 ? bandFloor : $3):($4 > 0 ? $4 : NaN) with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "α′ = 0.6: l* = 20.4 ± 5.7, α′·l* = 12.2", \
+    data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "α′ = 0.8: l* = 14.4 ± 3.6, α′·l* = 11.5", \
+    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#2ca02c" title "α′ = 1: l* = 8.8 ± 1.8, α′·l* = 8.8", \
     (0.02) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 2 lc rgb "#555555" title "error threshold 0.02"
