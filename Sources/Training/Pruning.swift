@@ -37,6 +37,25 @@ public enum Pruning {
     }
 }
 
+extension Pruning {
+    /// Test loss and 0-1 error of a keep-mask without another forward pass: F_b = Σ_i C[b,i]·a_i·mask_i·scale,
+    /// where C[b,i] is neuron i's summed ReLU output on sample b (masks only change the fixed output
+    /// layer, so C is computed once per trained model).
+    public static func evaluate(contributions C: Matrix, outputWeights a: [Double], mask: [Double], scale: Double,
+                                labels: [Double], loss: Loss) -> (loss: Double, error: Double) {
+        var w = Matrix(rows: a.count, cols: 1)
+        for i in 0..<a.count { w.storage[i] = a[i] * mask[i] * scale }
+        let f = C * w
+        var l = 0.0, wrong = 0
+        for b in 0..<C.rows {
+            let y = labels[b]
+            l += loss.value(f.storage[b], label: y)
+            if y * f.storage[b] <= 0 { wrong += 1 }
+        }
+        return (l / Double(C.rows), Double(wrong) / Double(C.rows))
+    }
+}
+
 /// Rank-r truncation of updates (spec §5.7, LoRA motivation): W = W^(0) + best rank-r approx of ΔW.
 public enum Truncation {
     public static func truncate(initial w0: Matrix, trained w: Matrix, rank r: Int) throws -> Matrix {

@@ -10,12 +10,7 @@ struct GraphClaimsTests {
     static let seeds: [UInt64] = [51, 52, 53]
     static let experiment = GraphExperiment()
 
-    static func run(_ overrides: [String: ParamValue], seed: UInt64) -> RunResult {
-        var p = experiment.defaults
-        for (k, v) in overrides { p[k] = v }
-        do { try experiment.validate(p) } catch { preconditionFailure("invalid test parameters: \(error)") }
-        do { return try experiment.run(p, context: RunContext(seed: seed)) } catch { preconditionFailure("run failed: \(error)") }
-    }
+    static func run(_ overrides: [String: ParamValue], seed: UInt64) -> RunResult { runExperiment(experiment, overrides, seed: seed) }
 
     /// GT+PE and GT-noPE at γ_d = 0.5, |L| = 400, one run per seed.
     static let withPE: [RunResult] = seeds.map { run(["labeled": .int(400), "log_every": .int(100), "n_test": .int(600)], seed: $0) }

@@ -10,12 +10,7 @@ struct ICLClaimsTests {
     static let seeds: [UInt64] = [31, 32, 33]
     static let experiment = ICLExperiment()
 
-    static func run(_ overrides: [String: ParamValue], seed: UInt64) -> RunResult {
-        var p = experiment.defaults
-        for (k, v) in overrides { p[k] = v }
-        do { try experiment.validate(p) } catch { preconditionFailure("invalid test parameters: \(error)") }
-        do { return try experiment.run(p, context: RunContext(seed: seed)) } catch { preconditionFailure("run failed: \(error)") }
-    }
+    static func run(_ overrides: [String: ParamValue], seed: UInt64) -> RunResult { runExperiment(experiment, overrides, seed: seed) }
 
     static func list(_ v: [Double]) -> ParamValue { .list(v.map { .double($0) }) }
 

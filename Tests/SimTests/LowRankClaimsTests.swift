@@ -11,17 +11,7 @@ struct LowRankClaimsTests {
     static let seeds: [UInt64] = [11, 12, 13]
     static let experiment = LowRankExperiment()
 
-    static func params(_ overrides: [String: ParamValue]) -> Parameters {
-        var p = experiment.defaults
-        for (k, v) in overrides { p[k] = v }
-        return p
-    }
-
-    static func run(_ overrides: [String: ParamValue], seed: UInt64) -> RunResult {
-        let p = params(overrides)
-        do { try experiment.validate(p) } catch { preconditionFailure("invalid test parameters: \(error)") }
-        do { return try experiment.run(p, context: RunContext(seed: seed)) } catch { preconditionFailure("run failed: \(error)") }
-    }
+    static func run(_ overrides: [String: ParamValue], seed: UInt64) -> RunResult { runExperiment(experiment, overrides, seed: seed) }
 
     /// Config A with pruning and truncation measured, one run per seed, shared by T2–T4, T6, T7.
     static let configA: [RunResult] = seeds.map { seed in

@@ -13,12 +13,7 @@ struct MoEClaimsTests {
     static let seeds: [UInt64] = [51, 52, 53]
     static let experiment = MoEExperiment()
 
-    static func run(_ overrides: [String: ParamValue], seed: UInt64) -> RunResult {
-        var p = experiment.defaults
-        for (k, v) in overrides { p[k] = v }
-        do { try experiment.validate(p) } catch { preconditionFailure("invalid test parameters: \(error)") }
-        do { return try experiment.run(p, context: RunContext(seed: seed)) } catch { preconditionFailure("run failed: \(error)") }
-    }
+    static func run(_ overrides: [String: ParamValue], seed: UInt64) -> RunResult { runExperiment(experiment, overrides, seed: seed) }
 
     static func list(_ v: [Double]) -> ParamValue { .list(v.map { .double($0) }) }
 

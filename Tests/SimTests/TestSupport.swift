@@ -130,3 +130,12 @@ func expectSameFiles(_ a: URL, _ b: URL, _ what: String, sourceLocation: Testing
 func names(in dir: URL, suffix: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(suffix) }.sorted()
 }
+
+/// One run of an experiment at its defaults with `overrides`, for the claims tests: invalid
+/// parameters or a failed run are programming errors of the test, so they stop it loudly.
+func runExperiment(_ experiment: any Experiment, _ overrides: [String: ParamValue], seed: UInt64) -> RunResult {
+    var p = experiment.defaults
+    for (k, v) in overrides { p[k] = v }
+    do { try experiment.validate(p) } catch { preconditionFailure("invalid test parameters: \(error)") }
+    do { return try experiment.run(p, context: RunContext(seed: seed)) } catch { preconditionFailure("run failed: \(error)") }
+}

@@ -383,17 +383,9 @@ final class ICLRun {
                 set = prompts("prune_id_a\(tag(alpha))", contexts: l, domain: data.inDomain, tasks: unseen, alpha: alpha)
             }
             let C = model.neuronActivations(set)
+            let labels = Array(set.labels.prefix(set.count))
             func evaluate(_ mask: [Double]) -> (Double, Double) {
-                var w = Matrix(rows: m, cols: 1)
-                for i in 0..<m { w.storage[i] = a[i] * mask[i] }
-                let f = C * w
-                var lsum = 0.0, wrong = 0
-                for b in 0..<set.count {
-                    let z = set.labels[b]
-                    lsum += loss.value(f.storage[b], label: z)
-                    if z * f.storage[b] <= 0 { wrong += 1 }
-                }
-                return (lsum / Double(set.count), Double(wrong) / Double(set.count))
+                Pruning.evaluate(contributions: C, outputWeights: a, mask: mask, scale: 1, labels: labels, loss: loss)
             }
             let suffix = "_a\(tag(alpha))"
             for r in rates {

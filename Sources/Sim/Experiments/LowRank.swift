@@ -325,20 +325,12 @@ final class LowRankRun {
     func pruning(rates: [Double], baseline: OneLayerTransformer.Evaluation) {
         let C = model.neuronContributions(test)          // N×m
         let norms = model.readout.wO.rowNorms
-        let a = model.readout.a, L = Double(data.config.L), m = a.count
+        let a = model.readout.a, L = Double(data.config.L)
         var maskRNG = RNG(seed: context.seed, stream: .masks)
         /// Test loss and error of a keep-mask: F = C (a ⊙ mask / L).
+        let labels = Array(test.labels.prefix(test.count))
         func evaluate(_ mask: [Double]) -> (Double, Double) {
-            var w = Matrix(rows: m, cols: 1)
-            for i in 0..<m { w.storage[i] = a[i] * mask[i] / L }
-            let f = C * w
-            var l = 0.0, e = 0
-            for b in 0..<test.count {
-                let y = test.labels[b]
-                l += loss.value(f.storage[b], label: y)
-                if y * f.storage[b] <= 0 { e += 1 }
-            }
-            return (l / Double(test.count), Double(e) / Double(test.count))
+            Pruning.evaluate(contributions: C, outputWeights: a, mask: mask, scale: 1 / L, labels: labels, loss: loss)
         }
         var rows: [String: [Double]] = [:]
         for r in rates {
