@@ -75,6 +75,33 @@ public func fmt(_ v: Double, _ digits: Int = 3) -> String {
     v.isFinite ? String(format: "%.\(digits)g", v) : "n/a"
 }
 
+/// A measured power law drawn beside the theory's: the points (± error bars), the least-squares fit
+/// in log–log space with its slope ± SE in the key, and the theory's slope as a dashed line through
+/// the fit at the data's geometric-mean x. Shared by every scaling-law figure (R8, T1d, S2, …).
+public struct PowerLawOverlay {
+    public let fit: PowerLawFit
+    public let layers: [Layer]
+    /// Data x range (sorted input), for axis limits.
+    public let xRange: ClosedRange<Double>
+
+    public init(id: String, x: [Double], y: [Double], yErr: [Double]? = nil, measured: String,
+                theory: Double, theoryTitle: String? = nil) throws {
+        guard let fit = Statistics.powerLawFit(x: x, y: y), let x0 = x.first, let x1 = x.last, x0 > 0, x1 >= x0 else {
+            throw RecipeError("\(id): fewer than two positive finite values to fit a power law")
+        }
+        let grid = (0...20).map { x0 * pow(x1 / x0, Double($0) / 20) }
+        let gx = exp(x.map(log).reduce(0, +) / Double(x.count))
+        self.fit = fit
+        xRange = x0...x1
+        layers = [
+            .points(Points(measured, x: x, y: y, yErr: yErr, color: "#1f77b4")),
+            .line(Line("fit: slope \(fmt(fit.exponent)) ± \(fmt(fit.exponentSE, 2))", x: grid, y: grid.map(fit.predict), color: "#1f77b4")),
+            .line(.powerLaw(exponent: theory, through: (gx, fit.predict(gx)), over: x0...x1,
+                            title: theoryTitle ?? "theory: slope \(fmt(theory))", samples: 21, color: "#d62728")),
+        ]
+    }
+}
+
 /// Recipes shared by several papers.
 public enum SharedRecipes {
     /// Test loss (or error) vs pruning rate for magnitude / random / largest-first pruning of W_O

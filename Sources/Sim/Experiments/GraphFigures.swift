@@ -51,15 +51,12 @@ enum GraphFigures {
     static let nStar: FigureRecipe = { req, r in
         let ns = sampleComplexity(r, threshold: req.double("success_error", default: 0.05)).compactMap { e in e.nStar.map { (e.gamma, $0) } }
         let xs = ns.map(\.0), ys = ns.map(\.1)
-        guard let fit = Statistics.powerLawFit(x: xs, y: ys), let x0 = xs.first, let x1 = xs.last else { throw RecipeError("\(req.id): fewer than two finite N* values") }
-        let grid = (0...20).map { x0 * pow(x1 / x0, Double($0) / 20) }
-        let gx = exp(xs.map(log).reduce(0, +) / Double(xs.count)), gy = fit.predict(gx)
+        let overlay = try PowerLawOverlay(id: req.id, x: xs, y: ys, measured: "measured N*", theory: -2, theoryTitle: "theory: slope −2")
+        let fit = overlay.fit, x0 = overlay.xRange.lowerBound, x1 = overlay.xRange.upperBound
         return Figure(id: req.id, title: req.title ?? "Labelled nodes needed vs discriminative fraction: paper N* ∝ γ_d⁻²",
                       notes: r.figureNotes + ["N* = smallest |L| on the grid with mean test error ≤ threshold", "fit exponent \(fit.exponent) ± \(fit.exponentSE)"],
                       x: Axis("γ_d", log: true, min: x0 / 1.15, max: x1 * 1.15), y: Axis("N* (labelled nodes)", log: true),
-                      layers: [.points(Points("measured N*", x: xs, y: ys, color: "#1f77b4")),
-                               .line(Line("fit: slope \(fmt(fit.exponent)) ± \(fmt(fit.exponentSE, 2))", x: grid, y: grid.map(fit.predict), color: "#1f77b4")),
-                               .line(Line("theory: slope −2", x: grid, y: grid.map { gy * pow($0 / gx, -2) }, dash: .dashed, color: "#d62728"))],
+                      layers: overlay.layers,
                       key: .topRight)
     }
 

@@ -197,17 +197,11 @@ enum ICLFigures {
             guard let t = g.metrics["T_hit"] else { continue }
             xs.append(g.parameters.double("alpha")); ys.append(t.mean); sds.append(t.sd.isFinite ? t.sd : 0)
         }
-        guard let fit = Statistics.powerLawFit(x: xs, y: ys), let x0 = xs.first, let x1 = xs.last else {
-            throw RecipeError("\(req.id): fewer than two finite T_hit values to fit")
-        }
-        let grid = (0...20).map { x0 * pow(x1 / x0, Double($0) / 20) }
-        let gx = exp(xs.map(log).reduce(0, +) / Double(xs.count)), gy = fit.predict(gx)
         let theory = req.double("theory_slope", default: -2.0 / 3.0)
-        let layers: [Layer] = [
-            .points(Points("measured T_hit (mean ± sd)", x: xs, y: ys, yErr: sds, color: "#1f77b4")),
-            .line(Line("fit: slope \(fmt(fit.exponent)) ± \(fmt(fit.exponentSE, 2))", x: grid, y: grid.map(fit.predict), color: "#1f77b4")),
-            .line(Line("theory: slope −2/3", x: grid, y: grid.map { gy * pow($0 / gx, theory) }, dash: .dashed, color: "#d62728")),
-        ]
+        let overlay = try PowerLawOverlay(id: req.id, x: xs, y: ys, yErr: sds, measured: "measured T_hit (mean ± sd)",
+                                          theory: theory, theoryTitle: "theory: slope −2/3")
+        let fit = overlay.fit, x0 = overlay.xRange.lowerBound, x1 = overlay.xRange.upperBound
+        let layers = overlay.layers
         return Figure(id: req.id, title: req.title ?? "Iterations to minibatch hinge < threshold vs α: T = Θ(α^(−2/3)) (T1d)",
                       notes: r.figureNotes + ["power-law fit exponent \(fit.exponent) ± \(fit.exponentSE); theory -2/3 is an upper-bound order"],
                       x: Axis("α (fraction of task-relevant contexts)", log: true, min: x0 / 1.15, max: x1 * 1.15),

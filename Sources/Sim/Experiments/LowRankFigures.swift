@@ -150,17 +150,10 @@ enum LowRankFigures {
         }
         let order = xs.indices.sorted { xs[$0] < xs[$1] }
         xs = order.map { xs[$0] }; ys = order.map { ys[$0] }; sds = order.map { sds[$0] }
-        guard let fit = Statistics.powerLawFit(x: xs, y: ys) else { throw RecipeError("\(req.id): fewer than two finite T* values to fit") }
-        let x0 = xs.first!, x1 = xs.last!
-        let grid = (0...20).map { x0 * pow(x1 / x0, Double($0) / 20) }
-        // Theory line anchored at the geometric mean of the measurements.
-        let gx = exp(xs.map(log).reduce(0, +) / Double(xs.count)), gy = fit.predict(gx)
+        let overlay = try PowerLawOverlay(id: req.id, x: xs, y: ys, yErr: sds, measured: "measured T* (mean ± sd)", theory: theory)
+        let fit = overlay.fit, x0 = overlay.xRange.lowerBound, x1 = overlay.xRange.upperBound
         let xLabel = axis == "n_rel" ? "1/α_* = L / n_rel" : (axis == "learning_rate" ? "step size η" : axis)
-        let layers: [Layer] = [
-            .points(Points("measured T* (mean ± sd)", x: xs, y: ys, yErr: sds, color: "#1f77b4")),
-            .line(Line("fit: slope \(fmt(fit.exponent)) ± \(fmt(fit.exponentSE, 2))", x: grid, y: grid.map(fit.predict), color: "#1f77b4")),
-            .line(Line("theory: slope \(fmt(theory))", x: grid, y: grid.map { gy * pow($0 / gx, theory) }, dash: .dashed, color: "#d62728")),
-        ]
+        let layers = overlay.layers
         return Figure(id: req.id, title: req.title ?? "Iterations to reach test hinge < threshold: T* = Θ(α_*⁻¹ η⁻¹)",
                       notes: r.figureNotes + ["power-law fit of mean T* vs x: exponent \(fit.exponent) ± \(fit.exponentSE); theory \(theory)"],
                       x: Axis(xLabel, log: true, min: x0 / 1.25, max: x1 * 1.25), y: Axis("T* (iterations)", log: true), layers: layers, key: .topLeft)
