@@ -58,10 +58,9 @@ public final class GraphTransformer: AttentionReadoutClassifier {
         if config.valueInitError > 0 {
             for i in 0..<attention.wV.count { attention.wV.storage[i] += config.valueInitError * rng.gaussian() / Double(config.d).squareRoot() }
         }
-        let scale = 1 / Double(config.m).squareRoot()
         readout = ReLUReadout(m: config.m, ma: config.d, capacity: config.batchCapacity, length: 1,
-                              outputWeights: (0..<config.m).map { $0 < config.m / 2 ? scale : -scale })
-        for i in 0..<readout.wO.count { readout.wO.storage[i] = config.outputInitSD * rng.gaussian() }
+                              outputWeights: ReLUReadout.outputWeights(m: config.m, randomSigns: false, rng: &rng))
+        readout.initializeOutputMatrix(sd: config.outputInitSD, rng: &rng)
         outputs = Buffer(config.batchCapacity)
         scratch = ClassifierScratch(samples: config.batchCapacity, dHCount: config.batchCapacity * config.d)
         pe = [Double](repeating: 0, count: config.radius + 1)

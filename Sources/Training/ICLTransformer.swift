@@ -37,10 +37,9 @@ public final class ICLTransformer: AttentionReadoutClassifier {
         var rng = RNG(seed: seed, stream: .`init`)
         attention = QueryAttention(d: config.d, mb: config.mb, ma: config.ma, capacity: config.batchCapacity,
                                    length: config.contexts + 1, includeQuery: config.includeQuery, initScale: config.initScale)
-        let scale = 1 / Double(config.m).squareRoot()
         readout = ReLUReadout(m: config.m, ma: config.ma, capacity: config.batchCapacity, length: 1,
-                              outputWeights: (0..<config.m).map { _ in scale * rng.sign() })
-        for i in 0..<readout.wO.count { readout.wO.storage[i] = config.outputInitSD * rng.gaussian() }
+                              outputWeights: ReLUReadout.outputWeights(m: config.m, randomSigns: true, rng: &rng))
+        readout.initializeOutputMatrix(sd: config.outputInitSD, rng: &rng)
         outputs = Buffer(config.batchCapacity)
         scratch = ClassifierScratch(samples: config.batchCapacity, dHCount: config.batchCapacity * config.ma)
     }

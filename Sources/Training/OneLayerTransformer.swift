@@ -44,12 +44,9 @@ public final class OneLayerTransformer: AttentionReadoutClassifier {
             for i in 0..<attention.wK.count { attention.wK.storage[i] += config.initNoise * rng.gaussian() }
             for i in 0..<attention.wV.count { attention.wV.storage[i] += config.initNoise * rng.gaussian() }
         }
-        let scale = 1 / Double(config.m).squareRoot()
-        let a: [Double] = (0..<config.m).map { i in
-            config.randomOutputSigns ? scale * rng.sign() : (i < config.m / 2 ? scale : -scale)
-        }
+        let a = ReLUReadout.outputWeights(m: config.m, randomSigns: config.randomOutputSigns, rng: &rng)
         readout = ReLUReadout(m: config.m, ma: config.ma, capacity: config.batchCapacity, length: config.L, outputWeights: a)
-        for i in 0..<readout.wO.count { readout.wO.storage[i] = config.outputInitSD * rng.gaussian() }
+        readout.initializeOutputMatrix(sd: config.outputInitSD, rng: &rng)
         outputs = Buffer(config.batchCapacity)
         scratch = ClassifierScratch(samples: config.batchCapacity, dHCount: config.batchCapacity * config.L * config.ma)
     }

@@ -27,6 +27,18 @@ public final class ReLUReadout {
         g = Buffer(n * m); aEff = Buffer(m); tokenOut = Buffer(n); dG = Buffer(n * m); hActive = Buffer(n * ma)
     }
 
+    /// The fixed output layer a ∈ {±1/√m}^m shared by every paper: half +, half − (deterministic), or
+    /// i.i.d. random signs drawn from `rng`.
+    public static func outputWeights(m: Int, randomSigns: Bool, rng: inout RNG) -> [Double] {
+        let scale = 1 / Double(m).squareRoot()
+        return (0..<m).map { i in randomSigns ? scale * rng.sign() : (i < m / 2 ? scale : -scale) }
+    }
+
+    /// W_O entries i.i.d. N(0, sd²) from `rng` (ξ in the specs).
+    public func initializeOutputMatrix(sd: Double, rng: inout RNG) {
+        for i in 0..<wO.count { wO.storage[i] = sd * rng.gaussian() }
+    }
+
     /// F_b for b < count into `out`, given H (n×m_a).
     public func forward(_ h: UnsafePointer<Double>, count B: Int, into out: UnsafeMutablePointer<Double>) {
         let n = B * length, L = Double(length)
