@@ -11,7 +11,7 @@ import Numerics
 /// A sample of label y has n_rel tokens of one pattern of y's group, n_conf tokens of one pattern of
 /// the other group, and L − n_rel − n_conf tokens of i.i.d. uniform irrelevant patterns, shuffled;
 /// each token is its pattern plus noise. y is the group majority (n_rel > n_conf always).
-public struct MajorityVoteTokens: Sendable {
+public struct MajorityVoteTokens: Sendable, TokenSequenceModel {
     public enum Counts: String, Sendable, CaseIterable {
         /// n_rel, n_conf exactly as configured for every sample.
         case fixed
@@ -75,19 +75,8 @@ public struct MajorityVoteTokens: Sendable {
         p < config.relevantPatternCount && (p % 2 == 0) == (y > 0)
     }
 
-    /// Fill all `batch.capacity` slots with fresh samples (no allocation).
-    public func fill(_ batch: inout TokenBatch, rng: inout RNG) {
-        precondition(batch.length == config.L && batch.dimension == config.d, "batch shape does not match the data model")
-        batch.count = batch.capacity
-        for b in 0..<batch.capacity { fillSample(b, of: &batch, rng: &rng) }
-    }
-
-    /// A new batch of n samples.
-    public func sample(_ n: Int, rng: inout RNG) -> TokenBatch {
-        var batch = TokenBatch(capacity: n, length: config.L, dimension: config.d)
-        fill(&batch, rng: &rng)
-        return batch
-    }
+    public var sequenceLength: Int { config.L }
+    public var tokenDimension: Int { config.d }
 
     private func drawCounts(rng: inout RNG) -> (Int, Int) {
         switch config.counts {
@@ -102,7 +91,7 @@ public struct MajorityVoteTokens: Sendable {
         }
     }
 
-    private func fillSample(_ b: Int, of batch: inout TokenBatch, rng: inout RNG) {
+    public func fillSample(_ b: Int, of batch: inout TokenBatch, rng: inout RNG) {
         let L = config.L, d = config.d, K = config.relevantPerClass
         let y: Double = rng.next() & 1 == 0 ? 1 : -1
         batch.labels[b] = y

@@ -15,7 +15,7 @@ import Numerics
 /// A sample (§2.3): y uniform on ±1, one feature f uniform in 0 ..< F at a uniform position p; every
 /// other token is a background pattern drawn uniformly with replacement; noise on every coordinate.
 /// `TokenBatch.pattern[b·n + j]` holds the coordinate of token j's pattern.
-public struct MoETokens: Sendable {
+public struct MoETokens: Sendable, TokenSequenceModel {
     public struct Config: Sendable, Equatable {
         public var d = 100
         public var n = 16
@@ -75,21 +75,10 @@ public struct MoETokens: Sendable {
         return f < 0 ? 0 : (f < config.F ? 1 : -1)
     }
 
-    /// Fill all `batch.capacity` slots with fresh samples (no allocation).
-    public func fill(_ batch: inout TokenBatch, rng: inout RNG) {
-        precondition(batch.length == config.n && batch.dimension == config.d, "batch shape does not match the data model")
-        batch.count = batch.capacity
-        for b in 0..<batch.capacity { fillSample(b, of: &batch, rng: &rng) }
-    }
+    public var sequenceLength: Int { config.n }
+    public var tokenDimension: Int { config.d }
 
-    /// A new batch of `count` samples.
-    public func sample(_ count: Int, rng: inout RNG) -> TokenBatch {
-        var batch = TokenBatch(capacity: count, length: config.n, dimension: config.d)
-        fill(&batch, rng: &rng)
-        return batch
-    }
-
-    private func fillSample(_ b: Int, of batch: inout TokenBatch, rng: inout RNG) {
+    public func fillSample(_ b: Int, of batch: inout TokenBatch, rng: inout RNG) {
         let n = config.n, d = config.d, F = config.F
         let y: Double = rng.next() & 1 == 0 ? 1 : -1
         batch.labels[b] = y

@@ -43,3 +43,29 @@ public struct TokenBatch: Sendable {
         return Matrix(rows: length, cols: dimension, storage: Array(x[(b * n)..<((b + 1) * n)]))
     }
 }
+
+/// A data model whose samples are fixed-length token sequences drawn independently: it fills one
+/// slot of a batch; filling whole batches and drawing new sample sets is written once here.
+public protocol TokenSequenceModel {
+    /// Tokens per sample and token dimension (the batch shape the model fills).
+    var sequenceLength: Int { get }
+    var tokenDimension: Int { get }
+    /// Draw a fresh sample into slot `b` of `batch` (no allocation).
+    func fillSample(_ b: Int, of batch: inout TokenBatch, rng: inout RNG)
+}
+
+extension TokenSequenceModel {
+    /// Fill all `batch.capacity` slots with fresh samples (no allocation).
+    public func fill(_ batch: inout TokenBatch, rng: inout RNG) {
+        precondition(batch.length == sequenceLength && batch.dimension == tokenDimension, "batch shape does not match the data model")
+        batch.count = batch.capacity
+        for b in 0..<batch.capacity { fillSample(b, of: &batch, rng: &rng) }
+    }
+
+    /// A new batch of n samples.
+    public func sample(_ n: Int, rng: inout RNG) -> TokenBatch {
+        var batch = TokenBatch(capacity: n, length: sequenceLength, dimension: tokenDimension)
+        fill(&batch, rng: &rng)
+        return batch
+    }
+}
