@@ -45,11 +45,18 @@ struct ICLPromptsTests {
         var rng = RNG(seed: 3)
         let tasks = model.tasks(.ring, rng: &rng)
         let p = model.prompts(500, contexts: 10, domain: model.inDomain, tasks: tasks, alpha: 0.6, composition: .exact, rng: &rng)
-        // Exactly 6 task contexts: count contexts with the two most frequent patterns ≥ 6.
+        // Ring tasks (a, a+1): the query's partner is qp+1 when z = +1 (query = a) and qp−1 when z = −1.
+        // Exactly round(0.6·10) = 6 contexts carry one of the two task patterns, each with its role's label.
         for b in 0..<p.count {
-            var counts = [Int: Int]()
-            for i in 0..<10 { counts[Int(p.pattern[b * 11 + i]), default: 0] += 1 }
-            #expect(counts.values.sorted(by: >).prefix(2).reduce(0, +) >= 6)
+            let qp = Int(p.pattern[b * 11 + 10]), z = p.labels[b]
+            let partner = z > 0 ? (qp + 1) % 6 : (qp + 5) % 6
+            var task = 0
+            for i in 0..<10 {
+                let pat = Int(p.pattern[b * 11 + i]), y = p.x[(b * 11 + i) * 40 + 30]
+                if pat == qp { task += 1; #expect(y == z) }
+                if pat == partner { task += 1; #expect(y == -z) }
+            }
+            #expect(task == 6, "prompt \(b): \(task) task contexts")
         }
     }
 

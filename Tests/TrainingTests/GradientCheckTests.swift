@@ -61,6 +61,7 @@ struct GradientCheckTests {
         let (model, batch) = Self.instance(seed: seed)
         let errs = Self.maxRelativeError(model, batch, loss: .logistic)
         for (name, e) in errs { #expect(e < 1e-6, "dW_\(name.rawValue) relative error \(e)") }
+        for name in OneLayerTransformer.WeightName.allCases { #expect(model.gradients[name].maxAbs > 0, "dW_\(name.rawValue) is identically zero") }
     }
 
     @Test("hinge loss away from the kink matches central differences", arguments: [UInt64(4), 5])
@@ -71,6 +72,8 @@ struct GradientCheckTests {
         for b in 0..<batch.count { #expect(abs(batch.labels[b] * model.outputs.p[b] - 1) > 1e-3) }
         let errs = Self.maxRelativeError(model, batch, loss: .hinge)
         for (name, e) in errs { #expect(e < 1e-6, "dW_\(name.rawValue) relative error \(e)") }
+        // At least one sample inside the margin, so the hinge gradient being checked is not all zeros.
+        for name in OneLayerTransformer.WeightName.allCases { #expect(model.gradients[name].maxAbs > 0, "dW_\(name.rawValue) is identically zero") }
     }
 
     @Test("pruning mask enters the gradient: masked neurons get zero dW_O rows")
