@@ -25,11 +25,12 @@ set output out
 set border 3 front   # left, bottom
 set tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key bottom left opaque samplen 2.5 spacing 1.15
+set key top left opaque samplen 2.5 spacing 1.15
 
 set title "The positional encoding learns the core distance"
 set xlabel "iteration"
 set ylabel "PE value b_z"
+set yrange [-3:4.5]
 
 # Drawn back to front; `index N` is layer N of the .tsv.
 #   layer 0: band of 'b_0'

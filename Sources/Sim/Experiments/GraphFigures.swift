@@ -95,7 +95,7 @@ enum GraphFigures {
                                 dash: z == zm ? .solid : .dashed, withPoints: z == zm))
         }
         return Figure(id: req.id, title: req.title ?? "The positional encoding learns the core distance",
-                      notes: r.figureNotes, x: Axis("iteration"), y: Axis("PE value b_z"), layers: layers, key: .bottomLeft)
+                      notes: r.figureNotes, x: Axis("iteration"), y: Axis("PE value b_z", min: -3, max: 4.5), layers: layers, key: .topLeft)
     }
 
     /// S6: test error vs |L| for GT+PE, GT without PE and GCN.

@@ -148,7 +148,7 @@ enum MoEFigures {
         return Figure(id: req.id, title: req.title ?? "\(ft ? "S4" : "S3") (\(tag), Thm 2)\(cfg.isEmpty ? "" : ", Config " + cfg): accuracy vs fraction of experts pruned, \(what)",
                       notes: r.figureNotes + [provenanceNote, configName(g), what, "mean Δ-knee (largest ρ within 0.01 of unpruned): \(fmt(knee, 3)); γ = \(fmt(gamma, 3))"],
                       x: Axis("pruning ratio ρ (fraction of the k = \(Int(k)) experts removed)", min: -0.02, max: 1),
-                      y: Axis("test accuracy (%)", min: yMin, max: 102), layers: layers, key: .bottomLeft, width: 1000, height: 620)
+                      y: Axis("test accuracy (%)", min: yMin, max: 102), layers: layers, key: .bottomLeft, width: 1060, height: 620)
     }
 
     /// S5: Δ-order pruning without fine-tuning for several F (k fixed): the knee follows γ = 1 − 2F/k.
