@@ -71,11 +71,15 @@ public protocol Experiment: Sendable {
     /// The paper's throughput benchmark for `sim bench <paper>` (nil: none). Output lines; the last
     /// line is the throughput. One experiment per paper provides it (or use `BenchmarkRegistry.register`).
     var benchmark: BenchmarkRegistry.Benchmark? { get }
+    /// The paper's claims (theorem predictions as data) for `sim verify` and the claims test. One
+    /// experiment per paper declares them.
+    var claims: [Claim] { get }
 }
 
 extension Experiment {
     public func validate(_ p: Parameters) throws {}
     public var benchmark: BenchmarkRegistry.Benchmark? { nil }
+    public var claims: [Claim] { [] }
     /// Every parameter's default, normalised to its declared kind (a `doubleList` default written
     /// as `[.int(6)]` becomes `[.double(6)]`), so that writing a default value explicitly in a
     /// scenario gives the same canonical parameters — hence the same run seeds and point ids.

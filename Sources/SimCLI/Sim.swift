@@ -19,7 +19,7 @@ struct SimCommand: ParsableCommand {
             """,
         version: SimVersion.string,
         subcommands: [ListCommand.self, ValidateCommand.self, PlanCommand.self, RunCommand.self, StatusCommand.self,
-                      AggregateCommand.self, PlotCommand.self, ReproduceCommand.self, SlurmCommand.self, BenchCommand.self])
+                      AggregateCommand.self, PlotCommand.self, ReproduceCommand.self, VerifyCommand.self, SlurmCommand.self, BenchCommand.self])
 
     /// Parse, run, and turn any error into `error: <paragraph>` with a meaningful exit status
     /// (argument-parser's own errors, help and `ExitCode` keep their usual handling).

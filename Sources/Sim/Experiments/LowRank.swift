@@ -14,6 +14,7 @@ public struct LowRankExperiment: Experiment {
     public init() {}
     public let name = "lowrank.train"
     public let paper = "lowrank"
+    public var claims: [Claim] { LowRankClaims.all }
     public let summary = "One-layer softmax attention + ReLU perceptron on majority-vote tokens: low-rank ΔW, sparse W_O, pruning, T* scaling"
 
     public var parameters: [ParameterSpec] {

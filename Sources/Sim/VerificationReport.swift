@@ -1,0 +1,304 @@
+import Foundation
+import Plots
+
+/// Writes a `Verification` as `report/index.md` (figures linked) and a self-contained
+/// `report/index.html` (figures embedded as SVG data URIs), plus `report/claims.tsv`.
+///
+/// One row per claim: the prediction in the paper's symbols, the measured value with its 95%
+/// interval, seeds, the verdict, the figure and the scenario. A claim that does not hold is shown
+/// with its number, never hidden; a documented non-reproduction carries its explanation.
+public enum VerificationReport {
+    /// Paper titles for headings (the key is shown for a paper not listed here).
+    static let paperTitles: [String: String] = [
+        "lowrank": "Low-rank and sparse updates of a one-layer transformer, and magnitude pruning",
+        "icl": "How a nonlinear one-layer transformer learns and generalizes in in-context learning",
+        "graph": "What improves the generalization of graph transformers (self-attention, positional encoding)",
+        "moe": "Provably effective expert pruning in a fine-tuned sparse mixture-of-experts",
+    ]
+    static func title(_ paper: String) -> String { paperTitles[paper] ?? paper }
+
+    /// Write the three files into `directory` (created if needed); returns their URLs.
+    @discardableResult
+    public static func write(_ v: Verification, to directory: URL) throws -> [URL] {
+        try Store.createDirectory(directory)
+        let md = directory.appendingPathComponent("index.md")
+        let html = directory.appendingPathComponent("index.html")
+        let tsv = directory.appendingPathComponent("claims.tsv")
+        try Store.writeAtomically(markdown(v, relativeTo: directory), to: md)
+        try Store.writeAtomically(self.html(v), to: html)
+        try Store.writeAtomically(claimsTSV(v), to: tsv)
+        return [md, html, tsv]
+    }
+
+    static func papersInOrder(_ v: Verification) -> [String] {
+        var seen: [String] = []
+        for o in v.outcomes where !seen.contains(o.claim.paper) { seen.append(o.claim.paper) }
+        return seen
+    }
+
+    static func measuredText(_ o: ClaimOutcome) -> String {
+        guard let m = o.measurement else { return "—" }
+        return m.text
+    }
+
+    static func duration(_ s: Double) -> String {
+        s < 90 ? String(format: "%.0f s", s) : String(format: "%.1f min", s / 60)
+    }
+
+    static func summaryLine(_ v: Verification) -> String {
+        "\(v.outcomes.count) claims: \(v.count(.holds)) hold, \(v.count(.holdsWithinBand)) hold within band, "
+            + "\(v.count(.doesNotHold)) do not hold, \(v.count(.notRun)) not run"
+    }
+
+    static func manifestLines(_ v: Verification) -> [(String, String)] {
+        let m = v.manifest
+        let commit = (m.gitCommit.map { String($0.prefix(12)) } ?? "unknown") + (m.gitDirty == true ? " (uncommitted changes)" : "")
+        return [
+            ("fidelity", v.fidelity.rawValue + (v.fidelity == .smoke ? " (seconds-long smoke runs: plumbing only, verdicts are not evidence)" : "")),
+            ("date", m.date), ("sim version", m.version), ("git commit", commit),
+            ("BLAS", "\(m.blas) (core \(m.blasCore)), \(m.blasThreads) thread per run"),
+            ("parallel runs", "\(m.jobs) on \(m.processors) processors"),
+            ("host", "\(m.host), \(m.os)"),
+            ("wall time", duration(v.seconds)),
+            ("command", m.argv.joined(separator: " ")),
+        ]
+    }
+
+    // MARK: Markdown
+
+    public static func markdown(_ v: Verification, relativeTo directory: URL) -> String {
+        var out: [String] = []
+        out.append("# Provable verification report")
+        out.append("")
+        out.append("Every claim of every paper: what the theorem predicts, what the simulation measured (mean and 95% "
+                   + "interval over seeds), and whether it holds. **\(summaryLine(v)).**")
+        out.append("")
+        out.append("Verdicts: *holds* — the 95% interval contains the predicted value (or clears the predicted bound); "
+                   + "*holds within band* — the value is inside the accepted tolerance band but the interval misses the exact prediction "
+                   + "(or straddles the bound); *does not hold* — outside the band; *not run* — no results.")
+        out.append("")
+        out.append("| paper | claims | holds | within band | does not hold | not run |")
+        out.append("|---|---:|---:|---:|---:|---:|")
+        for p in papersInOrder(v) {
+            let os = v.outcomes.filter { $0.claim.paper == p }
+            func n(_ x: ClaimVerdict) -> Int { os.filter { $0.verdict == x }.count }
+            out.append("| [\(p)](#\(p)) | \(os.count) | \(n(.holds)) | \(n(.holdsWithinBand)) | \(n(.doesNotHold)) | \(n(.notRun)) |")
+        }
+        out.append("")
+        for p in papersInOrder(v) {
+            out.append("<a id=\"\(p)\"></a>")
+            out.append("## \(p): \(title(p))")
+            out.append("")
+            out.append("| claim | statement | prediction | measured [95% CI] | seeds | verdict | figure | scenario |")
+            out.append("|---|---|---|---|---:|---|---|---|")
+            var notes: [String] = []
+            for o in v.outcomes where o.claim.paper == p {
+                let c = o.claim
+                let fig = figureLink(v, c, relativeTo: directory).map { "[\(c.figure!)](\($0))" } ?? "—"
+                let seeds = o.measurement.map { String($0.seeds) } ?? "—"
+                out.append("| **\(c.id)** | \(cell(c.statement)) | \(cell(c.prediction)) \(cell(c.rule.text)) | \(measuredText(o)) | \(seeds) | \(verdictMark(o.verdict)) \(o.verdict.rawValue) | \(fig) | `\(c.scenario)` |")
+                var note: [String] = []
+                if let m = o.measurement, !m.detail.isEmpty { note.append(m.detail) }
+                note.append("statistic: \(c.statistic)")
+                if let k = c.knownIssue { note.append("known non-reproduction: \(k)") }
+                if let r = o.reason { note.append("not run: \(r)") }
+                notes.append("- **\(c.id)** — " + note.joined(separator: "; "))
+            }
+            out.append("")
+            out.append("Details:")
+            out.append("")
+            out += notes
+            out.append("")
+        }
+        out.append("## Figures")
+        out.append("")
+        for p in papersInOrder(v) {
+            for (id, path) in figureList(v, paper: p, relativeTo: directory) {
+                out.append("### \(p) / \(id)")
+                out.append("")
+                out.append("![\(id)](\(path))")
+                out.append("")
+            }
+        }
+        out.append("## Scenarios")
+        out.append("")
+        out.append("| scenario | runs | executed now | time | problems |")
+        out.append("|---|---:|---:|---:|---|")
+        for s in v.scenarios {
+            out.append("| `\(s.path)` | \(s.runs) | \(s.executed) | \(duration(s.seconds)) | \(cell(s.error ?? "")) |")
+        }
+        out.append("")
+        out.append("## Manifest")
+        out.append("")
+        for (k, val) in manifestLines(v) { out.append("- \(k): \(cell(val))") }
+        out.append("")
+        return out.joined(separator: "\n")
+    }
+
+    static func verdictMark(_ v: ClaimVerdict) -> String {
+        switch v {
+        case .holds: return "✅"
+        case .holdsWithinBand: return "☑️"
+        case .doesNotHold: return "❌"
+        case .notRun: return "⏸"
+        }
+    }
+
+    /// Escape a Markdown table cell.
+    static func cell(_ s: String) -> String {
+        s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+
+    static func relativePath(_ url: URL, from directory: URL) -> String {
+        let a = url.standardizedFileURL.path, d = directory.standardizedFileURL.path + "/"
+        return a.hasPrefix(d) ? String(a.dropFirst(d.count)) : a
+    }
+
+    static func figureLink(_ v: Verification, _ c: Claim, relativeTo directory: URL) -> String? {
+        guard let id = c.figure, let f = v.scenario(c.scenario)?.figures[id], let svg = f.svg ?? f.png else { return nil }
+        return relativePath(svg, from: directory)
+    }
+
+    /// The figures of a paper's claim scenarios, each once, in claim order.
+    static func figureList(_ v: Verification, paper: String, relativeTo directory: URL) -> [(String, String)] {
+        var seen = Set<String>(), out: [(String, String)] = []
+        for o in v.outcomes where o.claim.paper == paper {
+            guard let id = o.claim.figure, !seen.contains(id), let link = figureLink(v, o.claim, relativeTo: directory) else { continue }
+            seen.insert(id); out.append((id, link))
+        }
+        return out
+    }
+
+    // MARK: TSV
+
+    public static func claimsTSV(_ v: Verification) -> String {
+        var lines = ["# Provable verification, fidelity \(v.fidelity.rawValue), \(v.manifest.date), commit \(v.manifest.gitCommit ?? "unknown")",
+                     ["claim", "paper", "verdict", "value", "ci_lo", "ci_hi", "seeds", "rule", "scenario", "figure", "known_issue"].joined(separator: "\t")]
+        for o in v.outcomes {
+            let m = o.measurement
+            lines.append([o.claim.id, o.claim.paper, o.verdict.rawValue,
+                          m.map { Store.number($0.value) } ?? "nan", m.map { Store.number($0.ciLow) } ?? "nan",
+                          m.map { Store.number($0.ciHigh) } ?? "nan", m.map { String($0.seeds) } ?? "0",
+                          o.claim.rule.text, o.claim.scenario, o.claim.figure ?? "", o.claim.knownIssue == nil ? "" : "yes"]
+                            .joined(separator: "\t"))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    // MARK: HTML
+
+    static func esc(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    static func verdictClass(_ v: ClaimVerdict) -> String {
+        switch v {
+        case .holds: return "holds"
+        case .holdsWithinBand: return "band"
+        case .doesNotHold: return "fails"
+        case .notRun: return "notrun"
+        }
+    }
+
+    /// An SVG file as a data URI (base64), so the page has no external references.
+    static func dataURI(_ url: URL) -> String? {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        let mime = url.pathExtension == "svg" ? "image/svg+xml" : "image/png"
+        return "data:\(mime);base64,\(data.base64EncodedString())"
+    }
+
+    public static func html(_ v: Verification) -> String {
+        var h: [String] = []
+        h.append("""
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Provable verification report</title>
+        <style>
+        body { font: 14px/1.45 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1400px; padding: 0 16px; color: #222; }
+        h1 { font-size: 26px; margin-bottom: 4px; } h2 { font-size: 19px; margin-top: 36px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+        table { border-collapse: collapse; width: 100%; margin: 10px 0; } th, td { border: 1px solid #ddd; padding: 5px 7px; vertical-align: top; text-align: left; }
+        th { background: #f4f4f4; } td.num { text-align: right; white-space: nowrap; } td.id { font-weight: 600; white-space: nowrap; }
+        .verdict { display: inline-block; padding: 1px 7px; border-radius: 9px; font-weight: 600; white-space: nowrap; font-size: 12px; }
+        .holds { background: #d8f3dc; color: #1b4332; } .band { background: #e9f5db; color: #3a5a40; border: 1px dashed #74a57f; }
+        .fails { background: #ffd6d6; color: #7a0010; } .notrun { background: #eee; color: #555; }
+        .pred { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12.5px; } .detail { color: #555; font-size: 12.5px; }
+        .known { color: #7a4b00; font-size: 12.5px; } .summary td, .summary th { text-align: center; }
+        figure { display: inline-block; width: 48%; min-width: 420px; margin: 8px 0.5%; vertical-align: top; border: 1px solid #eee; }
+        figure img { width: 100%; height: auto; } figcaption { font-size: 12px; color: #555; padding: 4px 8px; }
+        code { font-size: 12px; } .manifest td:first-child { white-space: nowrap; font-weight: 600; }
+        </style></head>
+        <body data-claims="\(v.outcomes.count)">
+        <h1>Provable verification report</h1>
+        <p>Every claim of every paper: what the theorem predicts, what the simulation measured (mean and 95% interval over seeds), whether it holds, and the figure that shows it.
+        <b>\(esc(summaryLine(v))).</b> Fidelity <b>\(v.fidelity.rawValue)</b>, \(esc(v.manifest.date)), \(esc(duration(v.seconds))).</p>
+        <p class="detail"><span class="verdict holds">holds</span> the 95% interval contains the predicted value (or clears the predicted bound) ·
+        <span class="verdict band">holds within band</span> the value is inside the accepted tolerance band, the interval misses the exact value (or straddles the bound) ·
+        <span class="verdict fails">does not hold</span> outside the band · <span class="verdict notrun">not run</span> no results.</p>
+        """)
+        h.append("<table class=\"summary\"><tr><th>paper</th><th>claims</th><th>holds</th><th>within band</th><th>does not hold</th><th>not run</th></tr>")
+        for p in papersInOrder(v) {
+            let os = v.outcomes.filter { $0.claim.paper == p }
+            func n(_ x: ClaimVerdict) -> Int { os.filter { $0.verdict == x }.count }
+            h.append("<tr><td><a href=\"#\(p)\">\(p)</a></td><td>\(os.count)</td><td>\(n(.holds))</td><td>\(n(.holdsWithinBand))</td><td>\(n(.doesNotHold))</td><td>\(n(.notRun))</td></tr>")
+        }
+        h.append("</table>")
+        for p in papersInOrder(v) {
+            h.append("<h2 id=\"\(p)\">\(esc(p)): \(esc(title(p)))</h2>")
+            h.append("<table><tr><th>claim</th><th>statement</th><th>prediction</th><th>measured [95% CI]</th><th>seeds</th><th>verdict</th><th>figure · scenario</th></tr>")
+            for o in v.outcomes where o.claim.paper == p {
+                let c = o.claim
+                var details: [String] = []
+                if let m = o.measurement, !m.detail.isEmpty { details.append(esc(m.detail)) }
+                details.append("statistic: " + esc(c.statistic))
+                if let r = o.reason { details.append("not run: " + esc(r)) }
+                let known = c.knownIssue.map { "<div class=\"known\">known non-reproduction: \(esc($0))</div>" } ?? ""
+                let figID = c.figure.flatMap { id in v.scenario(c.scenario)?.figures[id] != nil ? id : nil }
+                let figLink = figID.map { "<a href=\"#fig-\(p)-\($0)\">\(esc($0))</a>" } ?? "—"
+                h.append("""
+                <tr class="claim" data-claim-id="\(esc(c.id))" data-verdict="\(esc(o.verdict.rawValue))">\
+                <td class="id">\(esc(c.id))</td><td>\(esc(c.statement))<div class="detail">\(details.joined(separator: "<br>"))</div>\(known)</td>\
+                <td class="pred">\(esc(c.prediction))<br>\(esc(c.rule.text))</td><td class="num">\(esc(measuredText(o)))</td>\
+                <td class="num">\(o.measurement.map { String($0.seeds) } ?? "—")</td>\
+                <td><span class="verdict \(verdictClass(o.verdict))">\(esc(o.verdict.rawValue))</span></td>\
+                <td>\(figLink)<br><code>\(esc(c.scenario))</code></td></tr>
+                """)
+            }
+            h.append("</table>")
+        }
+        h.append("<h2 id=\"figures\">Figures</h2>")
+        for p in papersInOrder(v) {
+            var seen = Set<String>()
+            for o in v.outcomes where o.claim.paper == p {
+                guard let id = o.claim.figure, !seen.contains(id), let f = v.scenario(o.claim.scenario)?.figures[id],
+                      let file = f.svg ?? f.png, let uri = dataURI(file) else { continue }
+                seen.insert(id)
+                let claimsHere = v.outcomes.filter { $0.claim.paper == p && $0.claim.figure == id }.map(\.claim.id).joined(separator: ", ")
+                h.append("<figure id=\"fig-\(p)-\(esc(id))\"><img class=\"fig\" alt=\"\(esc(p))/\(esc(id))\" src=\"\(uri)\">"
+                         + "<figcaption><b>\(esc(p)) / \(esc(id))</b> — \(esc(claimsHere)) · <code>\(esc(o.claim.scenario))</code></figcaption></figure>")
+            }
+        }
+        h.append("<h2 id=\"scenarios\">Scenarios</h2><table><tr><th>scenario</th><th>runs</th><th>executed now</th><th>time</th><th>problems</th></tr>")
+        for s in v.scenarios {
+            h.append("<tr><td><code>\(esc(s.path))</code></td><td class=\"num\">\(s.runs)</td><td class=\"num\">\(s.executed)</td><td class=\"num\">\(esc(duration(s.seconds)))</td><td>\(esc(s.error ?? ""))</td></tr>")
+        }
+        h.append("</table><h2 id=\"manifest\">Manifest</h2><table class=\"manifest\">")
+        for (k, val) in manifestLines(v) { h.append("<tr><td>\(esc(k))</td><td>\(esc(val))</td></tr>") }
+        h.append("</table>")
+        // Records on <body> how many figures decoded, for the headless-browser test (and a reader's devtools).
+        h.append("""
+        <script>
+        window.addEventListener('load', function () {
+          var imgs = Array.prototype.slice.call(document.querySelectorAll('img.fig'));
+          var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
+          document.body.setAttribute('data-figures', String(imgs.length));
+          document.body.setAttribute('data-figures-loaded', String(ok));
+          document.body.setAttribute('data-claim-rows', String(document.querySelectorAll('tr.claim').length));
+        });
+        </script>
+        </body></html>
+        """)
+        return h.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Numerics
+import Plots
+
+/// How hard `sim verify` looks.
+///
+/// - `smoke`: each scenario's `smoke:` block — seconds, checks the plumbing; verdicts are not
+///   evidence (the report says so).
+/// - `standard`: the scenarios as committed — what `sim reproduce` runs and the figures show.
+/// - `full`: the committed scenarios with twice the seeds (narrower intervals; about twice the time).
+public enum Fidelity: String, CaseIterable, Sendable {
+    case smoke, standard, full
+
+    /// Scenario options of this fidelity for a scenario committed with `seeds` seeds per point.
+    public func options(standardSeeds seeds: Int) -> ScenarioOptions {
+        switch self {
+        case .smoke: return ScenarioOptions(smoke: true)
+        case .standard: return ScenarioOptions()
+        case .full: return ScenarioOptions(overrides: ["sweep.seeds=\(2 * seeds)"])
+        }
+    }
+}
+
+/// One scenario a set of claims needs: its plan at the chosen fidelity, the aggregated results, and
+/// the figures rendered for the report.
+public struct VerifiedScenario: Sendable {
+    public var path: String
+    public var plan: Plan?
+    public var results: AggregateResults?
+    public var figures: [String: FigureFiles]
+    public var runs: Int
+    public var executed: Int
+    public var seconds: Double
+    /// Why the scenario could not be run or aggregated (its claims are then `notRun`).
+    public var error: String?
+}
+
+/// The outcome of verifying a set of claims.
+public struct Verification: Sendable {
+    public var fidelity: Fidelity
+    public var outcomes: [ClaimOutcome]
+    public var scenarios: [VerifiedScenario]
+    public var manifest: VerificationManifest
+    public var seconds: Double
+
+    public func scenario(_ path: String) -> VerifiedScenario? { scenarios.first { $0.path == path } }
+    public func count(_ v: ClaimVerdict) -> Int { outcomes.filter { $0.verdict == v }.count }
+}
+
+/// Version, commit, BLAS, threads, date: what the report's reader needs to reproduce it.
+public struct VerificationManifest: Sendable, Codable {
+    public var version: String
+    public var gitCommit: String?
+    public var gitDirty: Bool?
+    public var blas: String
+    public var blasCore: String
+    public var blasThreads: Int
+    public var jobs: Int
+    public var processors: Int
+    public var date: String
+    public var host: String
+    public var os: String
+    public var argv: [String]
+}
+
+public struct VerifyOptions: Sendable {
+    /// Runs go to `<out>/runs/` (finished points there are reused).
+    public var out: URL
+    /// Scenario paths in claims are relative to this directory (the package root).
+    public var root: URL
+    public var jobs: Int
+    public var fidelity: Fidelity
+    /// Figures of each claim's scenario are rendered here, under `<paper>/` (nil: not rendered).
+    public var figuresDirectory: URL?
+    public var progress: ProgressMode
+    public var cancellation: CancellationFlag
+    /// Called as each scenario starts (for a one-line status on the terminal).
+    public var onScenario: (@Sendable (_ index: Int, _ count: Int, _ path: String) -> Void)?
+
+    public init(out: URL, root: URL = URL(fileURLWithPath: "."), jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+                fidelity: Fidelity = .standard, figuresDirectory: URL? = nil, progress: ProgressMode = .auto,
+                cancellation: CancellationFlag = CancellationFlag(),
+                onScenario: (@Sendable (Int, Int, String) -> Void)? = nil) {
+        self.out = out; self.root = root; self.jobs = jobs; self.fidelity = fidelity
+        self.figuresDirectory = figuresDirectory; self.progress = progress; self.cancellation = cancellation
+        self.onScenario = onScenario
+    }
+}
+
+/// Runs what a set of claims needs (each distinct scenario once, finished points reused) and
+/// judges every claim on its scenario's results.
+public enum Verifier {
+    public static func run(_ claims: [Claim], options: VerifyOptions) -> Verification {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var order: [String] = []
+        for c in claims where !order.contains(c.scenario) { order.append(c.scenario) }
+        var scenarios: [VerifiedScenario] = []
+        for (i, path) in order.enumerated() {
+            if options.cancellation.isCancelled {
+                scenarios.append(VerifiedScenario(path: path, figures: [:], runs: 0, executed: 0, seconds: 0, error: "interrupted before it ran"))
+                continue
+            }
+            options.onScenario?(i, order.count, path)
+            scenarios.append(verify(scenario: path, options: options))
+        }
+        var outcomes: [ClaimOutcome] = []
+        for c in claims {
+            let s = scenarios.first { $0.path == c.scenario }
+            if let results = s?.results, !results.groups.isEmpty {
+                outcomes.append(c.evaluate(results))
+            } else {
+                outcomes.append(ClaimOutcome(claim: c, measurement: nil, verdict: .notRun,
+                                             reason: s?.error ?? "no finished runs of \(c.scenario)"))
+            }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return Verification(fidelity: options.fidelity, outcomes: outcomes, scenarios: scenarios,
+                            manifest: manifest(options: options), seconds: seconds)
+    }
+
+    static func verify(scenario path: String, options: VerifyOptions) -> VerifiedScenario {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        var v = VerifiedScenario(path: path, figures: [:], runs: 0, executed: 0, seconds: 0)
+        do {
+            let file = options.root.appendingPathComponent(path).path
+            let committed = try ScenarioLoader.load(file)
+            let scenario = try ScenarioLoader.load(file, options: options.fidelity.options(standardSeeds: committed.sweep.seeds))
+            let plan = Plan(scenario: scenario)
+            v.plan = plan
+            v.runs = plan.points.count
+            let report = try Runner.run(plan, options: RunOptions(out: options.out, jobs: options.jobs, progress: options.progress,
+                                                                  cancellation: options.cancellation))
+            v.executed = report.executed
+            let results = try Aggregator.aggregate(plan, out: options.out)
+            try Aggregator.write(results, to: RunLayout(out: options.out, plan: plan).aggregateDirectory)
+            v.results = results
+            var problems: [String] = []
+            if !report.failed.isEmpty { problems.append("\(report.failed.count) of \(report.total) runs failed (first: \(report.failed[0].message))") }
+            if report.cancelled { problems.append("interrupted with \(report.remaining) runs unfinished") }
+            if let dir = options.figuresDirectory, !results.groups.isEmpty {
+                let to = dir.appendingPathComponent(plan.experiment.paper)
+                for request in plan.scenario.figures {
+                    do {
+                        v.figures[request.id] = try FigureBuilder.build(request, experiment: plan.experiment, results: results,
+                                                                        scenario: plan.scenario.path, to: to)
+                    } catch {
+                        problems.append("\(error)")
+                    }
+                }
+            }
+            if !problems.isEmpty { v.error = problems.joined(separator: "; ") }
+        } catch {
+            v.error = "\(error)"
+        }
+        v.seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        return v
+    }
+
+    static func manifest(options: VerifyOptions) -> VerificationManifest {
+        let dir = options.root.path
+        let commit = Runner.git(["rev-parse", "HEAD"], in: dir)
+        let dirty = commit == nil ? nil : Runner.git(["status", "--porcelain", "--untracked-files=no"], in: dir).map { !$0.isEmpty }
+        return VerificationManifest(version: SimVersion.string, gitCommit: commit, gitDirty: dirty, blas: BLASInfo.config,
+                                    blasCore: BLASInfo.coreName, blasThreads: BLASInfo.threads, jobs: options.jobs,
+                                    processors: ProcessInfo.processInfo.activeProcessorCount, date: Store.isoDate(),
+                                    host: Store.hostName, os: ProcessInfo.processInfo.operatingSystemVersionString,
+                                    argv: CommandLine.arguments)
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Sim
+
+/// `sim verify`: every claim of a paper (or all papers), predicted against measured, as a report.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Run what each paper's claims need (finished points are reused) and write report/index.md and a self-contained report/index.html.",
+        discussion: """
+            One row per claim: the prediction in the paper's symbols, the measured value with its 95% interval over seeds, \
+            the verdict (holds / holds within band / does not hold / not run), its figure and scenario. \
+            Fidelity: smoke = each scenario's smoke: block (seconds, plumbing only); standard = the scenarios as committed \
+            (what `sim reproduce` runs); full = twice the seeds. Exit status 0 when every claim was evaluated, whatever \
+            its verdict (with --strict: 3 when a claim without a documented known issue does not hold); 2 when a \
+            scenario failed and its claims were not run.
+            """)
+
+    @Argument(help: "Paper key (lowrank, icl, graph, moe) or `all`.")
+    var paper: String = "all"
+
+    @Option(name: .long, help: "smoke | standard | full.")
+    var fidelity: String = "standard"
+
+    @Option(name: .long, help: "Output root: runs go to <out>/runs/ (finished points there are reused).")
+    var out: String = "."
+
+    @Option(name: .long, help: "Report directory (index.md, index.html, claims.tsv, figures/).")
+    var report: String = "report"
+
+    @Option(name: .long, help: "Package root: claims name their scenarios relative to it.")
+    var root: String = "."
+
+    @Option(name: .long, help: "Runs in parallel. Default: processor count.")
+    var jobs: Int?
+
+    @Flag(name: .long, help: "Exit with status 3 when a claim without a documented known issue does not hold.")
+    var strict = false
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        guard Fidelity(rawValue: fidelity) != nil else {
+            throw ValidationError("--fidelity must be one of \(Fidelity.allCases.map(\.rawValue).joined(separator: ", ")), got `\(fidelity)`")
+        }
+    }
+
+    func run() throws {
+        let claims = paper == "all" ? ClaimRegistry.all : ClaimRegistry.claims(paper: paper)
+        guard !claims.isEmpty else {
+            throw CLIError("no claims declared for paper `\(paper)`; papers with claims: \(ClaimRegistry.papers.joined(separator: ", ")), or `all`")
+        }
+        let reportURL = URL(fileURLWithPath: report)
+        let cancellation = CancellationFlag()
+        InterruptHandler.install(cancelling: cancellation)
+        let options = VerifyOptions(out: URL(fileURLWithPath: out), root: URL(fileURLWithPath: root),
+                                    jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+                                    fidelity: Fidelity(rawValue: fidelity)!,
+                                    figuresDirectory: reportURL.appendingPathComponent("figures"),
+                                    cancellation: cancellation,
+                                    onScenario: { i, n, path in
+                                        FileHandle.standardError.write(Data("[verify \(i + 1)/\(n)] \(path)\n".utf8))
+                                    })
+        let v = Verifier.run(claims, options: options)
+        let files = try VerificationReport.write(v, to: reportURL)
+        print("")
+        for o in v.outcomes {
+            let value = o.measurement?.text ?? (o.reason ?? "")
+            func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+            print(pad(o.claim.id, 16) + pad(o.verdict.rawValue, 18) + value
+                  + (o.claim.knownIssue != nil && !o.verdict.isSupported ? "  (known non-reproduction)" : ""))
+        }
+        print("\n\(v.outcomes.count) claims: \(v.count(.holds)) hold, \(v.count(.holdsWithinBand)) hold within band, \(v.count(.doesNotHold)) do not hold, \(v.count(.notRun)) not run (\(fidelity), \(String(format: "%.0f", v.seconds)) s)")
+        for f in files { print("report: \(f.path)") }
+        if cancellation.isCancelled { throw ExitCode(128 + (InterruptHandler.receivedSignal ?? SIGINT)) }
+        if v.count(.notRun) > 0 { throw ExitCode(2) }
+        if strict, v.outcomes.contains(where: { $0.verdict == .doesNotHold && $0.claim.knownIssue == nil }) { throw ExitCode(3) }
+    }
+}
