@@ -4,7 +4,9 @@ import Numerics
 @testable import Sim
 
 /// The ICL paper's claims (spec `icl.md` §5) on real training runs over several seeds, with the
-/// spec's tolerances: T1a–T1d, T2, T3a–T3b, P1, P2, plus the baselines' sanity.
+/// spec's tolerances: T1a, T1c, T2, T3a–T3b, P1, P2, plus the baselines' sanity. The scaling laws
+/// T1b (l_tr ∝ 1/α) and T1d (T ∝ α^(−2/3)) are tested from their claim declarations (`ICLClaims`,
+/// run by `ClaimsTests` on the committed scenarios), the source `sim verify` reports from.
 @Suite("ICL paper claims", .serialized)
 struct ICLClaimsTests {
     static let seeds: [UInt64] = [31, 32, 33]
@@ -42,33 +44,11 @@ struct ICLClaimsTests {
         #expect(single >= 0.3, "single task: \(single)")
     }
 
-    @Test("T1b (reduced): success needs α·l_tr large enough — (0.8, 16) and (0.4, 16) succeed, (0.4, 4) fails")
-    func trainingContextLength() {
-        func successes(_ alpha: Double, _ l: Int) -> Int {
-            Self.seeds.map { Self.run(["alpha": .double(alpha), "alpha_test": .double(alpha), "l_tr": .int(l), "T": .int(4000),
-                                       "log_every": .int(0), "n_test": .int(500)], seed: $0).metrics["success"]! }.filter { $0 == 1 }.count
-        }
-        #expect(successes(0.8, 16) == 3)
-        #expect(successes(0.4, 16) >= 2)
-        #expect(successes(0.4, 4) == 0)
-    }
-
     @Test("T1c: l*(α′) decreases in α′ and l*(0.6)/l*(1.0) ∈ [1.2, 3]")
     func testContextLength() {
         let l06 = Self.meanMetric("l_star_a0.6"), l10 = Self.meanMetric("l_star_a1")
         #expect(l06 > l10, "l*(0.6) = \(l06), l*(1.0) = \(l10)")
         #expect((1.2...3).contains(l06 / l10), "ratio \(l06 / l10)")
-    }
-
-    @Test("T1d (reduced): T_hit is non-increasing in α with log–log slope ∈ [−2, −0.4]")
-    func iterations() {
-        let alphas = [0.3, 0.6, 1.0]
-        let t = alphas.map { a in
-            Statistics.mean(Self.seeds.map { Self.run(["alpha": .double(a), "T": .int(6000), "stop_at_hit": .bool(true), "log_every": .int(0), "n_test": .int(100)], seed: $0).metrics["T_hit"]! })
-        }
-        for i in 1..<t.count { #expect(t[i] <= t[i - 1], "T_hit = \(t)") }
-        let fit = Statistics.powerLawFit(x: alphas, y: t)!
-        #expect((-2 ... -0.4).contains(fit.exponent), "slope \(fit.exponent), T_hit = \(t)")
     }
 
     @Test("T2: OOD error at l_ts = 20 falls with S1 (1.3 < 0.5, non-increasing within 0.01) and falls with l_ts at S1 = 1")
