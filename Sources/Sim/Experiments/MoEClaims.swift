@@ -33,6 +33,20 @@ enum MoEClaims {
               scenario: dir + "config_a.yaml", figure: "S1a_delta_per_expert_config_a", rule: .atMost(0.01)) { r in
             try r.claimMetric("delta_irr_absmax")
         },
+        Claim(id: "moe.T2c", paper: "moe",
+              statement: "Ranking experts by router change puts every important expert above every irrelevant one, during training too.",
+              prediction: "min Δ_imp / max |Δ_irr| ≫ 1 (accepted ≥ 50)", statistic: "mean separation ratio over seeds at the end of the Config A run with Δ(t) logged (Fig. S6)",
+              scenario: dir + "s6_dynamics.yaml", figure: "S6_router_norm_dynamics", rule: .atLeast(50)) { r in
+            try r.claimMetric("separation_ratio", detail: "ranking perfect in \(fmt(100 * (try r.metric("ranking_perfect", in: try r.only()).mean), 3))% of seeds")
+        },
+        Claim(id: "moe.T2-token", paper: "moe",
+              statement: "With token-choice (top-K) routing the ranking still separates important from irrelevant experts.",
+              prediction: "every important expert ranked above every irrelevant one (fraction of seeds = 1)", statistic: "smallest fraction of seeds with a perfect ranking over the drop / reroute semantics",
+              scenario: dir + "s7_token_choice.yaml", figure: "S7_token_choice_drop_vs_reroute", rule: .atLeast(1)) { r in
+            let all = try r.groups.map { ($0.parameters["pruned_semantics"]?.description ?? "?", try r.metric("ranking_perfect", in: $0)) }
+            guard let worst = all.min(by: { $0.1.mean < $1.1.mean }) else { throw RecipeError("no token-choice runs") }
+            return ClaimMeasurement(worst.1, detail: all.map { "\($0.0): \(fmt($0.1.mean, 3)) (separation ratio \(fmt(r.group(["pruned_semantics": .string($0.0)])?.metrics["separation_ratio"]?.mean ?? .nan, 3)))" }.joined(separator: ", "))
+        },
         Claim(id: "moe.T3a", paper: "moe",
               statement: "The irrelevant experts' weight change shrinks with the dimension as 1/√d.",
               prediction: "mean ‖Δw‖ (irrelevant) ∝ d^(−1/2): slope of log ‖Δw‖ vs log d = −0.5", statistic: "least-squares slope over d ∈ {25, …, 800}",
@@ -66,6 +80,15 @@ enum MoEClaims {
             let p = try at(r, "acc_delta", 15.0 / 16)
             return ClaimMeasurement(value: p.mean, ciLow: p.ciLow, ciHigh: p.ciHigh, seeds: try r.only().replicates)
         },
+        Claim(id: "moe.T5-gamma", paper: "moe",
+              statement: "The knee sits at γ = 1 − n_imp/k: harder tasks (more features F) move it left (Fig. S5).",
+              prediction: "ρ_knee − γ = 0 for F = 1, 2, 4, 8", statistic: "largest mean |ρ_knee − γ| over F (ρ_knee = last ratio with accuracy ≥ unpruned − 0.01)",
+              scenario: dir + "s5_knee.yaml", figure: "S5_knee_vs_features", rule: .atMost(1.0 / 16)) { r in
+            let rows = try r.groups.map { (F: $0.parameters.int("F"), d: abs(try r.metric("knee_minus_gamma", in: $0).mean)) }
+            guard let worst = rows.max(by: { $0.d < $1.d }) else { throw RecipeError("no knee runs") }
+            return ClaimMeasurement(value: worst.d, ciLow: .nan, ciHigh: .nan, seeds: r.groups.map(\.replicates).min() ?? 0,
+                                    detail: rows.map { "F = \($0.F): \(fmt($0.d, 3))" }.joined(separator: ", "))
+        },
         Claim(id: "moe.T6", paper: "moe",
               statement: "With post-pruning fine-tuning, a constant number of experts suffices: accuracy 1 − O(1/k) down to two kept experts.",
               prediction: "acc_Δ+FT(ρ) ≥ 0.95 for every ρ ≤ 1 − 2/k", statistic: "smallest mean fine-tuned accuracy over ρ ≤ 14/16 (Config B, T′ = 600)",
@@ -89,6 +112,14 @@ enum MoEClaims {
               prediction: "acc_reverse+FT(γ) ≈ chance (accepted ≤ 0.6)", statistic: "mean fine-tuned accuracy of the reverse order at ρ = γ (Config A)",
               scenario: dir + "config_a.yaml", figure: "S4a_pruning_finetune_config_a", rule: .atMost(0.6)) { r in
             try r.claimMetric("acc_reverse_ft_at_gamma", detail: "without fine-tuning: \(fmt(try r.metric("acc_reverse_at_gamma", in: try r.only()).mean, 3))")
+        },
+        Claim(id: "moe.T7c", paper: "moe",
+              statement: "Pruning by final router norm fails once it keeps large-norm irrelevant experts, where router change does not.",
+              prediction: "acc_final-norm(ρ = 0.75, no fine-tuning) ≈ chance (accepted ≤ 0.7), while acc_Δ(0.75) = 1", statistic: "mean accuracy of final-norm pruning at ρ = 0.75 (Config A)",
+              scenario: dir + "config_a.yaml", figure: "S3a_pruning_no_finetune_config_a", rule: .atMost(0.7)) { r in
+            let p = try at(r, "acc_final_norm", 0.75), d = try at(r, "acc_delta", 0.75)
+            return ClaimMeasurement(value: p.mean, ciLow: p.ciLow, ciHigh: p.ciHigh, seeds: try r.only().replicates,
+                                    detail: "Δ order at ρ = 0.75: \(fmt(d.mean, 3))")
         },
     ]
 }
