@@ -25,7 +25,7 @@ public enum VerificationReport {
         let html = directory.appendingPathComponent("index.html")
         let tsv = directory.appendingPathComponent("claims.tsv")
         try Store.writeAtomically(markdown(v, relativeTo: directory), to: md)
-        try Store.writeAtomically(self.html(v), to: html)
+        try Store.writeAtomically(self.html(v, relativeTo: directory), to: html)
         try Store.writeAtomically(claimsTSV(v), to: tsv)
         return [md, html, tsv]
     }
@@ -96,7 +96,7 @@ public enum VerificationReport {
                 let c = o.claim
                 let fig = figureLink(v, c, relativeTo: directory).map { "[\(c.figure!)](\($0))" } ?? "—"
                 let seeds = o.measurement.map { String($0.seeds) } ?? "—"
-                out.append("| **\(c.id)** | \(cell(c.statement)) | \(cell(c.prediction)) \(cell(c.rule.text)) | \(measuredText(o)) | \(seeds) | \(verdictMark(o.verdict)) \(o.verdict.rawValue) | \(fig) | `\(c.scenario)` |")
+                out.append("| **\(c.id)** | \(cell(c.statement)) | \(cell(c.prediction)); rule: \(cell(c.rule.text)) | \(measuredText(o)) | \(seeds) | \(verdictMark(o.verdict)) \(o.verdict.rawValue) | \(fig) | [`\(c.scenario)`](\(scenarioLink(v, c, relativeTo: directory))) |")
                 var note: [String] = []
                 if let m = o.measurement, !m.detail.isEmpty { note.append(m.detail) }
                 note.append("statistic: \(c.statistic)")
@@ -149,9 +149,17 @@ public enum VerificationReport {
         s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
     }
 
+    /// `url` relative to `directory` (with `../` steps), so links survive moving the whole tree.
     static func relativePath(_ url: URL, from directory: URL) -> String {
-        let a = url.standardizedFileURL.path, d = directory.standardizedFileURL.path + "/"
-        return a.hasPrefix(d) ? String(a.dropFirst(d.count)) : a
+        let a = url.standardizedFileURL.pathComponents, d = directory.standardizedFileURL.pathComponents
+        var i = 0
+        while i < a.count, i < d.count, a[i] == d[i] { i += 1 }
+        if i <= 1 { return url.standardizedFileURL.path }   // nothing in common but "/"
+        return (Array(repeating: "..", count: d.count - i) + a[i...]).joined(separator: "/")
+    }
+
+    static func scenarioLink(_ v: Verification, _ c: Claim, relativeTo directory: URL) -> String {
+        relativePath(v.root.appendingPathComponent(c.scenario), from: directory)
     }
 
     static func figureLink(_ v: Verification, _ c: Claim, relativeTo directory: URL) -> String? {
@@ -208,7 +216,7 @@ public enum VerificationReport {
         return "data:\(mime);base64,\(data.base64EncodedString())"
     }
 
-    public static func html(_ v: Verification) -> String {
+    public static func html(_ v: Verification, relativeTo directory: URL) -> String {
         var h: [String] = []
         h.append("""
         <!DOCTYPE html>
@@ -259,10 +267,10 @@ public enum VerificationReport {
                 h.append("""
                 <tr class="claim" data-claim-id="\(esc(c.id))" data-verdict="\(esc(o.verdict.rawValue))">\
                 <td class="id">\(esc(c.id))</td><td>\(esc(c.statement))<div class="detail">\(details.joined(separator: "<br>"))</div>\(known)</td>\
-                <td class="pred">\(esc(c.prediction))<br>\(esc(c.rule.text))</td><td class="num">\(esc(measuredText(o)))</td>\
+                <td class="pred">\(esc(c.prediction))<br><span class="detail">rule: \(esc(c.rule.text))</span></td><td class="num">\(esc(measuredText(o)))</td>\
                 <td class="num">\(o.measurement.map { String($0.seeds) } ?? "—")</td>\
                 <td><span class="verdict \(verdictClass(o.verdict))">\(esc(o.verdict.rawValue))</span></td>\
-                <td>\(figLink)<br><code>\(esc(c.scenario))</code></td></tr>
+                <td>\(figLink)<br><a href="\(esc(scenarioLink(v, c, relativeTo: directory)))"><code>\(esc(c.scenario))</code></a></td></tr>
                 """)
             }
             h.append("</table>")

@@ -42,6 +42,8 @@ public struct Verification: Sendable {
     public var scenarios: [VerifiedScenario]
     public var manifest: VerificationManifest
     public var seconds: Double
+    /// The package root the claims' scenario paths are relative to (for links from the report).
+    public var root: URL
 
     public func scenario(_ path: String) -> VerifiedScenario? { scenarios.first { $0.path == path } }
     public func count(_ v: ClaimVerdict) -> Int { outcomes.filter { $0.verdict == v }.count }
@@ -115,7 +117,7 @@ public enum Verifier {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return Verification(fidelity: options.fidelity, outcomes: outcomes, scenarios: scenarios,
-                            manifest: manifest(options: options), seconds: seconds)
+                            manifest: manifest(options: options), seconds: seconds, root: options.root)
     }
 
     static func verify(scenario path: String, options: VerifyOptions) -> VerifiedScenario {
