@@ -108,8 +108,77 @@ public struct SweepReport: Sendable {
 public enum Runner {
 
     public static func run(_ plan: Plan, options: RunOptions) throws -> SweepReport {
+        try run([plan], options: options)[0]
+    }
+
+    /// Run several plans through **one** pool of `jobs` workers (`sim reproduce`): points are handed
+    /// out in plan order, so a worker that would idle while another finishes the last, long point of
+    /// one scenario starts on the next scenario instead. Each plan gets its own sweep directory and
+    /// report, exactly as if it had been run alone (records are identical: they depend only on each
+    /// point's parameters and seed); with several plans a report's `elapsedSeconds` is the span from
+    /// its first point's start to its last point's end (0 if nothing ran). Plans that
+    /// share a sweep directory (the same scenario twice) are run one after the other instead.
+    public static func run(_ plans: [Plan], options: RunOptions) throws -> [SweepReport] {
+        let directories = plans.map { RunLayout(out: options.out, plan: $0).sweepDirectory.standardizedFileURL.path }
+        if Set(directories).count < directories.count {
+            return try plans.map { try run([$0], options: options)[0] }
+        }
         BLASInfo.useSingleThread()
         let start = Date()
+        var prepared: [Prepared] = []
+        for plan in plans { prepared.append(try prepare(plan, options: options)) }
+
+        let jobList = prepared.enumerated().flatMap { i, p in p.pending.map { Job(plan: i, point: $0) } }
+        let state = WorkState(pending: jobList, plans: plans.count)
+        let label = plans.count == 1 ? plans[0].scenario.name : "\(plans.count) scenarios"
+        let progress = ProgressReporter(label: label, total: jobList.count, mode: options.progress)
+        let jobs = min(options.jobs, max(1, jobList.count))
+        if !jobList.isEmpty {
+            let finished = DispatchSemaphore(value: 0)
+            let contexts = prepared.map { WorkerPlan(plan: $0.plan, layout: $0.layout, commit: $0.commit) }
+            for w in 0..<jobs {
+                let t = Thread {
+                    worker(plans: contexts, state: state, options: options, progress: progress)
+                    finished.signal()
+                }
+                t.name = "sim-worker-\(w)"
+                t.stackSize = 16 << 20   // runs may keep sizeable stack frames; Foundation's default is small
+                t.start()
+            }
+            var waiting = jobs
+            while waiting > 0 {
+                if finished.wait(timeout: .now() + .milliseconds(500)) == .success { waiting -= 1 } else { progress.tick() }
+            }
+            progress.finish()
+        }
+
+        let elapsed = Date().timeIntervalSince(start)
+        return prepared.enumerated().map { i, p in
+            let outcome = state.snapshot(plan: i)
+            let diverged = (p.diverged + outcome.diverged).sorted { $0.id < $1.id }
+            return SweepReport(layout: p.layout, sweepID: p.plan.sweepID, shard: options.shard, total: p.total, skipped: p.skipped,
+                               executed: outcome.executed, failed: outcome.failed.sorted { $0.id < $1.id },
+                               diverged: diverged, remaining: p.pending.count - outcome.executed - outcome.failed.count,
+                               interrupted: outcome.interrupted, recovered: p.recovered,
+                               cancelled: options.cancellation.isCancelled,
+                               elapsedSeconds: plans.count == 1 ? elapsed : outcome.span)
+        }
+    }
+
+    /// A plan's directory set up for running: manifest written, stale markers recovered, finished
+    /// points sorted out.
+    private struct Prepared {
+        var plan: Plan
+        var layout: RunLayout
+        var commit: String?
+        var total: Int
+        var pending: [PlanPoint]
+        var diverged: [PointIssue]
+        var skipped: Int
+        var recovered: Int
+    }
+
+    private static func prepare(_ plan: Plan, options: RunOptions) throws -> Prepared {
         let layout = RunLayout(out: options.out, plan: plan)
         try Store.createDirectory(layout.pointsDirectory)
         try Store.writeAtomically(plan.scenario.resolvedYAML(), to: layout.resolvedScenario)
@@ -129,37 +198,8 @@ public enum Runner {
             case nil: pending.append(p)
             }
         }
-        let skipped = mine.count - pending.count
-
-        let state = WorkState(pending: pending)
-        let progress = ProgressReporter(label: plan.scenario.name, total: pending.count, mode: options.progress)
-        let jobs = min(options.jobs, max(1, pending.count))
-        if !pending.isEmpty {
-            let finished = DispatchSemaphore(value: 0)
-            for w in 0..<jobs {
-                let t = Thread {
-                    worker(plan: plan, layout: layout, state: state, options: options, progress: progress, commit: manifest.gitCommit)
-                    finished.signal()
-                }
-                t.name = "sim-worker-\(w)"
-                t.stackSize = 16 << 20   // runs may keep sizeable stack frames; Foundation's default is small
-                t.start()
-            }
-            var waiting = jobs
-            while waiting > 0 {
-                if finished.wait(timeout: .now() + .milliseconds(500)) == .success { waiting -= 1 } else { progress.tick() }
-            }
-            progress.finish()
-        }
-
-        let outcome = state.snapshot()
-        diverged += outcome.diverged
-        diverged.sort { $0.id < $1.id }
-        return SweepReport(layout: layout, sweepID: plan.sweepID, shard: options.shard, total: mine.count, skipped: skipped,
-                           executed: outcome.executed, failed: outcome.failed.sorted { $0.id < $1.id },
-                           diverged: diverged, remaining: pending.count - outcome.executed - outcome.failed.count,
-                           interrupted: outcome.interrupted, recovered: recovered,
-                           cancelled: options.cancellation.isCancelled, elapsedSeconds: Date().timeIntervalSince(start))
+        return Prepared(plan: plan, layout: layout, commit: manifest.gitCommit, total: mine.count, pending: pending,
+                        diverged: diverged, skipped: mine.count - pending.count, recovered: recovered)
     }
 
     /// What a finished point's record says, for deciding whether to run it.
@@ -246,12 +286,12 @@ public enum Runner {
         PointIssue(id: p.id, replicate: p.replicate, coordinates: plan.coordinateText(p.coordinates), message: message)
     }
 
-    private static func worker(plan: Plan, layout: RunLayout, state: WorkState, options: RunOptions,
-                               progress: ProgressReporter, commit: String?) {
+    private static func worker(plans: [WorkerPlan], state: WorkState, options: RunOptions, progress: ProgressReporter) {
         let flag = options.cancellation
         let isCancelled: @Sendable () -> Bool = { flag.isCancelled }
         var running = RunningMarker.current()
-        while !flag.isCancelled, let p = state.next() {
+        while !flag.isCancelled, let job = state.next() {
+            let p = job.point, plan = plans[job.plan].plan, layout = plans[job.plan].layout, commit = plans[job.plan].commit
             options.onEvent?(.started(p))
             let t0 = Date()
             // Transient state: not fsynced (after a power loss the point is simply pending).
@@ -271,7 +311,7 @@ public enum Runner {
                 Store.remove(layout.failed(p.id)); Store.remove(layout.interrupted(p.id)); Store.remove(layout.running(p.id))
                 let divergence = result.status == .diverged
                     ? issue(p, plan, divergenceText(step: result.divergedAtStep, note: result.note)) : nil
-                state.finished(p, diverged: divergence)
+                state.finished(job, diverged: divergence)
                 progress.pointFinished(failed: false, diverged: divergence != nil)
                 if let divergence { progress.message("diverged: \(divergence)") }
                 options.onEvent?(.finished(p, result.status))
@@ -279,7 +319,7 @@ public enum Runner {
                 let m = InterruptedMarker(date: Store.isoDate(), host: Store.hostName, pid: getpid(), reason: flag.reason ?? "cancelled")
                 if let body = try? Store.encoder().encode(m) { try? Store.writeAtomically(body, to: layout.interrupted(p.id)) }
                 Store.remove(layout.running(p.id))
-                state.cancelled(p)
+                state.cancelled(job)
                 options.onEvent?(.cancelled(p))
             } catch {
                 let text = "\(error)"
@@ -288,7 +328,7 @@ public enum Runner {
                 try? Store.writeAtomically(body, to: layout.failed(p.id))
                 Store.remove(layout.interrupted(p.id)); Store.remove(layout.running(p.id))
                 let i = issue(p, plan, text)
-                state.failed(i)
+                state.failed(job, i)
                 progress.pointFinished(failed: true, diverged: false)
                 progress.message("failed: \(i)")
                 options.onEvent?(.failed(p, text))
@@ -328,32 +368,58 @@ public enum Runner {
     }
 }
 
-/// The shared queue of pending points and the tallies, behind one lock.
+/// One pending point of one of the plans being run.
+private struct Job {
+    var plan: Int
+    var point: PlanPoint
+}
+
+/// What a worker needs to run a plan's points.
+private struct WorkerPlan {
+    var plan: Plan
+    var layout: RunLayout
+    var commit: String?
+}
+
+/// The shared queue of pending points and the per-plan tallies, behind one lock.
 private final class WorkState: @unchecked Sendable {
+    private struct Tally {
+        var executed = 0
+        var failed: [PointIssue] = []
+        var diverged: [PointIssue] = []
+        var interrupted = 0
+        var first: Date?
+        var last: Date?
+    }
     private let lock = NSLock()
-    private let pending: [PlanPoint]
+    private let pending: [Job]
     private var nextIndex = 0
-    private(set) var executed = 0
-    private var failedIssues: [PointIssue] = []
-    private var divergedIssues: [PointIssue] = []
-    private var interrupted = 0
+    private var tallies: [Tally]
 
-    init(pending: [PlanPoint]) { self.pending = pending }
+    init(pending: [Job], plans: Int) { self.pending = pending; tallies = Array(repeating: Tally(), count: plans) }
 
-    func next() -> PlanPoint? {
+    func next() -> Job? {
         lock.lock(); defer { lock.unlock() }
         guard nextIndex < pending.count else { return nil }
         defer { nextIndex += 1 }
-        return pending[nextIndex]
+        let j = pending[nextIndex]
+        if tallies[j.plan].first == nil { tallies[j.plan].first = Date() }
+        return j
     }
-    func finished(_ p: PlanPoint, diverged: PointIssue?) {
-        lock.lock(); executed += 1; if let diverged { divergedIssues.append(diverged) }; lock.unlock()
-    }
-    func failed(_ i: PointIssue) { lock.lock(); failedIssues.append(i); lock.unlock() }
-    func cancelled(_ p: PlanPoint) { lock.lock(); interrupted += 1; lock.unlock() }
-
-    func snapshot() -> (executed: Int, failed: [PointIssue], diverged: [PointIssue], interrupted: Int) {
+    func finished(_ j: Job, diverged: PointIssue?) {
         lock.lock(); defer { lock.unlock() }
-        return (executed, failedIssues, divergedIssues, interrupted)
+        tallies[j.plan].executed += 1; tallies[j.plan].last = Date()
+        if let diverged { tallies[j.plan].diverged.append(diverged) }
+    }
+    func failed(_ j: Job, _ i: PointIssue) {
+        lock.lock(); tallies[j.plan].failed.append(i); tallies[j.plan].last = Date(); lock.unlock()
+    }
+    func cancelled(_ j: Job) { lock.lock(); tallies[j.plan].interrupted += 1; tallies[j.plan].last = Date(); lock.unlock() }
+
+    func snapshot(plan: Int) -> (executed: Int, failed: [PointIssue], diverged: [PointIssue], interrupted: Int, span: Double) {
+        lock.lock(); defer { lock.unlock() }
+        let t = tallies[plan]
+        let span = t.first.flatMap { f in t.last.map { $0.timeIntervalSince(f) } } ?? 0
+        return (t.executed, t.failed, t.diverged, t.interrupted, max(span, 0))
     }
 }

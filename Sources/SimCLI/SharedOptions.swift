@@ -94,6 +94,21 @@ enum CLI {
         return allScenarioFiles(under: dir.path).filter { !$0.split(separator: "/").contains("presets") }
     }
 
+    /// Paper directories under `root` (every subdirectory holding a scenario file outside `presets/`), sorted by name.
+    static func paperDirectories(root: String) throws -> [String] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
+            throw CLIError("no scenario directory \(root)")
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: root).sorted()
+        return names.filter { name in
+            var sub: ObjCBool = false
+            let path = URL(fileURLWithPath: root).appendingPathComponent(name).path
+            guard !name.hasPrefix("."), FileManager.default.fileExists(atPath: path, isDirectory: &sub), sub.boolValue else { return false }
+            return allScenarioFiles(under: path).contains { !$0.split(separator: "/").contains("presets") }
+        }
+    }
+
     /// Every `.yaml`/`.yml` under `root`, sorted by path (relative paths stay relative).
     static func allScenarioFiles(under root: String) -> [String] {
         guard let e = FileManager.default.enumerator(atPath: root) else { return [] }
@@ -113,10 +128,23 @@ enum CLI {
     static func runPlan(_ plan: Plan, shared: SharedOptions, figures: FigureOptions, cancellation: CancellationFlag,
                         out: URL? = nil, shard: Shard? = nil) throws -> (SweepReport, [FigureFiles]) {
         let outURL = out ?? shared.outURL
-        let layout = RunLayout(out: outURL, plan: plan)
+        announce(plan, out: outURL, shard: shard)
+        let report = try Runner.run(plan, options: RunOptions(out: outURL, jobs: shared.jobCount, cancellation: cancellation, shard: shard))
+        return try finishPlan(plan, report: report, figures: figures, out: outURL, shard: shard)
+    }
+
+    /// "r6_pruning: 5 runs (1 points × 5 seeds) → runs/r6_pruning/<sweep-id>" on stderr.
+    static func announce(_ plan: Plan, out: URL, shard: Shard? = nil) {
+        let layout = RunLayout(out: out, plan: plan)
         let count = shard.map { "\($0.select(plan.points).count) of \(plan.points.count) runs (shard \($0))" } ?? "\(plan.points.count) runs"
         FileHandle.standardError.write(Data("\(plan.scenario.name): \(count) (\(plan.groups.count) points × \(plan.scenario.sweep.seeds) seeds) → \(layout.sweepDirectory.path)\n".utf8))
-        let report = try Runner.run(plan, options: RunOptions(out: outURL, jobs: shared.jobCount, cancellation: cancellation, shard: shard))
+    }
+
+    /// After a plan's points ran: print the report, then aggregate and build the figures (not for a
+    /// shard). Throws `Interrupted` when the run was cancelled; figure errors after the data is written.
+    static func finishPlan(_ plan: Plan, report: SweepReport, figures: FigureOptions, out outURL: URL,
+                           shard: Shard? = nil) throws -> (SweepReport, [FigureFiles]) {
+        let layout = RunLayout(out: outURL, plan: plan)
         print(report.summary)
         if report.cancelled { throw Interrupted(report: report, signal: InterruptHandler.receivedSignal ?? SIGINT) }
         if let shard {

@@ -155,6 +155,37 @@ struct CLITests {
         #expect(names(in: points, suffix: ".interrupted").isEmpty)
     }
 
+    @Test("`sim reproduce all` runs every paper directory (presets/ and scenario-less folders skipped) in name order and ends with the total wall time")
+    func reproduceAll() throws {
+        let root = writeScenarioFiles([
+            "zeta/b.yaml": "experiment: lowrank.train\nparams: {T: 20, n_test: 50}\nsweep: {seeds: 2}\n",
+            "alpha/a.yaml": "experiment: moe.finetune\nparams: {T: 20, n_test: 50, log_every: 0}\nsweep: {seeds: 2}\n",
+            "alpha/presets/p.yaml": "experiment: lowrank.train\nparams: {T: 1000000}\n",
+            "notes/readme.txt": "not a paper\n",
+        ])
+        let out = makeTempDirectory("reproduce-all")
+        guard let r = try runSim(["reproduce", "all", "--scenarios", root.path, "--out", out.path, "--no-render", "--jobs", "2"]) else { return }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("all: 2 papers, 2 scenarios"), "\(r.stdout)")
+        #expect(r.stdout.contains("total wall time: "), "\(r.stdout)")
+        let a = try #require(r.stdout.range(of: "\nalpha: 1 scenario; "), "\(r.stdout)")
+        let z = try #require(r.stdout.range(of: "\nzeta: 1 scenario; "), "\(r.stdout)")
+        #expect(a.lowerBound < z.lowerBound, "papers not in name order")
+        #expect(SweepDirectory.find(under: out).count == 2)
+        let unknown = try #require(try runSim(["reproduce", "nopaper", "--scenarios", root.path, "--out", out.path]))
+        #expect(unknown.status == 1 && unknown.stderr.contains("papers with scenarios"), "\(unknown.stderr)")
+    }
+
+    @Test("`sim bench peak`: one-core dgemm peak, last line `dgemm peak (1 core): X GFLOP/s`")
+    func benchPeak() throws {
+        guard let r = try runSim(["bench", "peak"]) else { return }
+        #expect(r.status == 0, "\(r.stderr)")
+        let last = r.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasPrefix("dgemm peak (1 core): ") && last.hasSuffix(" GFLOP/s"), "\(last)")
+        let value = Double(last.dropFirst("dgemm peak (1 core): ".count).dropLast(" GFLOP/s".count)) ?? 0
+        #expect(value > 0.1, "\(last)")
+    }
+
     @Test("sim slurm writes an array script calling `sim run --shard $SLURM_ARRAY_TASK_ID/n`, an aggregate job and submit.sh")
     func slurmScripts() throws {
         let out = makeTempDirectory("slurm")

@@ -25,6 +25,31 @@ struct RunnerTests {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(suffix) }.sorted()
     }
 
+    @Test("several plans through one pool (sim reproduce): each plan's records equal a run of it alone; the same plan twice runs once")
+    func sharedPool() throws {
+        let a = try plan(tag: "pool-a-\(UUID())", extra: ", work_ms: 2")
+        let b = try plan(tag: "pool-b-\(UUID())", extra: ", work_ms: 1", sweep: "grid: {a: [1, 2]}\n  seeds: 5")
+        let together = makeTempDirectory(), alone = makeTempDirectory()
+        let reports = try Runner.run([a, b], options: options(together, jobs: 2))
+        #expect(reports.count == 2 && reports.allSatisfy { $0.isComplete && $0.failed.isEmpty })
+        #expect(reports[0].executed == a.points.count && reports[1].executed == b.points.count)
+        for p in [a, b] {
+            let r = try Runner.run(p, options: options(alone, jobs: 1))
+            #expect(r.executed == p.points.count)
+            let d1 = RunLayout(out: together, plan: p).pointsDirectory, d2 = RunLayout(out: alone, plan: p).pointsDirectory
+            let names = files(in: d1, suffix: ".json")
+            #expect(names.count == p.points.count && names == files(in: d2, suffix: ".json"))
+            for n in names {
+                let x = try Data(contentsOf: d1.appendingPathComponent(n)), y = try Data(contentsOf: d2.appendingPathComponent(n))
+                #expect(x == y, "\(n) differs between the shared pool and a run alone")
+            }
+        }
+        // The same plan twice shares one sweep directory: run one after the other, the second finds everything done.
+        let twice = makeTempDirectory()
+        let r2 = try Runner.run([a, a], options: options(twice, jobs: 2))
+        #expect(r2[0].executed == a.points.count && r2[1].executed == 0 && r2[1].skipped == a.points.count)
+    }
+
     @Test("jobs 1 and jobs 2 write byte-identical point records")
     func determinismAcrossJobs() throws {
         let tag = "det-\(UUID())"
