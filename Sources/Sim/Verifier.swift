@@ -30,6 +30,7 @@ public struct VerifiedScenario: Sendable {
     public var figures: [String: FigureFiles]
     public var runs: Int
     public var executed: Int
+    /// From its first point's start to its last point's end in the shared pool (0: nothing ran).
     public var seconds: Double
     /// Why the scenario could not be run or aggregated (its claims are then `notRun`).
     public var error: String?
@@ -76,16 +77,16 @@ public struct VerifyOptions: Sendable {
     public var figuresDirectory: URL?
     public var progress: ProgressMode
     public var cancellation: CancellationFlag
-    /// Called as each scenario starts (for a one-line status on the terminal).
-    public var onScenario: (@Sendable (_ index: Int, _ count: Int, _ path: String) -> Void)?
+    /// Called once the scenarios are loaded, before any point runs (for a status line).
+    public var onStart: (@Sendable (_ scenarios: Int, _ runs: Int) -> Void)?
 
     public init(out: URL, root: URL = URL(fileURLWithPath: "."), jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                 fidelity: Fidelity = .standard, figuresDirectory: URL? = nil, progress: ProgressMode = .auto,
                 cancellation: CancellationFlag = CancellationFlag(),
-                onScenario: (@Sendable (Int, Int, String) -> Void)? = nil) {
+                onStart: (@Sendable (Int, Int) -> Void)? = nil) {
         self.out = out; self.root = root; self.jobs = jobs; self.fidelity = fidelity
         self.figuresDirectory = figuresDirectory; self.progress = progress; self.cancellation = cancellation
-        self.onScenario = onScenario
+        self.onStart = onStart
     }
 }
 
@@ -96,15 +97,64 @@ public enum Verifier {
         let start = DispatchTime.now().uptimeNanoseconds
         var order: [String] = []
         for c in claims where !order.contains(c.scenario) { order.append(c.scenario) }
-        var scenarios: [VerifiedScenario] = []
+        var scenarios = order.map { VerifiedScenario(path: $0, figures: [:], runs: 0, executed: 0, seconds: 0) }
+
+        // Load every scenario first (a bad file is reported on its claims, the others still run).
+        var loaded: [(index: Int, plan: Plan)] = []
         for (i, path) in order.enumerated() {
-            if options.cancellation.isCancelled {
-                scenarios.append(VerifiedScenario(path: path, figures: [:], runs: 0, executed: 0, seconds: 0, error: "interrupted before it ran"))
-                continue
+            do {
+                let file = options.root.appendingPathComponent(path).path
+                let committed = try ScenarioLoader.load(file)
+                let plan = Plan(scenario: try ScenarioLoader.load(file, options: options.fidelity.options(standardSeeds: committed.sweep.seeds)))
+                scenarios[i].plan = plan
+                scenarios[i].runs = plan.points.count
+                loaded.append((i, plan))
+            } catch {
+                scenarios[i].error = "\(error)"
             }
-            options.onScenario?(i, order.count, path)
-            scenarios.append(verify(scenario: path, options: options))
         }
+        options.onStart?(loaded.count, loaded.reduce(0) { $0 + $1.plan.points.count })
+
+        // Every scenario's points through one pool of workers (finished points are skipped).
+        do {
+            let reports = try Runner.run(loaded.map(\.plan), options: RunOptions(out: options.out, jobs: options.jobs, progress: options.progress,
+                                                                                cancellation: options.cancellation))
+            for (k, (i, _)) in loaded.enumerated() {
+                let report = reports[k]
+                scenarios[i].executed = report.executed
+                scenarios[i].seconds = report.elapsedSeconds
+                var problems: [String] = []
+                if !report.failed.isEmpty { problems.append("\(report.failed.count) of \(report.total) runs failed (first: \(report.failed[0].message))") }
+                if report.cancelled && report.remaining > 0 { problems.append("interrupted with \(report.remaining) runs unfinished") }
+                if !problems.isEmpty { scenarios[i].error = problems.joined(separator: "; ") }
+            }
+        } catch {
+            for (i, _) in loaded { scenarios[i].error = "\(error)" }
+        }
+
+        // Aggregate each scenario and render its figures for the report.
+        for (i, plan) in loaded where scenarios[i].error == nil || scenarios[i].executed > 0 {
+            do {
+                let results = try Aggregator.aggregate(plan, out: options.out)
+                try Aggregator.write(results, to: RunLayout(out: options.out, plan: plan).aggregateDirectory)
+                scenarios[i].results = results
+                guard let dir = options.figuresDirectory, !results.groups.isEmpty else { continue }
+                let to = dir.appendingPathComponent(plan.experiment.paper)
+                var problems: [String] = scenarios[i].error.map { [$0] } ?? []
+                for request in plan.scenario.figures {
+                    do {
+                        scenarios[i].figures[request.id] = try FigureBuilder.build(request, experiment: plan.experiment, results: results,
+                                                                                   scenario: plan.scenario.path, to: to)
+                    } catch {
+                        problems.append("\(error)")
+                    }
+                }
+                if !problems.isEmpty { scenarios[i].error = problems.joined(separator: "; ") }
+            } catch {
+                scenarios[i].error = (scenarios[i].error.map { $0 + "; " } ?? "") + "\(error)"
+            }
+        }
+
         var outcomes: [ClaimOutcome] = []
         for c in claims {
             let s = scenarios.first { $0.path == c.scenario }
@@ -118,44 +168,6 @@ public enum Verifier {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return Verification(fidelity: options.fidelity, outcomes: outcomes, scenarios: scenarios,
                             manifest: manifest(options: options), seconds: seconds, root: options.root)
-    }
-
-    static func verify(scenario path: String, options: VerifyOptions) -> VerifiedScenario {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        var v = VerifiedScenario(path: path, figures: [:], runs: 0, executed: 0, seconds: 0)
-        do {
-            let file = options.root.appendingPathComponent(path).path
-            let committed = try ScenarioLoader.load(file)
-            let scenario = try ScenarioLoader.load(file, options: options.fidelity.options(standardSeeds: committed.sweep.seeds))
-            let plan = Plan(scenario: scenario)
-            v.plan = plan
-            v.runs = plan.points.count
-            let report = try Runner.run(plan, options: RunOptions(out: options.out, jobs: options.jobs, progress: options.progress,
-                                                                  cancellation: options.cancellation))
-            v.executed = report.executed
-            let results = try Aggregator.aggregate(plan, out: options.out)
-            try Aggregator.write(results, to: RunLayout(out: options.out, plan: plan).aggregateDirectory)
-            v.results = results
-            var problems: [String] = []
-            if !report.failed.isEmpty { problems.append("\(report.failed.count) of \(report.total) runs failed (first: \(report.failed[0].message))") }
-            if report.cancelled { problems.append("interrupted with \(report.remaining) runs unfinished") }
-            if let dir = options.figuresDirectory, !results.groups.isEmpty {
-                let to = dir.appendingPathComponent(plan.experiment.paper)
-                for request in plan.scenario.figures {
-                    do {
-                        v.figures[request.id] = try FigureBuilder.build(request, experiment: plan.experiment, results: results,
-                                                                        scenario: plan.scenario.path, to: to)
-                    } catch {
-                        problems.append("\(error)")
-                    }
-                }
-            }
-            if !problems.isEmpty { v.error = problems.joined(separator: "; ") }
-        } catch {
-            v.error = "\(error)"
-        }
-        v.seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        return v
     }
 
     static func manifest(options: VerifyOptions) -> VerificationManifest {

@@ -57,8 +57,8 @@ struct VerifyCommand: ParsableCommand {
                                     fidelity: Fidelity(rawValue: fidelity)!,
                                     figuresDirectory: reportURL.appendingPathComponent("figures"),
                                     cancellation: cancellation,
-                                    onScenario: { i, n, path in
-                                        FileHandle.standardError.write(Data("[verify \(i + 1)/\(n)] \(path)\n".utf8))
+                                    onStart: { n, runs in
+                                        FileHandle.standardError.write(Data("verify: \(claims.count) claims need \(n) scenarios, \(runs) runs (finished points are reused)\n".utf8))
                                     })
         let v = Verifier.run(claims, options: options)
         let files = try VerificationReport.write(v, to: reportURL)
