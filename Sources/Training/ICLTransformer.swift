@@ -74,6 +74,7 @@ public final class ICLTransformer: AttentionReadoutClassifier {
         let L = prompts.length, nk = attention.keys, mb = config.mb
         var lossSum = 0.0, wrong = 0, same = 0.0, qn = 0.0, kn = 0.0
         forEachChunk(of: prompts) { start, n in
+            prompts.x.withUnsafeBufferPointer { attention.computeKeys($0.baseAddress! + start * L * config.d, count: n) }
             for b in 0..<n {
                 let z = prompts.labels[start + b], f = outputs.p[b]
                 lossSum += loss.value(f, label: z)

@@ -21,7 +21,9 @@ public final class QueryAttention {
     public internal(set) var dWQ: Matrix, dWK: Matrix, dWV: Matrix
 
     public let q: Buffer          // B×m_b
-    public let k: Buffer, v: Buffer   // (B·L)×m_b, (B·L)×m_a (all tokens; the query row unused as key unless includeQuery)
+    /// Keys k_s = W_K x_s of every token, (B·L)×m_b: not formed by `forward` (see below); filled by
+    /// `computeKeys` for measurements.
+    public let k: Buffer
     public let a: Buffer          // B×L (first `keys` used): attention weights of the last forward
     /// Optional additive score bias, B×L (first `keys` used): relative positional encoding b[dist] of
     /// the graph paper, −∞ for padded keys. Set by the caller before `forward`.
@@ -30,10 +32,12 @@ public final class QueryAttention {
     /// used): what a caller needs for the gradient of a score bias (db_z = Σ_{s: dist = z} dS_s).
     public let scoreGrad: Buffer
     public let h: Buffer          // B×m_a
+    // Forward intermediates: q̃_b = W_Kᵀ q_b and x̄_b = Σ_s A_s x_s (B×d each).
+    let qTilde: Buffer, xBar: Buffer
     // Backward scratch, packed over the active sequences.
-    let ds: Buffer                          // keys: score gradient of one sequence
+    let u: Buffer                           // |active|×d: W_Vᵀ dh
     let dq: Buffer, qActive: Buffer         // |active|×m_b
-    let xBar: Buffer, xDot: Buffer, xQuery: Buffer   // |active|×d
+    let xBarActive: Buffer, xDot: Buffer, xQuery: Buffer   // |active|×d
 
     public init(d: Int, mb: Int, ma: Int, capacity: Int, length: Int, includeQuery: Bool, initScale delta: Double) {
         precondition(length >= (includeQuery ? 1 : 2), "a prompt needs at least one key")
@@ -43,58 +47,85 @@ public final class QueryAttention {
         wK = .identity(rows: mb, cols: d, scale: delta)
         wV = .identity(rows: ma, cols: d, scale: delta)
         dWQ = Matrix(rows: mb, cols: d); dWK = Matrix(rows: mb, cols: d); dWV = Matrix(rows: ma, cols: d)
-        let n = capacity * length
-        q = Buffer(capacity * mb); k = Buffer(n * mb); v = Buffer(n * ma)
+        q = Buffer(capacity * mb); k = Buffer(capacity * length * mb)
         a = Buffer(capacity * length); h = Buffer(capacity * ma)
         scoreGrad = Buffer(capacity * length)
-        ds = Buffer(length); dq = Buffer(capacity * mb); qActive = Buffer(capacity * mb)
-        xBar = Buffer(capacity * d); xDot = Buffer(capacity * d); xQuery = Buffer(capacity * d)
+        qTilde = Buffer(capacity * d); xBar = Buffer(capacity * d); u = Buffer(capacity * d)
+        dq = Buffer(capacity * mb); qActive = Buffer(capacity * mb)
+        xBarActive = Buffer(capacity * d); xDot = Buffer(capacity * d); xQuery = Buffer(capacity * d)
     }
 
     /// Forward for `count` sequences whose tokens are the first count·L rows of x.
+    ///
+    /// Only one query per sequence reads out, so keys and values are never formed: the scores are
+    /// s_s = (W_K x_s)·q_b = x_s·q̃_b with q̃_b = W_Kᵀ q_b, and the output is
+    /// h_b = Σ_s A_s W_V x_s = W_V x̄_b with x̄_b = Σ_s A_s x_s. Per sequence that is two d-vector
+    /// passes over its tokens instead of two (L×d)·(d×m) products: the same function, about
+    /// L·m_b/(m_b + L) times fewer flops.
     public func forward(_ x: UnsafePointer<Double>, count B: Int) {
         precondition(B <= capacity)
-        let L = length, n = B * L, nk = keys
-        // Queries: the strided matrix of every L-th row (lda = L·d).
+        let L = length, nk = keys
+        // q = X_query W_Qᵀ: the strided matrix of every L-th row (lda = L·d); q̃ = q W_K.
         wQ.storage.withUnsafeBufferPointer { w in gemm(.none, .transpose, m: B, n: mb, k: d, alpha: 1, x + (L - 1) * d, lda: L * d, w.baseAddress!, ldb: d, beta: 0, q.p, ldc: mb) }
-        wK.storage.withUnsafeBufferPointer { w in gemm(.none, .transpose, m: n, n: mb, k: d, alpha: 1, x, lda: d, w.baseAddress!, ldb: d, beta: 0, k.p, ldc: mb) }
-        wV.storage.withUnsafeBufferPointer { w in gemm(.none, .transpose, m: n, n: ma, k: d, alpha: 1, x, lda: d, w.baseAddress!, ldb: d, beta: 0, v.p, ldc: ma) }
+        wK.storage.withUnsafeBufferPointer { w in gemm(.none, .none, m: B, n: d, k: mb, alpha: 1, q.p, lda: mb, w.baseAddress!, ldb: d, beta: 0, qTilde.p, ldc: d) }
         for b in 0..<B {
-            let ab = a.p + b * L
-            // s = K_b q_b over the keys, softmax, h = V_bᵀ A_b.
-            gemv(.none, m: nk, n: mb, alpha: 1, k.p + b * L * mb, lda: mb, q.p + b * mb, beta: 0, ab)
+            let ab = a.p + b * L, xb = x + b * L * d, qt = qTilde.p + b * d, xbar = xBar.p + b * d
+            // s_s = x_s·q̃_b over the keys (+ bias), softmax, x̄_b = Σ_s A_s x_s.
+            for s in 0..<nk { ab[s] = dotProduct(xb + s * d, qt, count: d) }
             if let bias = scoreBias { let bb = bias.p + b * L; for s in 0..<nk { ab[s] += bb[s] } }
-            SoftmaxAttention.softmaxRows(ab, rows: 1, cols: nk)
-            gemv(.transpose, m: nk, n: ma, alpha: 1, v.p + b * L * ma, lda: ma, ab, beta: 0, h.p + b * ma)
+            softmaxRows(ab, rows: 1, cols: nk)
+            xbar.update(repeating: 0, count: d)
+            for s in 0..<nk { addScaled(ab[s], xb + s * d, to: xbar, count: d) }
         }
+        // h = X̄ W_Vᵀ
+        wV.storage.withUnsafeBufferPointer { w in gemm(.none, .transpose, m: B, n: ma, k: d, alpha: 1, xBar.p, lda: d, w.baseAddress!, ldb: d, beta: 0, h.p, ldc: ma) }
+    }
+
+    /// Multiply-add flops (2 per product term) of `forward` on B sequences: q, q̃, the scores, x̄, h.
+    public func forwardFlops(count B: Int) -> Double {
+        Double(B) * 2 * (Double(2 * mb * d) + Double(2 * keys * d) + Double(ma * d))
+    }
+
+    /// Multiply-add flops of `backward` on nA active sequences: U, dA, ẋ, dQ, dW_V, dW_K, dW_Q.
+    public func backwardFlops(active nA: Int) -> Double {
+        Double(nA) * 2 * (Double(ma * d) + Double(2 * keys * d) + Double(mb * d) + Double(ma * d) + Double(2 * mb * d))
+    }
+
+    /// k_s = W_K x_s for every token of `count` sequences into `k` (measurements; `forward` skips it).
+    public func computeKeys(_ x: UnsafePointer<Double>, count B: Int) {
+        precondition(B <= capacity)
+        wK.storage.withUnsafeBufferPointer { w in gemm(.none, .transpose, m: B * length, n: mb, k: d, alpha: 1, x, lda: d, w.baseAddress!, ldb: d, beta: 0, k.p, ldc: mb) }
     }
 
     /// Backward for the active sequences `active` given ∂loss/∂h packed in `active` order (|active|×m_a).
     /// Sets dWQ, dWK, dWV (overwritten).
     ///
-    /// Per sequence only vectors are formed (spec §3.1): the attention-weighted input x̄ = Σ_s A_s x_s,
-    /// the score gradient dS, and ẋ = Σ_s dS_s x_s; the weight gradients are then three gemms over the
-    /// batch: dW_V = dHᵀ X̄, dW_K = Qᵀ Ẋ, dW_Q = dQᵀ X_query.
+    /// Per sequence only d-vectors are formed (spec §3.1): with u = W_Vᵀ dh, dA_s = v_s·dh = x_s·u, the
+    /// score gradient dS = A ⊙ (dA − A·dA), and ẋ = Σ_s dS_s x_s; the weight gradients are then
+    /// gemms over the batch: dW_V = dHᵀ X̄, dW_K = Qᵀ Ẋ, dW_Q = dQᵀ X_query with dQ = Ẋ W_Kᵀ.
     public func backward(_ x: UnsafePointer<Double>, active: UnsafeBufferPointer<Int>, dH: UnsafePointer<Double>) {
         let L = length, nk = keys, nA = active.count
         if active.isEmpty { dWQ.fill(0); dWK.fill(0); dWV.fill(0); return }
-        for (j, b) in active.enumerated() {
-            let ab = a.p + b * L, dh = dH + j * ma
-            let kb = k.p + b * L * mb, vb = v.p + b * L * ma, xb = x + b * L * d
-            // dA_s = v_s·dh ; dS = A ⊙ (dA − A·dA)
-            gemv(.none, m: nk, n: ma, alpha: 1, vb, lda: ma, dh, beta: 0, ds.p)
+        // U = dH W_V (|active|×d)
+        wV.storage.withUnsafeBufferPointer { w in gemm(.none, .none, m: nA, n: d, k: ma, alpha: 1, dH, lda: ma, w.baseAddress!, ldb: d, beta: 0, u.p, ldc: d) }
+        for j in 0..<nA {
+            let b = active[j]
+            let ab = a.p + b * L, xb = x + b * L * d, uj = u.p + j * d
+            let ds = scoreGrad.p + j * L, xdot = xDot.p + j * d
+            // dA_s = x_s·u ; dS = A ⊙ (dA − A·dA)
             var inner = 0.0
-            for s in 0..<nk { inner += ab[s] * ds.p[s] }
-            for s in 0..<nk { ds.p[s] = ab[s] * (ds.p[s] - inner) }
-            (scoreGrad.p + j * L).update(from: ds.p, count: nk)
-            // x̄_j = X_bᵀ A_b, ẋ_j = X_bᵀ dS, q_j = q_b (packed), x_query,j, dq_j = K_bᵀ dS
-            gemv(.transpose, m: nk, n: d, alpha: 1, xb, lda: d, ab, beta: 0, xBar.p + j * d)
-            gemv(.transpose, m: nk, n: d, alpha: 1, xb, lda: d, ds.p, beta: 0, xDot.p + j * d)
-            gemv(.transpose, m: nk, n: mb, alpha: 1, kb, lda: mb, ds.p, beta: 0, dq.p + j * mb)
+            for s in 0..<nk { let da = dotProduct(xb + s * d, uj, count: d); ds[s] = da; inner += ab[s] * da }
+            for s in 0..<nk { ds[s] = ab[s] * (ds[s] - inner) }
+            // ẋ_j = Σ_s dS_s x_s ; pack q_b, x̄_b and x_query
+            xdot.update(repeating: 0, count: d)
+            for s in 0..<nk { addScaled(ds[s], xb + s * d, to: xdot, count: d) }
             (qActive.p + j * mb).update(from: q.p + b * mb, count: mb)
+            (xBarActive.p + j * d).update(from: xBar.p + b * d, count: d)
             (xQuery.p + j * d).update(from: xb + (L - 1) * d, count: d)
         }
-        dWV.storage.withUnsafeMutableBufferPointer { g in gemm(.transpose, .none, m: ma, n: d, k: nA, alpha: 1, dH, lda: ma, xBar.p, ldb: d, beta: 0, g.baseAddress!, ldc: d) }
+        // dQ = Ẋ W_Kᵀ (dq_j = W_K ẋ_j = Σ_s dS_s k_s)
+        wK.storage.withUnsafeBufferPointer { w in gemm(.none, .transpose, m: nA, n: mb, k: d, alpha: 1, xDot.p, lda: d, w.baseAddress!, ldb: d, beta: 0, dq.p, ldc: mb) }
+        dWV.storage.withUnsafeMutableBufferPointer { g in gemm(.transpose, .none, m: ma, n: d, k: nA, alpha: 1, dH, lda: ma, xBarActive.p, ldb: d, beta: 0, g.baseAddress!, ldc: d) }
         dWK.storage.withUnsafeMutableBufferPointer { g in gemm(.transpose, .none, m: mb, n: d, k: nA, alpha: 1, qActive.p, lda: mb, xDot.p, ldb: d, beta: 0, g.baseAddress!, ldc: d) }
         dWQ.storage.withUnsafeMutableBufferPointer { g in gemm(.transpose, .none, m: mb, n: d, k: nA, alpha: 1, dq.p, lda: mb, xQuery.p, ldb: d, beta: 0, g.baseAddress!, ldc: d) }
     }

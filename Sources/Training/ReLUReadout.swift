@@ -17,6 +17,7 @@ public final class ReLUReadout {
     let tokenOut: Buffer          // n: per-token readout aᵀReLU(g_l)/L
     let dG: Buffer                // n×m (active tokens, packed)
     let hActive: Buffer           // n×m_a (active tokens' h, packed)
+    let wOt: Buffer               // m_a×m: W_Oᵀ, refreshed every forward (G = H W_Oᵀ as a plain product)
 
     public init(m: Int, ma: Int, capacity: Int, length: Int, outputWeights a: [Double]) {
         precondition(a.count == m)
@@ -25,6 +26,7 @@ public final class ReLUReadout {
         self.a = a; mask = [Double](repeating: 1, count: m)
         let n = capacity * length
         g = Buffer(n * m); aEff = Buffer(m); tokenOut = Buffer(n); dG = Buffer(n * m); hActive = Buffer(n * ma)
+        wOt = Buffer(ma * m)
     }
 
     /// The fixed output layer a ∈ {±1/√m}^m shared by every paper: half +, half − (deterministic), or
@@ -39,26 +41,40 @@ public final class ReLUReadout {
         for i in 0..<wO.count { wO.storage[i] = sd * rng.gaussian() }
     }
 
+    /// Rows of G per gemm: G = H W_Oᵀ is formed a few samples at a time (≈ 80 token rows), so each
+    /// product takes OpenBLAS's small-matrix path (no packing, no separate zeroing of C) and the ReLU
+    /// readout reads its rows while they are still in cache.
+    static var chunkRows: Int { 80 }
+
     /// F_b for b < count into `out`, given H (n×m_a).
     public func forward(_ h: UnsafePointer<Double>, count B: Int, into out: UnsafeMutablePointer<Double>) {
-        let n = B * length, L = Double(length)
+        let L = length
         wO.storage.withUnsafeBufferPointer { w in
-            gemm(.none, .transpose, m: n, n: m, k: ma, alpha: 1, h, lda: ma, w.baseAddress!, ldb: ma, beta: 0, g.p, ldc: m)
+            for i in 0..<m { for k in 0..<ma { wOt.p[k * m + i] = w[i * ma + k] } }
         }
-        for i in 0..<m { aEff.p[i] = a[i] * mask[i] / L }
-        // Per token: Σ_i aEff_i ReLU(g_i). A fused loop beats ReLU-then-gemv (one pass over G).
-        for t in 0..<n {
-            let row = g.p + t * m
-            var s = 0.0
-            for i in 0..<m { s += aEff.p[i] * max(row[i], 0) }   // branch-free: vectorizes
-            tokenOut.p[t] = s
-        }
-        for b in 0..<B {
-            var s = 0.0
-            for l in 0..<length { s += tokenOut.p[b * length + l] }
-            out[b] = s
+        for i in 0..<m { aEff.p[i] = a[i] * mask[i] / Double(L) }
+        let perChunk = max(1, Self.chunkRows / L)
+        var b0 = 0
+        while b0 < B {
+            let nb = min(perChunk, B - b0), t0 = b0 * L, rows = nb * L
+            // g_l = W_O h_l for the chunk's tokens
+            gemm(.none, .none, m: rows, n: m, k: ma, alpha: 1, h + t0 * ma, lda: ma, wOt.p, ldb: m, beta: 0, g.p + t0 * m, ldc: m)
+            // Per token: Σ_i aEff_i ReLU(g_i), then F_b = Σ_l over the sample's tokens.
+            for t in t0..<(t0 + rows) { tokenOut.p[t] = reluDot(g.p + t * m, aEff.p, count: m) }
+            for b in b0..<(b0 + nb) {
+                var s = 0.0
+                for l in 0..<L { s += tokenOut.p[b * L + l] }
+                out[b] = s
+            }
+            b0 += nb
         }
     }
+
+    /// Multiply-add flops (2 per product term) of `forward` on B samples: G = H W_Oᵀ and the readout.
+    public func forwardFlops(count B: Int) -> Double { Double(B * length) * 2 * Double(m) * Double(ma + 1) }
+
+    /// Multiply-add flops of `backward` on nA active samples: dW_O and dH.
+    public func backwardFlops(active nA: Int) -> Double { Double(nA * length) * 4 * Double(m * ma) }
 
     /// Backward for the active samples with dℓ/dF coefficients `coef` (packed in `active` order).
     /// Sets dWO and writes ∂/∂h of the active tokens, packed, into `dH` (|active|·L × m_a).
@@ -80,7 +96,12 @@ public final class ReLUReadout {
             gemm(.transpose, .none, m: m, n: ma, k: nA, alpha: 1, dG.p, lda: m, hActive.p, ldb: ma, beta: 0, gw.baseAddress!, ldc: ma)
         }
         wO.storage.withUnsafeBufferPointer { w in
-            gemm(.none, .none, m: nA, n: ma, k: m, alpha: 1, dG.p, lda: m, w.baseAddress!, ldb: ma, beta: 0, dH, ldc: ma)
+            var r0 = 0
+            while r0 < nA {   // in chunks, like the forward (small-matrix path)
+                let rows = min(Self.chunkRows, nA - r0)
+                gemm(.none, .none, m: rows, n: ma, k: m, alpha: 1, dG.p + r0 * m, lda: m, w.baseAddress!, ldb: ma, beta: 0, dH + r0 * ma, ldc: ma)
+                r0 += rows
+            }
         }
     }
 }

@@ -17,7 +17,11 @@ public final class SoftmaxAttention {
     public internal(set) var dWQ: Matrix, dWK: Matrix, dWV: Matrix
 
     // Activations of the last forward (rows = tokens of the whole batch).
-    public let q: Buffer, k: Buffer, v: Buffer      // n×m_b, n×m_b, n×m_a
+    public let q: Buffer, v: Buffer                 // n×m_b, n×m_a
+    /// Keys stored transposed, Kᵀ = W_K Xᵀ (m_b × capacity·L): sample b's block Kᵀ_b is columns
+    /// b·L ..< (b+1)·L, so S_b = Q_b Kᵀ_b is a plain (non-transposed) product, OpenBLAS's fastest small case.
+    public let kT: Buffer
+    var kStride: Int { capacity * length }
     public let a: Buffer                             // B × L × L (per sample, row = query)
     public let h: Buffer                             // n×m_a
     /// Optional additive score bias, B × L × L (e.g. the graph paper's relative positional encoding).
@@ -26,6 +30,7 @@ public final class SoftmaxAttention {
     let dq: Buffer, dk: Buffer, dv: Buffer          // n×m_b, n×m_b, n×m_a
     let dS: Buffer                                   // L×L
     let xActive: Buffer                              // n×d: inputs of the active samples, packed
+    let wQt: Buffer, wVt: Buffer                     // d×m_b, d×m_a: W_Qᵀ, W_Vᵀ, refreshed every forward
 
     public init(d: Int, mb: Int, ma: Int, capacity: Int, length: Int, initScale delta: Double) {
         self.d = d; self.mb = mb; self.ma = ma; self.capacity = capacity; self.length = length
@@ -35,44 +40,35 @@ public final class SoftmaxAttention {
         wV = .identity(rows: ma, cols: d, scale: delta)
         dWQ = Matrix(rows: mb, cols: d); dWK = Matrix(rows: mb, cols: d); dWV = Matrix(rows: ma, cols: d)
         let n = capacity * length
-        q = Buffer(n * mb); k = Buffer(n * mb); v = Buffer(n * ma)
+        q = Buffer(n * mb); kT = Buffer(n * mb); v = Buffer(n * ma)
         a = Buffer(capacity * length * length); h = Buffer(n * ma)
         dq = Buffer(n * mb); dk = Buffer(n * mb); dv = Buffer(n * ma)
         dS = Buffer(length * length); xActive = Buffer(n * d)
+        wQt = Buffer(d * mb); wVt = Buffer(d * ma)
     }
 
     /// Forward for `count` samples whose tokens are the first count·L rows of x (n×d).
     public func forward(_ x: UnsafePointer<Double>, count B: Int) {
         precondition(B <= capacity)
         let n = B * length, L = length
-        wQ.storage.withUnsafeBufferPointer { w in gemm(.none, .transpose, m: n, n: mb, k: d, alpha: 1, x, lda: d, w.baseAddress!, ldb: d, beta: 0, q.p, ldc: mb) }
-        wK.storage.withUnsafeBufferPointer { w in gemm(.none, .transpose, m: n, n: mb, k: d, alpha: 1, x, lda: d, w.baseAddress!, ldb: d, beta: 0, k.p, ldc: mb) }
-        wV.storage.withUnsafeBufferPointer { w in gemm(.none, .transpose, m: n, n: ma, k: d, alpha: 1, x, lda: d, w.baseAddress!, ldb: d, beta: 0, v.p, ldc: ma) }
+        // Q = X W_Qᵀ, V = X W_Vᵀ as plain products with transposed copies (OpenBLAS's faster case), Kᵀ = W_K Xᵀ.
+        Self.transpose(wQ, into: wQt.p)
+        Self.transpose(wV, into: wVt.p)
+        gemm(.none, .none, m: n, n: mb, k: d, alpha: 1, x, lda: d, wQt.p, ldb: mb, beta: 0, q.p, ldc: mb)
+        wK.storage.withUnsafeBufferPointer { w in gemm(.none, .transpose, m: mb, n: n, k: d, alpha: 1, w.baseAddress!, lda: d, x, ldb: d, beta: 0, kT.p, ldc: kStride) }
+        gemm(.none, .none, m: n, n: ma, k: d, alpha: 1, x, lda: d, wVt.p, ldb: ma, beta: 0, v.p, ldc: ma)
         for b in 0..<B {
-            let qb = q.p + b * L * mb, kb = k.p + b * L * mb, vb = v.p + b * L * ma
+            let qb = q.p + b * L * mb, kTb = kT.p + b * L, vb = v.p + b * L * ma
             let ab = a.p + b * L * L
             // S = Q_b K_bᵀ (L×L, row = query l, column = key s)
-            gemm(.none, .transpose, m: L, n: L, k: mb, alpha: 1, qb, lda: mb, kb, ldb: mb, beta: 0, ab, ldc: L)
+            gemm(.none, .none, m: L, n: L, k: mb, alpha: 1, qb, lda: mb, kTb, ldb: kStride, beta: 0, ab, ldc: L)
             if let bias = scoreBias {
                 let bb = bias.p + b * L * L
                 for i in 0..<(L * L) { ab[i] += bb[i] }
             }
-            Self.softmaxRows(ab, rows: L, cols: L)
+            softmaxRows(ab, rows: L, cols: L)
             // H_b = A_b V_b
             gemm(.none, .none, m: L, n: ma, k: L, alpha: 1, ab, lda: L, vb, ldb: ma, beta: 0, h.p + b * L * ma, ldc: ma)
-        }
-    }
-
-    /// Row-wise softmax in place, max-subtracted for stability.
-    @inline(__always) static func softmaxRows(_ s: UnsafeMutablePointer<Double>, rows: Int, cols: Int) {
-        for r in 0..<rows {
-            let row = s + r * cols
-            var mx = row[0]
-            for j in 1..<cols where row[j] > mx { mx = row[j] }
-            var sum = 0.0
-            for j in 0..<cols { let e = _exp(row[j] - mx); row[j] = e; sum += e }
-            let inv = 1 / sum
-            for j in 0..<cols { row[j] *= inv }
         }
     }
 
@@ -85,7 +81,7 @@ public final class SoftmaxAttention {
         if active.isEmpty { dWQ.fill(0); dWK.fill(0); dWV.fill(0); return }
         for (j, b) in active.enumerated() {
             let ab = a.p + b * L * L
-            let qb = q.p + b * L * mb, kb = k.p + b * L * mb, vb = v.p + b * L * ma
+            let qb = q.p + b * L * mb, kTb = kT.p + b * L, vb = v.p + b * L * ma
             let dHj = dH + j * L * ma
             // Pack this sample's inputs for the weight gradients below.
             (xActive.p + j * L * d).update(from: x + b * L * d, count: L * d)
@@ -101,7 +97,7 @@ public final class SoftmaxAttention {
                 for s in 0..<L { dr[s] = ar[s] * (dr[s] - inner) }
             }
             // dQ_b = dS K_b ; dK_b = dSᵀ Q_b
-            gemm(.none, .none, m: L, n: mb, k: L, alpha: 1, dS.p, lda: L, kb, ldb: mb, beta: 0, dq.p + j * L * mb, ldc: mb)
+            gemm(.none, .transpose, m: L, n: mb, k: L, alpha: 1, dS.p, lda: L, kTb, ldb: kStride, beta: 0, dq.p + j * L * mb, ldc: mb)
             gemm(.transpose, .none, m: L, n: mb, k: L, alpha: 1, dS.p, lda: L, qb, ldb: mb, beta: 0, dk.p + j * L * mb, ldc: mb)
         }
         // Weight gradients over all active tokens at once: dW = dYᵀ X.
@@ -110,11 +106,26 @@ public final class SoftmaxAttention {
         dWV.storage.withUnsafeMutableBufferPointer { g in gemm(.transpose, .none, m: ma, n: d, k: nA, alpha: 1, dv.p, lda: ma, xActive.p, ldb: d, beta: 0, g.baseAddress!, ldc: d) }
     }
 
+    /// wᵀ (cols×rows, row-major) into `out`.
+    static func transpose(_ w: Matrix, into out: UnsafeMutablePointer<Double>) {
+        let r = w.rows, c = w.cols
+        w.storage.withUnsafeBufferPointer { p in for i in 0..<r { for j in 0..<c { out[j * r + i] = p[i * c + j] } } }
+    }
+
+    /// Multiply-add flops (2 per product term) of `forward` on B samples: Q, Kᵀ, V, then S_b and A_b V_b.
+    public func forwardFlops(count B: Int) -> Double {
+        let n = Double(B * length), L = Double(length)
+        return 2 * n * Double(d) * Double(2 * mb + ma) + Double(B) * 2 * L * L * Double(mb + ma)
+    }
+
+    /// Multiply-add flops of `backward` on nA active samples: dV_b, dA, dQ_b, dK_b, then dW_Q, dW_K, dW_V.
+    public func backwardFlops(active nA: Int) -> Double {
+        let L = Double(length), nAL = Double(nA * length)
+        return Double(nA) * 2 * L * L * Double(2 * ma + 2 * mb) + 2 * nAL * Double(d) * Double(2 * mb + ma)
+    }
+
     /// Attention row of query l in sample b (length L), from the last forward.
     public func attentionRow(sample b: Int, query l: Int) -> UnsafeBufferPointer<Double> {
         UnsafeBufferPointer(start: a.p + (b * length + l) * length, count: length)
     }
 }
-
-import Foundation
-@inline(__always) func _exp(_ x: Double) -> Double { Foundation.exp(x) }

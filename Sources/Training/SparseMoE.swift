@@ -82,6 +82,8 @@ public final class SparseMoE {
     let taken: UnsafeMutablePointer<Bool>              // max(n, k): selection scratch
     let picked: UnsafeMutablePointer<Int>              // max(l, K): selection scratch
     public private(set) var activeSampleCount = 0
+    /// Samples in the last `lossAndGradient` batch.
+    public private(set) var lastBatchCount = 0
     let entryCap: Int
 
     /// A model holding `state`'s weights (all experts alive).
@@ -281,6 +283,7 @@ public final class SparseMoE {
     public func lossAndGradient(_ batch: TokenBatch, loss: Loss) -> Double {
         batch.x.withUnsafeBufferPointer { xb in
             let x = xb.baseAddress!, B = batch.count
+            lastBatchCount = B
             forward(x, count: B)
             var total = 0.0
             activeSampleCount = 0
@@ -293,6 +296,18 @@ public final class SparseMoE {
             if activeSampleCount > 0 { backward(x, count: B) }
             return total / Double(B)
         }
+    }
+
+    /// Floating-point operations the last `trainStep` executed in products (2 per multiply-add): router
+    /// scores and the dispatched experts' forward (Z_s and its readout) on the whole batch; when any
+    /// sample had a non-zero loss derivative, dW_s, dW_R and the update. Routing and softmax are not counted.
+    public var lastStepFlops: Double {
+        let n = config.n, d = config.d, k = config.k, m = config.m, B = lastBatchCount
+        var entries = 0
+        for s in 0..<k where alive[s] { entries += entryCount[s] }
+        var f = 2 * Double(B * n * k * d) + 2 * Double(entries * m * (d + 1))
+        if activeSampleCount > 0 { f += 2 * Double(entries * m * d + k * d * B * n) + 2 * Double(k * m * d + k * d) }
+        return f
     }
 
     /// Plain SGD with separate rates: w_{s,r} ← w_{s,r} − η_e ∂ℓ/∂w_{s,r}, w_s ← w_s − η_r ∂ℓ/∂w_s.

@@ -6,10 +6,11 @@ import Training
 /// `sim bench icl`: SGD steps per second of the default ICL configuration (d_X=30, d_Y=10, l=20, m=64,
 /// B=64, Double, one BLAS thread), prompt generation included, evaluation excluded.
 public enum ICLBench {
-    public static func measure(steps: Int, runs: Int, loss: Loss) -> (stepsPerSecond: Double, activeFraction: Double) {
+    /// Steps/s, fraction of prompts back-propagated, and executed GFLOP/s (products; see `lastStepFlops`).
+    public static func measure(steps: Int, runs: Int, loss: Loss) -> (stepsPerSecond: Double, activeFraction: Double, gflopsPerSecond: Double) {
         BLASInfo.useSingleThread()
         let data = ICLPrompts(config: .init())
-        var total = 0.0, active = 0
+        var total = 0.0, active = 0, flops = 0.0
         for run in 0..<runs {
             let model = ICLTransformer(config: .init(), seed: UInt64(run + 1))
             var rng = RNG(seed: UInt64(run + 1), stream: .data)
@@ -20,10 +21,11 @@ public enum ICLBench {
                 data.fill(&batch, domain: data.inDomain, tasks: tasks, alpha: 0.8, rng: &rng)
                 model.trainStep(batch, learningRate: 1, loss: loss)
                 active += model.activeSampleCount
+                flops += model.lastStepFlops
             }
             total += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         }
-        return (Double(steps * runs) / total, Double(active) / Double(steps * runs * 64))
+        return (Double(steps * runs) / total, Double(active) / Double(steps * runs * 64), flops / total / 1e9)
     }
 
     public static func report() throws -> [String] {
@@ -32,8 +34,10 @@ public enum ICLBench {
         let r = measure(steps: 1500, runs: 3, loss: .hinge)
         return [
             "ICL default: d_X=30 d_Y=10 l=20 m=64 m_a=m_b=40 B=64, Double, BLAS threads=\(BLASInfo.threads) (\(BLASInfo.coreName))",
-            String(format: "every prompt back-propagated (logistic loss): %.0f steps/s", full.stepsPerSecond),
-            String(format: "hinge, 3 runs × 1500 steps: %.1f%% of prompts had non-zero gradient", 100 * r.activeFraction),
+            String(format: "every prompt back-propagated (logistic loss): %.0f steps/s, %.1f GFLOP/s (%.2f MFLOP/step)",
+                   full.stepsPerSecond, full.gflopsPerSecond, 1e3 * full.gflopsPerSecond / full.stepsPerSecond),
+            String(format: "hinge, 3 runs × 1500 steps: %.1f%% of prompts had non-zero gradient; %.1f GFLOP/s executed (%.2f MFLOP/step)",
+                   100 * r.activeFraction, r.gflopsPerSecond, 1e3 * r.gflopsPerSecond / r.stepsPerSecond),
             String(format: "icl default training throughput: %.0f SGD steps/s", r.stepsPerSecond),
         ]
     }

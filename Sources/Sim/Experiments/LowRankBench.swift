@@ -11,6 +11,9 @@ public enum LowRankBench {
         public var seconds: Double
         public var stepsPerSecond: Double { Double(steps) / seconds }
         public var activeFraction: Double
+        /// Floating-point operations executed in products, summed over the timed steps (see `lastStepFlops`).
+        public var flops: Double
+        public var gflopsPerSecond: Double { flops / seconds / 1e9 }
     }
 
     /// Trains `runs` fresh Config A models for `steps` iterations each (T = 500 is the paper's run length;
@@ -19,7 +22,7 @@ public enum LowRankBench {
     public static func measure(steps: Int = 500, runs: Int = 20, fullBackward: Bool = false) throws -> Result {
         BLASInfo.useSingleThread()
         let data = try MajorityVoteTokens(config: .init(), seed: 1)
-        var total = 0.0, active = 0, count = 0
+        var total = 0.0, active = 0, count = 0, flops = 0.0
         for run in 0..<runs {
             let model = OneLayerTransformer(config: .init(), seed: UInt64(run + 1))
             var rng = RNG(seed: UInt64(run + 1), stream: .data)
@@ -30,11 +33,12 @@ public enum LowRankBench {
                 data.fill(&batch, rng: &rng)
                 model.trainStep(batch, learningRate: 1, loss: loss)
                 active += model.activeSampleCount
+                flops += model.lastStepFlops
             }
             total += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             count += steps * 32
         }
-        return Result(steps: steps * runs, seconds: total, activeFraction: Double(active) / Double(count))
+        return Result(steps: steps * runs, seconds: total, activeFraction: Double(active) / Double(count), flops: flops)
     }
 
     /// Lines printed by `sim bench lowrank`; the last line is the throughput.
@@ -45,8 +49,10 @@ public enum LowRankBench {
         let r = try measure()
         return [
             "Config A: d=20 M=10 L=20 m=200 m_a=m_b=20 B=32, Double, BLAS threads=\(BLASInfo.threads) (\(BLASInfo.coreName))",
-            String(format: "every sample back-propagated (logistic loss): %.0f steps/s", full.stepsPerSecond),
-            String(format: "hinge, %d runs × 500 steps: %.1f%% of samples had non-zero gradient", r.steps / 500, 100 * r.activeFraction),
+            String(format: "every sample back-propagated (logistic loss): %.0f steps/s, %.1f GFLOP/s (%.2f MFLOP/step)",
+                   full.stepsPerSecond, full.gflopsPerSecond, full.flops / Double(full.steps) / 1e6),
+            String(format: "hinge, %d runs × 500 steps: %.1f%% of samples had non-zero gradient; %.1f GFLOP/s executed (%.2f MFLOP/step)",
+                   r.steps / 500, 100 * r.activeFraction, r.gflopsPerSecond, r.flops / Double(r.steps) / 1e6),
             String(format: "lowrank Config A training throughput: %.0f SGD steps/s", r.stepsPerSecond),
         ]
     }

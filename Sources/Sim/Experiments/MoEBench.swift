@@ -12,6 +12,9 @@ public enum MoEBench {
         public var seconds: Double
         public var stepsPerSecond: Double { Double(steps) / seconds }
         public var activeFraction: Double
+        /// Floating-point operations executed in products over the timed steps (see `lastStepFlops`).
+        public var flops: Double
+        public var gflopsPerSecond: Double { flops / seconds / 1e9 }
     }
 
     /// Fine-tunes `runs` fresh Config A checkpoints for `steps` iterations each (T = 800 is the spec's
@@ -21,7 +24,7 @@ public enum MoEBench {
                                routing: SparseMoE.Routing = .expertChoice) -> Result {
         BLASInfo.useSingleThread()
         let data = MoETokens(config: .init())
-        var total = 0.0, active = 0, count = 0
+        var total = 0.0, active = 0, count = 0, flops = 0.0
         var cfg = SparseMoE.Config()
         cfg.routing = routing
         for run in 0..<runs {
@@ -34,11 +37,12 @@ public enum MoEBench {
                 data.fill(&batch, rng: &rng)
                 model.trainStep(batch, expertRate: 0.5, routerRate: 0.5, loss: loss)
                 active += model.activeSampleCount
+                flops += model.lastStepFlops
             }
             total += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             count += steps * 16
         }
-        return Result(steps: steps * runs, seconds: total, activeFraction: Double(active) / Double(count))
+        return Result(steps: steps * runs, seconds: total, activeFraction: Double(active) / Double(count), flops: flops)
     }
 
     /// Batches of fresh Config A samples generated per second (the data model alone).
@@ -59,9 +63,11 @@ public enum MoEBench {
         let r = measure()
         return [
             "Config A: d=100 n=16 k=8 m=10 l=2 B=16 expert choice, Double, BLAS threads=\(BLASInfo.threads) (\(BLASInfo.coreName))",
-            String(format: "every sample back-propagated (logistic loss): %.0f steps/s (token choice K=2: %.0f steps/s)", full.stepsPerSecond, token.stepsPerSecond),
+            String(format: "every sample back-propagated (logistic loss): %.0f steps/s, %.2f GFLOP/s (token choice K=2: %.0f steps/s)",
+                   full.stepsPerSecond, full.gflopsPerSecond, token.stepsPerSecond),
             String(format: "data model alone: %.0f batches of 16 samples/s", dataRate()),
-            String(format: "hinge, %d runs × 800 steps: %.1f%% of samples had non-zero gradient", r.steps / 800, 100 * r.activeFraction),
+            String(format: "hinge, %d runs × 800 steps: %.1f%% of samples had non-zero gradient; %.2f GFLOP/s executed",
+                   r.steps / 800, 100 * r.activeFraction, r.gflopsPerSecond),
             String(format: "moe Config A training throughput: %.0f SGD steps/s", r.stepsPerSecond),
         ]
     }
