@@ -91,7 +91,10 @@ enum CLI {
             throw CLIError("no scenario directory \(dir.path) for paper `\(paper)`" +
                            (papers.isEmpty ? "" : "; papers with scenarios: \(papers.joined(separator: ", "))"))
         }
-        return allScenarioFiles(under: dir.path).filter { !$0.split(separator: "/").contains("presets") }
+        // Built as a string, not from the URL: a relative root must give relative scenario paths, which
+        // the plans' provenance (and so every figure's data header) records.
+        let relative = root.hasSuffix("/") ? root + paper : root + "/" + paper
+        return allScenarioFiles(under: relative).filter { !$0.split(separator: "/").contains("presets") }
     }
 
     /// Paper directories under `root` (every subdirectory holding a scenario file outside `presets/`), sorted by name.

@@ -17,9 +17,9 @@ set encoding utf8
 if (fmt ne "png" && fmt ne "svg" && fmt ne "pdf") {
     exit error "unknown fmt '" . fmt . "' (use png, svg or pdf)"
 }
-if (fmt eq "png") { set terminal pngcairo size 1000,620 font "sans,11" noenhanced }
-if (fmt eq "svg") { set terminal svg size 1000,620 dynamic noenhanced font "sans-serif,11" background "white" }
-if (fmt eq "pdf") { set terminal pdfcairo size 6.94in,4.31in font "sans,11" linewidth 0.5 pointscale 0.5 noenhanced }
+if (fmt eq "png") { set terminal pngcairo size 1060,620 font "sans,11" noenhanced }
+if (fmt eq "svg") { set terminal svg size 1060,620 dynamic noenhanced font "sans-serif,11" background "white" }
+if (fmt eq "pdf") { set terminal pdfcairo size 7.36in,4.31in font "sans,11" linewidth 0.5 pointscale 0.5 noenhanced }
 set output out
 
 set border 3 front   # left, bottom
