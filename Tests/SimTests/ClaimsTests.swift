@@ -74,6 +74,19 @@ struct ClaimsTests {
         #expect(VerdictRule.inRange(0.4...0.9).verdict(m(0.95, 0.9, 1)) == .doesNotHold)
     }
 
+    @Test("fidelity: smoke applies the smoke block, standard the committed file, full doubles the seeds")
+    func fidelityOptions() throws {
+        let path = packageRoot.appendingPathComponent("scenarios/lowrank/r8_iteration_scaling_alpha.yaml").path
+        let committed = try ScenarioLoader.load(path)
+        let full = try ScenarioLoader.load(path, options: Fidelity.full.options(standardSeeds: committed.sweep.seeds))
+        let smoke = try ScenarioLoader.load(path, options: Fidelity.smoke.options(standardSeeds: committed.sweep.seeds))
+        let standard = try ScenarioLoader.load(path, options: Fidelity.standard.options(standardSeeds: committed.sweep.seeds))
+        #expect(full.sweep.seeds == 2 * committed.sweep.seeds)
+        #expect(standard.sweep.seeds == committed.sweep.seeds && !standard.smoke)
+        #expect(smoke.smoke && smoke.sweep.seeds < committed.sweep.seeds)
+        #expect(Plan(scenario: full).points.count == 2 * Plan(scenario: committed).points.count)
+    }
+
     @Test("claim holds at standard fidelity (its declaration's statistic and verdict rule)", arguments: claimIDs)
     func claimHolds(_ id: String) throws {
         let claim = try #require(ClaimRegistry.all.first { $0.id == id })
