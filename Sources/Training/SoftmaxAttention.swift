@@ -52,8 +52,8 @@ public final class SoftmaxAttention {
         precondition(B <= capacity)
         let n = B * length, L = length
         // Q = X W_Qᵀ, V = X W_Vᵀ as plain products with transposed copies (OpenBLAS's faster case), Kᵀ = W_K Xᵀ.
-        Self.transpose(wQ, into: wQt.p)
-        Self.transpose(wV, into: wVt.p)
+        wQ.transpose(into: wQt.p)
+        wV.transpose(into: wVt.p)
         gemm(.none, .none, m: n, n: mb, k: d, alpha: 1, x, lda: d, wQt.p, ldb: mb, beta: 0, q.p, ldc: mb)
         wK.storage.withUnsafeBufferPointer { w in gemm(.none, .transpose, m: mb, n: n, k: d, alpha: 1, w.baseAddress!, lda: d, x, ldb: d, beta: 0, kT.p, ldc: kStride) }
         gemm(.none, .none, m: n, n: ma, k: d, alpha: 1, x, lda: d, wVt.p, ldb: ma, beta: 0, v.p, ldc: ma)
@@ -104,12 +104,6 @@ public final class SoftmaxAttention {
         dWQ.storage.withUnsafeMutableBufferPointer { g in gemm(.transpose, .none, m: mb, n: d, k: nA, alpha: 1, dq.p, lda: mb, xActive.p, ldb: d, beta: 0, g.baseAddress!, ldc: d) }
         dWK.storage.withUnsafeMutableBufferPointer { g in gemm(.transpose, .none, m: mb, n: d, k: nA, alpha: 1, dk.p, lda: mb, xActive.p, ldb: d, beta: 0, g.baseAddress!, ldc: d) }
         dWV.storage.withUnsafeMutableBufferPointer { g in gemm(.transpose, .none, m: ma, n: d, k: nA, alpha: 1, dv.p, lda: ma, xActive.p, ldb: d, beta: 0, g.baseAddress!, ldc: d) }
-    }
-
-    /// wᵀ (cols×rows, row-major) into `out`.
-    static func transpose(_ w: Matrix, into out: UnsafeMutablePointer<Double>) {
-        let r = w.rows, c = w.cols
-        w.storage.withUnsafeBufferPointer { p in for i in 0..<r { for j in 0..<c { out[j * r + i] = p[i * c + j] } } }
     }
 
     /// Multiply-add flops (2 per product term) of `forward` on B samples: Q, Kᵀ, V, then S_b and A_b V_b.
