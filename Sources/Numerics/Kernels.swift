@@ -55,32 +55,13 @@ public func addScaled(_ alpha: Double, _ x: UnsafePointer<Double>, to y: UnsafeM
 /// degree-12 Taylor polynomial (truncation error < 2·10⁻¹⁶ relative), 2^k assembled in the exponent bits.
 @inlinable @inline(__always)
 public func expNonPositive(_ x: Double) -> Double {
-    let xc = max(x, -708.0)                         // also maps −∞ and NaN-free inputs into range
-    let shifter = 0x1.8p52                          // adding it rounds to an integer in the low mantissa bits
-    let big = xc * 1.4426950408889634 + shifter     // k + shifter, k = round(x / ln2)
-    let k = big - shifter
-    var r = xc - k * 0.693147180369123816490        // ln2_hi: 32 significant bits, k·ln2_hi exact
-    r = r - k * 1.90821492927058770002e-10          // ln2_lo
-    var p = 1.0 / 479001600.0                       // 1/12!
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
-    // 2^k: the low bits of `big` hold k (two's complement), so (bits + 1023) << 52 is 2^k's pattern.
-    let scale = Double(bitPattern: (big.bitPattern &+ 1023) &<< 52)
-    // NaN in, NaN out: a diverged logit must stay visible to the divergence checks downstream.
-    return x < -708.0 ? 0 : (x != x ? x : p * scale)
+    // One polynomial, written once (the SIMD version below); lanes are independent, so lane 0 of a
+    // splat is exactly the scalar result.
+    expNonPositive(SIMD8<Double>(repeating: x))[0]
 }
 
-/// `expNonPositive` on 8 lanes at once: independent dependency chains, so the polynomial pipelines.
+/// e^x on 8 lanes at once (see the scalar `expNonPositive` for the method and accuracy): independent
+/// dependency chains, so the polynomial pipelines.
 @inlinable @inline(__always)
 public func expNonPositive(_ x: SIMD8<Double>) -> SIMD8<Double> {
     let xc = x.replacing(with: -708.0, where: .!(x .>= -708.0))
@@ -116,7 +97,12 @@ public func expNonPositiveInPlace(_ x: UnsafeMutablePointer<Double>, count n: In
         UnsafeMutableRawPointer(x + i).storeBytes(of: expNonPositive(v), as: SIMD8<Double>.self)
         i += 8
     }
-    while i < n { x[i] = expNonPositive(x[i]); i += 1 }
+    if i < n {   // the last n mod 8 values, in one padded vector
+        var v = SIMD8<Double>(repeating: 0)
+        for k in 0..<(n - i) { v[k] = x[i + k] }
+        let e = expNonPositive(v)
+        for k in 0..<(n - i) { x[i + k] = e[k] }
+    }
 }
 
 /// In-place softmax of each of `rows` contiguous rows of length `cols`, max-subtracted for stability.
