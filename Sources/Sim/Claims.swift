@@ -85,6 +85,14 @@ public struct ClaimMeasurement: Sendable, Equatable {
                                 seeds: seeds, detail: detail)
     }
 
+    /// a − b for two means measured on separate curves or groups: the half-widths of their intervals
+    /// add in quadrature (an approximation: per-seed pairs are not kept by the aggregate).
+    public static func difference(_ a: SeriesSummary.Point, _ b: SeriesSummary.Point, seeds: Int, detail: String) -> ClaimMeasurement {
+        func half(_ p: SeriesSummary.Point) -> Double { let h = (p.ciHigh - p.ciLow) / 2; return h.isFinite ? h : 0 }
+        let h = (half(a) * half(a) + half(b) * half(b)).squareRoot(), v = a.mean - b.mean
+        return ClaimMeasurement(value: v, ciLow: v - h, ciHigh: v + h, seeds: seeds, detail: detail)
+    }
+
     /// Value ± half-width rendered for tables: "1.11 [0.93, 1.29]".
     public var text: String {
         if ciLow == value && ciHigh == value { return fmt(value, 3) }
@@ -204,10 +212,13 @@ extension AggregateResults {
     }
 }
 
-/// Per-seed values of a series at x (nil when x is not on its grid): needs the raw replicate curves,
-/// which the aggregate does not keep, so claims use the series' mean and its t-interval at x.
+/// A series' mean and t-interval at one x. (The aggregate keeps no per-seed values of series
+/// points, so claims on a series point use its mean and interval.)
 extension SeriesSummary {
-    public func at(_ x: Double) throws -> (mean: Double, ciLow: Double, ciHigh: Double) {
+    public typealias Point = (mean: Double, ciLow: Double, ciHigh: Double)
+
+    /// The point at x, or an error naming the grid when x is not on it.
+    public func at(_ x: Double) throws -> Point {
         guard let i = self.x.firstIndex(where: { abs($0 - x) < 1e-9 }) else {
             throw RecipeError("x = \(fmt(x)) is not on the series grid \(self.x.map { fmt($0) })")
         }

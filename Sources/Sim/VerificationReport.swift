@@ -36,6 +36,13 @@ public enum VerificationReport {
         return seen
     }
 
+    /// A paper's claims, then how many hold / hold within band / do not hold / were not run (the
+    /// summary table's columns, in both formats).
+    static func summaryCounts(_ v: Verification, paper: String) -> [Int] {
+        let os = v.outcomes.filter { $0.claim.paper == paper }
+        return [os.count] + [ClaimVerdict.holds, .holdsWithinBand, .doesNotHold, .notRun].map { x in os.filter { $0.verdict == x }.count }
+    }
+
     static func measuredText(_ o: ClaimOutcome) -> String {
         guard let m = o.measurement else { return "—" }
         return m.text
@@ -80,9 +87,7 @@ public enum VerificationReport {
         out.append("| paper | claims | holds | within band | does not hold | not run |")
         out.append("|---|---:|---:|---:|---:|---:|")
         for p in papersInOrder(v) {
-            let os = v.outcomes.filter { $0.claim.paper == p }
-            func n(_ x: ClaimVerdict) -> Int { os.filter { $0.verdict == x }.count }
-            out.append("| [\(p)](#\(p)) | \(os.count) | \(n(.holds)) | \(n(.holdsWithinBand)) | \(n(.doesNotHold)) | \(n(.notRun)) |")
+            out.append("| [\(p)](#\(p)) | " + summaryCounts(v, paper: p).map(String.init).joined(separator: " | ") + " |")
         }
         out.append("")
         for p in papersInOrder(v) {
@@ -247,9 +252,7 @@ public enum VerificationReport {
         """)
         h.append("<table class=\"summary\"><tr><th>paper</th><th>claims</th><th>holds</th><th>within band</th><th>does not hold</th><th>not run</th></tr>")
         for p in papersInOrder(v) {
-            let os = v.outcomes.filter { $0.claim.paper == p }
-            func n(_ x: ClaimVerdict) -> Int { os.filter { $0.verdict == x }.count }
-            h.append("<tr><td><a href=\"#\(p)\">\(p)</a></td><td>\(os.count)</td><td>\(n(.holds))</td><td>\(n(.holdsWithinBand))</td><td>\(n(.doesNotHold))</td><td>\(n(.notRun))</td></tr>")
+            h.append("<tr><td><a href=\"#\(p)\">\(p)</a></td>" + summaryCounts(v, paper: p).map { "<td>\($0)</td>" }.joined() + "</tr>")
         }
         h.append("</table>")
         for p in papersInOrder(v) {

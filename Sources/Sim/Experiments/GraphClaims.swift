@@ -40,7 +40,7 @@ enum GraphClaims {
               scenario: dir + "s3_iterations.yaml", figure: "S3_iters_vs_gamma", rule: .atLeast(0)) { r in
             let lo = try r.metric("T_star", in: try group(r, ["gamma_d": .double(0.3)]))
             let hi = try r.metric("T_star", in: try group(r, ["gamma_d": .double(1.0)]))
-            return ICLClaims.gap((lo.mean, lo.ciLow, lo.ciHigh), (hi.mean, hi.ciLow, hi.ciHigh), seeds: min(lo.n, hi.n),
+            return ClaimMeasurement.difference((lo.mean, lo.ciLow, lo.ciHigh), (hi.mean, hi.ciLow, hi.ciHigh), seeds: min(lo.n, hi.n),
                                  detail: "T* = " + r.groups.sorted { $0.parameters.double("gamma_d") < $1.parameters.double("gamma_d") }
                                     .map { "\(fmt($0.metrics["T_star"]?.mean ?? .nan, 3)) at γ_d = \(fmt($0.parameters.double("gamma_d")))" }.joined(separator: ", "))
         },

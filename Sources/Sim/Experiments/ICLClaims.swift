@@ -13,16 +13,6 @@ enum ICLClaims {
         return ClaimMeasurement(value: s.mean, ciLow: s.ciLow, ciHigh: s.ciHigh, seeds: g.replicates - g.diverged, detail: detail)
     }
 
-    typealias Point = (mean: Double, ciLow: Double, ciHigh: Double)
-
-    /// a − b for two means measured on separate curves: the half-widths of their intervals add in
-    /// quadrature (an approximation: the per-seed pairs are not kept by the aggregate).
-    static func gap(_ a: Point, _ b: Point, seeds: Int, detail: String) -> ClaimMeasurement {
-        func half(_ p: Point) -> Double { let h = (p.ciHigh - p.ciLow) / 2; return h.isFinite ? h : 0 }
-        let h = (half(a) * half(a) + half(b) * half(b)).squareRoot(), v = a.mean - b.mean
-        return ClaimMeasurement(value: v, ciLow: v - h, ciHigh: v + h, seeds: seeds, detail: detail)
-    }
-
     static func family(_ r: AggregateResults, _ name: String) throws -> Summary {
         guard let g = r.groups.first(where: { $0.parameters["train_tasks"]?.description == name }) else {
             throw RecipeError("no runs with train_tasks = \(name)")
@@ -88,7 +78,7 @@ enum ICLClaims {
             let g = try r.only()
             let lo = try r.series("ood_error_S0.5", in: g).at(20), hi = try r.series("ood_error_S1.3", in: g).at(20)
             let s1 = try r.series("ood_error_S1", in: g).at(20)
-            return gap(lo, hi, seeds: g.replicates - g.diverged, detail: "OOD error at l_ts = 20: S1 = 0.5: \(fmt(lo.mean, 3)), S1 = 1: \(fmt(s1.mean, 3)), S1 = 1.3: \(fmt(hi.mean, 3))")
+            return .difference(lo, hi, seeds: g.replicates - g.diverged, detail: "OOD error at l_ts = 20: S1 = 0.5: \(fmt(lo.mean, 3)), S1 = 1: \(fmt(s1.mean, 3)), S1 = 1.3: \(fmt(hi.mean, 3))")
         },
         Claim(id: "icl.T2b", paper: "icl",
               statement: "At S1 = 1 the OOD error falls with the test context length.",
@@ -97,7 +87,7 @@ enum ICLClaims {
             let g = try r.only()
             let s = try r.series("ood_error_S1", in: g)
             let a = try s.at(4), b = try s.at(20)
-            return gap(a, b, seeds: g.replicates - g.diverged, detail: "OOD error \(fmt(a.mean, 3)) at l_ts = 4 → \(fmt(b.mean, 3)) at 20")
+            return .difference(a, b, seeds: g.replicates - g.diverged, detail: "OOD error \(fmt(a.mean, 3)) at l_ts = 4 → \(fmt(b.mean, 3)) at 20")
         },
         Claim(id: "icl.T3a", paper: "icl",
               statement: "A constant fraction of W_O neurons stays small after training (bimodal neuron norms).",
@@ -164,7 +154,7 @@ enum ICLClaims {
             let icl = try r.series("base_icl_error_a0.6", in: g).at(20)
             let base = try ["1nn", "3nn", "logistic"].map { ($0, try r.series("base_\($0)_error_a0.6", in: g).at(20)) }
             let best = base.min { $0.1.mean < $1.1.mean }!
-            return gap(icl, best.1, seeds: g.replicates - g.diverged, detail: "ICL \(fmt(icl.mean, 3)); " + base.map { "\($0.0) \(fmt($0.1.mean, 3))" }.joined(separator: ", "))
+            return .difference(icl, best.1, seeds: g.replicates - g.diverged, detail: "ICL \(fmt(icl.mean, 3)); " + base.map { "\($0.0) \(fmt($0.1.mean, 3))" }.joined(separator: ", "))
         },
     ]
 }

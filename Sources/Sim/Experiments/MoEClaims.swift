@@ -7,7 +7,7 @@ enum MoEClaims {
     static let dir = "scenarios/moe/"
 
     /// Mean of a series at x with its interval.
-    static func at(_ r: AggregateResults, _ name: String, _ x: Double) throws -> ICLClaims.Point {
+    static func at(_ r: AggregateResults, _ name: String, _ x: Double) throws -> SeriesSummary.Point {
         try r.series(name, in: try r.only()).at(x)
     }
 
