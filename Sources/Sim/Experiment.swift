@@ -62,6 +62,8 @@ public protocol Experiment: Sendable {
     var name: String { get }
     /// Paper key: `lowrank`, `icl`, `graph`, `moe`.
     var paper: String { get }
+    /// The paper's title, for headings (the verification report); defaults to the key.
+    var paperTitle: String { get }
     var summary: String { get }
     var parameters: [ParameterSpec] { get }
     /// Cross-field checks (`d ≥ M`, `n_conf < n_rel`); single-field type/range checks are done by the schema.
@@ -80,6 +82,7 @@ extension Experiment {
     public func validate(_ p: Parameters) throws {}
     public var benchmark: BenchmarkRegistry.Benchmark? { nil }
     public var claims: [Claim] { [] }
+    public var paperTitle: String { paper }
     /// Every parameter's default, normalised to its declared kind (a `doubleList` default written
     /// as `[.int(6)]` becomes `[.double(6)]`), so that writing a default value explicitly in a
     /// scenario gives the same canonical parameters — hence the same run seeds and point ids.

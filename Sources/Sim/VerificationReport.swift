@@ -8,14 +8,10 @@ import Plots
 /// interval, seeds, the verdict, the figure and the scenario. A claim that does not hold is shown
 /// with its number, never hidden; a documented non-reproduction carries its explanation.
 public enum VerificationReport {
-    /// Paper titles for headings (the key is shown for a paper not listed here).
-    static let paperTitles: [String: String] = [
-        "lowrank": "Low-rank and sparse updates of a one-layer transformer, and magnitude pruning",
-        "icl": "How a nonlinear one-layer transformer learns and generalizes in in-context learning",
-        "graph": "What improves the generalization of graph transformers (self-attention, positional encoding)",
-        "moe": "Provably effective expert pruning in a fine-tuned sparse mixture-of-experts",
-    ]
-    static func title(_ paper: String) -> String { paperTitles[paper] ?? paper }
+    /// A paper's title as its experiments declare it (`Experiment.paperTitle`), else its key.
+    static func title(_ paper: String) -> String {
+        ExperimentRegistry.all.first { $0.paper == paper }?.paperTitle ?? paper
+    }
 
     /// Write the three files into `directory` (created if needed); returns their URLs.
     @discardableResult
