@@ -20,7 +20,7 @@ let vectorISA: [String] = {
     #endif
 }()
 
-let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"] + vectorISA, .when(configuration: .release))]
+let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo", "-cross-module-optimization"] + vectorISA, .when(configuration: .release))]
 
 let package = Package(
     name: "Provable",

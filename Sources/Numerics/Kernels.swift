@@ -25,18 +25,32 @@ public func dotProduct(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, c
     return s
 }
 
+/// max(v, 0) lane-wise as one compare and one and-not (the bits of v where v ≥ 0, else +0): the
+/// stdlib's generic `pointwiseMax` / `replacing(with:where:)` are not always inlined and then run lane by
+/// lane. Same values as max(v, 0): −0 and NaN pass through unchanged.
+@inlinable @inline(__always)
+func relu(_ v: SIMD4<Double>) -> SIMD4<Double> {
+    let negative = unsafeBitCast(v .< SIMD4<Double>(), to: SIMD4<Int64>.self)
+    return unsafeBitCast(unsafeBitCast(v, to: SIMD4<Int64>.self) & ~negative, to: SIMD4<Double>.self)
+}
+
+@inlinable @inline(__always)
+func relu(_ v: SIMD8<Float>) -> SIMD8<Float> {
+    let negative = unsafeBitCast(v .< SIMD8<Float>(), to: SIMD8<Int32>.self)
+    return unsafeBitCast(unsafeBitCast(v, to: SIMD8<Int32>.self) & ~negative, to: SIMD8<Float>.self)
+}
+
 /// Σ_i w[i]·max(g[i], 0) for i < n: a ReLU layer's output against fixed weights (eight partial sums).
 @inlinable @inline(__always)
 public func reluDot(_ g: UnsafePointer<Double>, _ w: UnsafePointer<Double>, count n: Int) -> Double {
-    let zero = SIMD4<Double>()
     var a0 = SIMD4<Double>(), a1 = SIMD4<Double>()
     var i = 0
     while i + 8 <= n {
-        a0 += load4(w + i) * pointwiseMax(load4(g + i), zero)
-        a1 += load4(w + i + 4) * pointwiseMax(load4(g + i + 4), zero)
+        a0 += load4(w + i) * relu(load4(g + i))
+        a1 += load4(w + i + 4) * relu(load4(g + i + 4))
         i += 8
     }
-    if i + 4 <= n { a0 += load4(w + i) * pointwiseMax(load4(g + i), zero); i += 4 }
+    if i + 4 <= n { a0 += load4(w + i) * relu(load4(g + i)); i += 4 }
     var s = (a0 + a1).sum()
     while i < n { s += w[i] * max(g[i], 0); i += 1 }
     return s
@@ -120,6 +134,107 @@ public func softmaxRows(_ s: UnsafeMutablePointer<Double>, rows: Int, cols: Int)
     for r in 0..<rows {
         let row = s + r * cols
         var s0 = 0.0, s1 = 0.0
+        var j = 0
+        while j + 2 <= cols { s0 += row[j]; s1 += row[j + 1]; j += 2 }
+        if j < cols { s0 += row[j] }
+        let inv = 1 / (s0 + s1)
+        for j in 0..<cols { row[j] *= inv }
+    }
+}
+
+// MARK: Float versions (the `precision: float` learners): eight lanes per 256-bit register.
+
+@inlinable @inline(__always)
+func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+/// Σ_i x[i]·y[i] for i < n in Float (sixteen partial sums).
+@inlinable @inline(__always)
+public func dotProduct(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count n: Int) -> Float {
+    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+    var i = 0
+    while i + 16 <= n {
+        a0 += load8(x + i) * load8(y + i)
+        a1 += load8(x + i + 8) * load8(y + i + 8)
+        i += 16
+    }
+    if i + 8 <= n { a0 += load8(x + i) * load8(y + i); i += 8 }
+    var s = (a0 + a1).sum()
+    while i < n { s += x[i] * y[i]; i += 1 }
+    return s
+}
+
+/// Σ_i w[i]·max(g[i], 0) for i < n in Float (sixteen partial sums).
+@inlinable @inline(__always)
+public func reluDot(_ g: UnsafePointer<Float>, _ w: UnsafePointer<Float>, count n: Int) -> Float {
+    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+    var i = 0
+    while i + 16 <= n {
+        a0 += load8(w + i) * relu(load8(g + i))
+        a1 += load8(w + i + 8) * relu(load8(g + i + 8))
+        i += 16
+    }
+    if i + 8 <= n { a0 += load8(w + i) * relu(load8(g + i)); i += 8 }
+    var s = (a0 + a1).sum()
+    while i < n { s += w[i] * max(g[i], 0); i += 1 }
+    return s
+}
+
+/// e^x for x ≤ 0 in Float, to within about 2 ulp: Cephes' expf (x = k·ln2 + r, |r| ≤ ln2/2, ln2 split
+/// in two, a degree-7 minimax polynomial for e^r), 2^k in the exponent bits; x < −87.3 (e^x below
+/// the smallest normal Float) flushes to 0, e^(−∞) = 0, NaN stays NaN. Branch-free like the Double one.
+@inlinable @inline(__always)
+public func expNonPositive(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let lo: Float = -87.3
+    let xc = x.replacing(with: lo, where: .!(x .>= lo))
+    let shifter = SIMD8<Float>(repeating: 0x1.8p23)
+    let big = xc * 1.44269504088896341 + shifter
+    let k = big - shifter
+    var r = xc - k * 0.693359375
+    r = r + k * 2.12194440e-4
+    var p = SIMD8<Float>(repeating: 1.9875691500e-4)
+    p = p * r + 1.3981999507e-3
+    p = p * r + 8.3334519073e-3
+    p = p * r + 4.1665795894e-2
+    p = p * r + 1.6666665459e-1
+    p = p * r + 5.0000001201e-1
+    p = p * (r * r) + r + 1
+    let bits = (unsafeBitCast(big, to: SIMD8<UInt32>.self) &+ 127) &<< 23
+    return (p * unsafeBitCast(bits, to: SIMD8<Float>.self)).replacing(with: 0, where: x .< lo)
+        .replacing(with: x, where: x .!= x)
+}
+
+/// x[i] ← e^{x[i]} for i < n, every x[i] ≤ 0, in Float.
+@inlinable
+public func expNonPositiveInPlace(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+    var i = 0
+    while i + 8 <= n {
+        UnsafeMutableRawPointer(x + i).storeBytes(of: expNonPositive(load8(x + i)), as: SIMD8<Float>.self)
+        i += 8
+    }
+    if i < n {
+        var v = SIMD8<Float>(repeating: 0)
+        for k in 0..<(n - i) { v[k] = x[i + k] }
+        let e = expNonPositive(v)
+        for k in 0..<(n - i) { x[i + k] = e[k] }
+    }
+}
+
+/// In-place softmax of each of `rows` contiguous rows of length `cols` in Float (see the Double version).
+@inlinable
+public func softmaxRows(_ s: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+    guard rows > 0 && cols > 0 else { return }
+    for r in 0..<rows {
+        let row = s + r * cols
+        var mx = row[0]
+        for j in 1..<cols { mx = row[j] > mx ? row[j] : mx }
+        for j in 0..<cols { row[j] -= mx }
+    }
+    expNonPositiveInPlace(s, count: rows * cols)
+    for r in 0..<rows {
+        let row = s + r * cols
+        var s0: Float = 0, s1: Float = 0
         var j = 0
         while j + 2 <= cols { s0 += row[j]; s1 += row[j + 1]; j += 2 }
         if j < cols { s0 += row[j] }

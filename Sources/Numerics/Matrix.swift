@@ -52,15 +52,8 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
 
     public var transposed: Matrix {
         var t = Matrix(rows: cols, cols: rows)
-        t.storage.withUnsafeMutableBufferPointer { transpose(into: $0.baseAddress!) }
+        t.storage.withUnsafeMutableBufferPointer { transpose(into: $0.baseAddress!) }   // `transpose(into:)`: Scalar.swift
         return t
-    }
-
-    /// Writes the transpose (cols×rows, row-major) into `out` (cols·rows values), allocating nothing:
-    /// for hot loops that refresh a transposed copy of a weight every step.
-    public func transpose(into out: UnsafeMutablePointer<Double>) {
-        let r = rows, c = cols
-        storage.withUnsafeBufferPointer { p in for i in 0..<r { for j in 0..<c { out[j * r + i] = p[i * c + j] } } }
     }
 
     /// Columns `range` as a new matrix.

@@ -33,3 +33,14 @@ public enum BenchmarkRegistry {
         return Array(Set(table.keys).union(experiments.filter { $0.benchmark != nil }.map(\.paper))).sorted()
     }
 }
+
+/// Report lines shared by the papers' benchmarks.
+public enum BenchmarkLines {
+    /// The `precision: float` line of a benchmark that measures both precisions (`benchmarks/compare`
+    /// reads it: "float …: every sample X steps/s, Y GFLOP/s; hinge Z steps/s, W GFLOP/s").
+    public static func float(everySample: (stepsPerSecond: Double, gflops: Double),
+                             hinge: (stepsPerSecond: Double, gflops: Double), doubleHinge: Double) -> String {
+        String(format: "float (precision: float): every sample %.0f steps/s, %.1f GFLOP/s; hinge %.0f steps/s, %.1f GFLOP/s (%.2f× Double)",
+               everySample.stepsPerSecond, everySample.gflops, hinge.stepsPerSecond, hinge.gflops, hinge.stepsPerSecond / doubleHinge)
+    }
+}

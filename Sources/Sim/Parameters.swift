@@ -68,10 +68,26 @@ public struct Parameters: Hashable, Sendable, Codable {
         return l.compactMap(\.doubleValue)
     }
 
-    /// Stable text form, keys sorted: the basis of point ids and run seeds.
+    /// Stable text form, keys sorted: the basis of point ids (and, without the execution options, of
+    /// run seeds). An execution option at its default value is left out, so adding one kept every
+    /// existing point's id.
     public var canonical: String {
-        values.keys.sorted().map { "\($0)=\(values[$0]!)" }.joined(separator: ";")
+        values.keys.sorted().compactMap { k in
+            let v = values[k]!
+            return Self.executionOptions[k] == v ? nil : "\(k)=\(v)"
+        }.joined(separator: ";")
     }
+
+    /// The canonical form without any execution option: what run seeds derive from, so a run with
+    /// `precision: float` sees exactly the data, initialization and test sets of its Double twin.
+    public var seedCanonical: String {
+        values.keys.sorted().compactMap { k in Self.executionOptions[k] == nil ? "\(k)=\(values[k]!)" : nil }
+            .joined(separator: ";")
+    }
+
+    /// Parameters that choose how a run computes, not what it models, with their defaults:
+    /// `precision` (the learners' working precision, `BLASScalar`).
+    public static let executionOptions: [String: ParamValue] = ["precision": .string("double")]
 }
 
 /// The declared type of a parameter.

@@ -22,8 +22,8 @@ public struct PlanPoint: Sendable {
 
 /// A scenario expanded into runs.
 ///
-/// **Seeds and ids.** A run seed is a pure function of (scenario seed, canonical parameters,
-/// replicate) and a point id is a hash of (experiment, canonical parameters, replicate, run seed):
+/// **Seeds and ids.** A run seed is a pure function of (scenario seed, canonical parameters without
+/// execution options such as `precision`, replicate) and a point id is a hash of (experiment, canonical parameters, replicate, run seed):
 /// neither depends on plan order, `--jobs` or on which other points exist, so extending an axis or
 /// adding replicates leaves every existing point's seed, id and result untouched.
 ///
@@ -56,7 +56,7 @@ public struct Plan: Sendable {
         for g in groups {
             let canonical = g.parameters.canonical
             for r in 0..<scenario.sweep.seeds {
-                let seed = SeedDerivation.runSeed(scenarioSeed: scenario.seed, canonicalParameters: canonical, replicate: r)
+                let seed = SeedDerivation.runSeed(scenarioSeed: scenario.seed, canonicalParameters: g.parameters.seedCanonical, replicate: r)
                 points.append(PlanPoint(index: points.count,
                                         id: Plan.pointID(experiment: scenario.experiment.name, canonical: canonical, replicate: r, seed: seed),
                                         parameters: g.parameters, canonical: canonical, coordinates: g.coordinates,

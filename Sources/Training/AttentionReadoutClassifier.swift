@@ -5,17 +5,21 @@ import DataModels
 /// `forward` leaves its per-sample (or per-token) outputs in `h`, `backward` takes ∂loss/∂h of the
 /// active samples and sets dW_Q, dW_K, dW_V.
 public protocol AttentionLayer: AnyObject {
+    /// The working precision of activations and products.
+    associatedtype Scalar: BLASScalar
+    /// Token dimension d.
+    var d: Int { get }
     var wQ: Matrix { get set }
     var wK: Matrix { get set }
     var wV: Matrix { get set }
     var dWQ: Matrix { get }
     var dWK: Matrix { get }
     var dWV: Matrix { get }
-    var h: Buffer { get }
+    var h: ScalarBuffer<Scalar> { get }
     /// Tokens per sequence.
     var length: Int { get }
-    func forward(_ x: UnsafePointer<Double>, count: Int)
-    func backward(_ x: UnsafePointer<Double>, active: UnsafeBufferPointer<Int>, dH: UnsafePointer<Double>)
+    func forward(_ x: UnsafePointer<Scalar>, count: Int)
+    func backward(_ x: UnsafePointer<Scalar>, active: UnsafeBufferPointer<Int>, dH: UnsafePointer<Scalar>)
     /// Floating-point operations the products of `forward` / `backward` execute (2 per multiply-add).
     func forwardFlops(count: Int) -> Double
     func backwardFlops(active: Int) -> Double
@@ -35,15 +39,19 @@ public struct TransformerWeights: Sendable, Equatable {
 }
 public enum TransformerWeightName: String, CaseIterable, Sendable { case Q, K, V, O }
 
-/// Backward scratch of a classifier: per-sample loss coefficients, ∂/∂h, the active-sample list.
-public final class ClassifierScratch {
-    let coef: Buffer
-    let dH: Buffer
+/// Backward scratch of a classifier: per-sample loss coefficients, ∂/∂h, the active-sample list, and
+/// (below Double) the batch's tokens converted to the working precision.
+public final class ClassifierScratch<Scalar: BLASScalar> {
+    let coef: ScalarBuffer<Scalar>
+    let dH: ScalarBuffer<Scalar>
+    /// Tokens of one forward call in `Scalar` (unused when `Scalar` is Double: the data is read in place).
+    let x: ScalarBuffer<Scalar>
     var active: [Int]
     /// Samples in the last `lossAndGradient` batch.
     var batchCount = 0
-    public init(samples: Int, dHCount: Int) {
-        coef = Buffer(samples); dH = Buffer(dHCount)
+    public init(samples: Int, dHCount: Int, inputCount: Int) {
+        coef = .init(samples); dH = .init(dHCount)
+        x = .init(Scalar.self == Double.self ? 0 : inputCount)
         active = []; active.reserveCapacity(samples)
     }
 }
@@ -54,20 +62,42 @@ public final class ClassifierScratch {
 public protocol AttentionReadoutClassifier: AnyObject {
     associatedtype Attention: AttentionLayer
     var attention: Attention { get }
-    var readout: ReLUReadout { get }
+    var readout: ReLUReadout<Attention.Scalar> { get }
     /// F of the last forward, one per sample.
-    var outputs: Buffer { get }
-    var scratch: ClassifierScratch { get }
+    var outputs: ScalarBuffer<Attention.Scalar> { get }
+    var scratch: ClassifierScratch<Attention.Scalar> { get }
     /// Samples per forward call.
     var batchCapacity: Int { get }
 }
 
 extension AttentionReadoutClassifier {
+    public typealias Scalar = Attention.Scalar
+
+    /// `body` gets the tokens of `count` samples starting at `x` (Double data) in the working precision:
+    /// `x` itself for Double, else a conversion into the scratch buffer.
+    @inline(__always)
+    func withWorkingInputs<R>(_ x: UnsafePointer<Double>, count: Int, _ body: (UnsafePointer<Scalar>) -> R) -> R {
+        if Scalar.self == Double.self {
+            return x.withMemoryRebound(to: Scalar.self, capacity: 1) { body($0) }
+        }
+        let n = count * attention.length * attention.d
+        precondition(n <= scratch.x.count, "batch larger than the model's capacity")
+        Scalar.convert(x, to: scratch.x.p, count: n)
+        return body(scratch.x.p)
+    }
+
     /// F for `count` samples whose tokens start at `x`, into `outputs`.
     public func forward(_ x: UnsafePointer<Double>, count: Int) {
+        withWorkingInputs(x, count: count) { forwardWorking($0, count: count) }
+    }
+
+    func forwardWorking(_ x: UnsafePointer<Scalar>, count: Int) {
         attention.forward(x, count: count)
         readout.forward(attention.h.p, count: count, into: outputs.p)
     }
+
+    /// F of sample b of the last forward, in Double.
+    public func output(_ b: Int) -> Double { outputs.p[b].double }
 
     public func forward(_ batch: TokenBatch) {
         batch.x.withUnsafeBufferPointer { forward($0.baseAddress!, count: batch.count) }
@@ -80,23 +110,24 @@ extension AttentionReadoutClassifier {
     public func lossAndGradient(_ batch: TokenBatch, loss: Loss) -> Double {
         let s = scratch
         return batch.x.withUnsafeBufferPointer { xb in
-            let x = xb.baseAddress!
             let B = batch.count
+            return withWorkingInputs(xb.baseAddress!, count: B) { x in
             s.batchCount = B
-            forward(x, count: B)
+            forwardWorking(x, count: B)
             var total = 0.0
             s.active.removeAll(keepingCapacity: true)
             for b in 0..<B {
-                let f = outputs.p[b], y = batch.labels[b]
+                let f = outputs.p[b].double, y = batch.labels[b]
                 total += loss.value(f, label: y)
                 let c = loss.derivative(f, label: y) / Double(B)
-                if c != 0 { s.coef.p[s.active.count] = c; s.active.append(b) }
+                if c != 0 { s.coef.p[s.active.count] = Scalar(c); s.active.append(b) }
             }
             s.active.withUnsafeBufferPointer { act in
                 readout.backward(attention.h.p, active: act, coef: s.coef.p, dH: s.dH.p)
                 attention.backward(x, active: act, dH: s.dH.p)
             }
             return total / Double(B)
+            }
         }
     }
 

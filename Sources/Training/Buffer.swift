@@ -1,11 +1,13 @@
-/// A fixed-size scratch buffer of Doubles, allocated once and reused every step.
+import Numerics
+
+/// A fixed-size scratch buffer, allocated once and reused every step.
 ///
 /// Layers keep their activations and gradient scratch in these, so the training step loop does not
 /// allocate. (A Swift array would do too, but `withUnsafe…` closures around every BLAS call make
-/// kernels unreadable; a stable pointer keeps them short.)
-public final class Buffer {
+/// kernels unreadable; a stable pointer keeps them short.) `Scalar` is the learner's working precision.
+public final class ScalarBuffer<Scalar: BLASScalar> {
     public let count: Int
-    public let p: UnsafeMutablePointer<Double>
+    public let p: UnsafeMutablePointer<Scalar>
 
     public init(_ count: Int) {
         self.count = count
@@ -15,5 +17,9 @@ public final class Buffer {
     deinit { p.deallocate() }
 
     public func zero() { p.update(repeating: 0, count: count) }
-    public var array: [Double] { Array(UnsafeBufferPointer(start: p, count: count)) }
+    /// The entries, widened to Double (for measurements and tests).
+    public var array: [Double] { (0..<count).map { p[$0].double } }
 }
+
+/// The Double buffers of every Double-only model (MoE, graph) and of the shared Double paths.
+public typealias Buffer = ScalarBuffer<Double>

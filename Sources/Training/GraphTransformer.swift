@@ -32,10 +32,10 @@ public final class GraphTransformer: AttentionReadoutClassifier {
     }
 
     public let config: Config
-    public let attention: QueryAttention
-    public let readout: ReLUReadout
+    public let attention: QueryAttention<Double>
+    public let readout: ReLUReadout<Double>
     public let outputs: Buffer
-    public let scratch: ClassifierScratch
+    public let scratch: ClassifierScratch<Double>
     public var batchCapacity: Int { config.batchCapacity }
     /// b: one PE scalar per distance 0 … Z.
     public var pe: [Double]
@@ -59,10 +59,10 @@ public final class GraphTransformer: AttentionReadoutClassifier {
             for i in 0..<attention.wV.count { attention.wV.storage[i] += config.valueInitError * rng.gaussian() / Double(config.d).squareRoot() }
         }
         readout = ReLUReadout(m: config.m, ma: config.d, capacity: config.batchCapacity, length: 1,
-                              outputWeights: ReLUReadout.outputWeights(m: config.m, randomSigns: false, rng: &rng))
+                              outputWeights: readoutOutputWeights(m: config.m, randomSigns: false, rng: &rng))
         readout.initializeOutputMatrix(sd: config.outputInitSD, rng: &rng)
         outputs = Buffer(config.batchCapacity)
-        scratch = ClassifierScratch(samples: config.batchCapacity, dHCount: config.batchCapacity * config.d)
+        scratch = ClassifierScratch(samples: config.batchCapacity, dHCount: config.batchCapacity * config.d, inputCount: 0)
         pe = [Double](repeating: 0, count: config.radius + 1)
         dPE = pe
         batch = TokenBatch(capacity: config.batchCapacity, length: L, dimension: config.d)

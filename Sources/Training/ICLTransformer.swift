@@ -10,25 +10,16 @@ import DataModels
 ///         W_Q ↔ attention.wQ · W_K ↔ attention.wK · W_V ↔ attention.wV · W_O ↔ readout.wO
 ///         a ↔ readout.a (fixed, random ±1/√m) · δ ↔ initScale · ξ ↔ outputInitSD
 /// No residual, LayerNorm, positional encoding or temperature; the prediction is sign(F).
-public final class ICLTransformer: AttentionReadoutClassifier {
-    public struct Config: Sendable, Equatable {
-        public var d = 40
-        public var contexts = 20          // l (the attention's sequence is l + 1 with the query)
-        public var m = 64                 // W_O rows; 64 matches the paper's pruning figure
-        public var ma = 40
-        public var mb = 40
-        public var initScale = 0.1        // δ: W_Q = W_K = W_V = 0.1·I
-        public var outputInitSD = 0.01    // ξ: gives the bimodal neuron magnitudes of F-PRUNE
-        public var includeQuery = false   // spec A4: the query attends to itself too
-        public var batchCapacity = 64
-        public init() {}
-    }
+/// `Scalar` is the working precision of the forward/backward passes (see `OneLayerTransformer`).
+public final class ICLTransformer<Scalar: BLASScalar>: AttentionReadoutClassifier {
+    public typealias Config = ICLTransformerConfig
+    public typealias Evaluation = ICLTransformerEvaluation
 
     public let config: Config
-    public let attention: QueryAttention
-    public let readout: ReLUReadout
-    public let outputs: Buffer
-    public let scratch: ClassifierScratch
+    public let attention: QueryAttention<Scalar>
+    public let readout: ReLUReadout<Scalar>
+    public let outputs: ScalarBuffer<Scalar>
+    public let scratch: ClassifierScratch<Scalar>
     public var batchCapacity: Int { config.batchCapacity }
 
     /// Initialization from the `init` sub-stream of `seed`; a = i.i.d. ±1/√m (spec §0).
@@ -38,10 +29,11 @@ public final class ICLTransformer: AttentionReadoutClassifier {
         attention = QueryAttention(d: config.d, mb: config.mb, ma: config.ma, capacity: config.batchCapacity,
                                    length: config.contexts + 1, includeQuery: config.includeQuery, initScale: config.initScale)
         readout = ReLUReadout(m: config.m, ma: config.ma, capacity: config.batchCapacity, length: 1,
-                              outputWeights: ReLUReadout.outputWeights(m: config.m, randomSigns: true, rng: &rng))
+                              outputWeights: readoutOutputWeights(m: config.m, randomSigns: true, rng: &rng))
         readout.initializeOutputMatrix(sd: config.outputInitSD, rng: &rng)
-        outputs = Buffer(config.batchCapacity)
-        scratch = ClassifierScratch(samples: config.batchCapacity, dHCount: config.batchCapacity * config.ma)
+        outputs = .init(config.batchCapacity)
+        scratch = ClassifierScratch(samples: config.batchCapacity, dHCount: config.batchCapacity * config.ma,
+                                    inputCount: config.batchCapacity * (config.contexts + 1) * config.d)
     }
 
     /// A model with another context length sharing this one's weights and output layer (test prompts
@@ -57,16 +49,6 @@ public final class ICLTransformer: AttentionReadoutClassifier {
         return other
     }
 
-    /// What the ICL measurements read from one evaluation pass.
-    public struct Evaluation: Sendable, Equatable {
-        public var loss: Double           // mean hinge (the theory's generalization error)
-        public var error: Double          // P[z·F ≤ 0]
-        /// Mean attention mass on contexts sharing the query's pattern (P1's att_same).
-        public var sameAttention: Double
-        /// Mean ‖W_Q p_query‖ and ‖W_K p_i‖ (P1 norms).
-        public var queryNorm: Double
-        public var keyNorm: Double
-    }
 
     /// Evaluate on a prompt set whose `pattern` marks each token's relevant-pattern index (contexts and
     /// query), in chunks of the batch capacity.
@@ -74,20 +56,22 @@ public final class ICLTransformer: AttentionReadoutClassifier {
         let L = prompts.length, nk = attention.keys, mb = config.mb
         var lossSum = 0.0, wrong = 0, same = 0.0, qn = 0.0, kn = 0.0
         forEachChunk(of: prompts) { start, n in
-            prompts.x.withUnsafeBufferPointer { attention.computeKeys($0.baseAddress! + start * L * config.d, count: n) }
+            prompts.x.withUnsafeBufferPointer { xb in
+                withWorkingInputs(xb.baseAddress! + start * L * config.d, count: n) { attention.computeKeys($0, count: n) }
+            }
             for b in 0..<n {
-                let z = prompts.labels[start + b], f = outputs.p[b]
+                let z = prompts.labels[start + b], f = outputs.p[b].double
                 lossSum += loss.value(f, label: z)
                 if z * f <= 0 { wrong += 1 }
                 let qp = prompts.pattern[(start + b) * L + L - 1]
                 let ab = attention.a.p + b * L
-                for s in 0..<nk where prompts.pattern[(start + b) * L + s] == qp { same += ab[s] }
+                for s in 0..<nk where prompts.pattern[(start + b) * L + s] == qp { same += ab[s].double }
                 var q2 = 0.0
-                for j in 0..<mb { let v = attention.q.p[b * mb + j]; q2 += v * v }
+                for j in 0..<mb { let v = attention.q.p[b * mb + j].double; q2 += v * v }
                 qn += q2.squareRoot()
                 for s in 0..<(L - 1) {
                     var k2 = 0.0
-                    for j in 0..<mb { let v = attention.k.p[(b * L + s) * mb + j]; k2 += v * v }
+                    for j in 0..<mb { let v = attention.k.p[(b * L + s) * mb + j].double; k2 += v * v }
                     kn += k2.squareRoot()
                 }
             }
@@ -104,8 +88,33 @@ public final class ICLTransformer: AttentionReadoutClassifier {
         let m = config.m
         var c = Matrix(rows: prompts.count, cols: m)
         forEachChunk(of: prompts) { start, n in
-            for b in 0..<n { for i in 0..<m { c.storage[(start + b) * m + i] = max(readout.g.p[b * m + i], 0) } }
+            for b in 0..<n { for i in 0..<m { c.storage[(start + b) * m + i] = max(readout.g.p[b * m + i].double, 0) } }
         }
         return c
     }
+}
+
+/// Dimensions and initialization of `ICLTransformer` (spec `icl.md` defaults).
+public struct ICLTransformerConfig: Sendable, Equatable {
+    public var d = 40
+    public var contexts = 20          // l (the attention's sequence is l + 1 with the query)
+    public var m = 64                 // W_O rows; 64 matches the paper's pruning figure
+    public var ma = 40
+    public var mb = 40
+    public var initScale = 0.1        // δ: W_Q = W_K = W_V = 0.1·I
+    public var outputInitSD = 0.01    // ξ: gives the bimodal neuron magnitudes of F-PRUNE
+    public var includeQuery = false   // spec A4: the query attends to itself too
+    public var batchCapacity = 64
+    public init() {}
+}
+
+/// What the ICL measurements read from one evaluation pass.
+public struct ICLTransformerEvaluation: Sendable, Equatable {
+    public var loss: Double           // mean hinge (the theory's generalization error)
+    public var error: Double          // P[z·F ≤ 0]
+    /// Mean attention mass on contexts sharing the query's pattern (P1's att_same).
+    public var sameAttention: Double
+    /// Mean ‖W_Q p_query‖ and ‖W_K p_i‖ (P1 norms).
+    public var queryNorm: Double
+    public var keyNorm: Double
 }

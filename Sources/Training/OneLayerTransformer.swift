@@ -10,27 +10,18 @@ import DataModels
 ///         B batch size · W_Q ↔ attention.wQ · W_K ↔ attention.wK · W_V ↔ attention.wV · W_O ↔ readout.wO
 ///         a ↔ readout.a (fixed ±1/√m) · δ ↔ initScale · ξ ↔ outputInitSD
 /// Trained: W_Q, W_K, W_V, W_O. Fixed: a. No bias, LayerNorm, residual or positional encoding.
-public final class OneLayerTransformer: AttentionReadoutClassifier {
-    public struct Config: Sendable, Equatable {
-        public var d = 20
-        public var L = 20
-        public var m = 200            // hidden neurons; m ≳ M² log N in the ICLR'23 theorem
-        public var ma = 20            // value dim m_a (= d: identity init is square)
-        public var mb = 20            // query/key dim m_b
-        public var initScale = 0.2    // δ: W_Q = W_K = W_V = δI gives near-uniform initial attention [Calib]
-        public var outputInitSD = 0.01  // ξ: W_O entries ~ N(0, ξ²); initial row norms ≈ ξ√m_a ≈ 0.045
-        public var initNoise = 0.0    // optional Gaussian perturbation of W_Q, W_K, W_V (ICLR'23's σ, δ errors)
-        public var randomOutputSigns = false  // a: first half +1/√m, rest −1/√m (default) or i.i.d. signs
-        public var batchCapacity = 32
-        public init() {}
-    }
+/// `Scalar` is the working precision of the forward/backward passes (Double unless a scenario asks
+/// for `precision: float`); weights, updates and measurements are Double either way.
+public final class OneLayerTransformer<Scalar: BLASScalar>: AttentionReadoutClassifier {
+    public typealias Config = OneLayerTransformerConfig
+    public typealias Evaluation = OneLayerTransformerEvaluation
 
     public let config: Config
-    public let attention: SoftmaxAttention
-    public let readout: ReLUReadout
+    public let attention: SoftmaxAttention<Scalar>
+    public let readout: ReLUReadout<Scalar>
     /// F of the last forward, one per sample.
-    public let outputs: Buffer
-    public let scratch: ClassifierScratch
+    public let outputs: ScalarBuffer<Scalar>
+    public let scratch: ClassifierScratch<Scalar>
     public var batchCapacity: Int { config.batchCapacity }
 
     /// Initialization draws from the `init` sub-stream of `seed`.
@@ -44,11 +35,12 @@ public final class OneLayerTransformer: AttentionReadoutClassifier {
             for i in 0..<attention.wK.count { attention.wK.storage[i] += config.initNoise * rng.gaussian() }
             for i in 0..<attention.wV.count { attention.wV.storage[i] += config.initNoise * rng.gaussian() }
         }
-        let a = ReLUReadout.outputWeights(m: config.m, randomSigns: config.randomOutputSigns, rng: &rng)
+        let a = readoutOutputWeights(m: config.m, randomSigns: config.randomOutputSigns, rng: &rng)
         readout = ReLUReadout(m: config.m, ma: config.ma, capacity: config.batchCapacity, length: config.L, outputWeights: a)
         readout.initializeOutputMatrix(sd: config.outputInitSD, rng: &rng)
-        outputs = Buffer(config.batchCapacity)
-        scratch = ClassifierScratch(samples: config.batchCapacity, dHCount: config.batchCapacity * config.L * config.ma)
+        outputs = .init(config.batchCapacity)
+        scratch = ClassifierScratch(samples: config.batchCapacity, dHCount: config.batchCapacity * config.L * config.ma,
+                                    inputCount: config.batchCapacity * config.L * config.d)
     }
 
     /// Weights and names are shared with every attention → readout model (`TransformerWeights`).
@@ -57,15 +49,6 @@ public final class OneLayerTransformer: AttentionReadoutClassifier {
 
     // MARK: evaluation
 
-    public struct Evaluation: Sendable, Equatable {
-        /// Mean loss (hinge: the sister papers' generalization error).
-        public var loss: Double
-        /// Fraction of samples with y·F ≤ 0.
-        public var error: Double
-        /// Mean over samples and query positions of the attention mass on label-relevant tokens.
-        public var relevantAttention: Double
-    }
-
     /// Loss, 0-1 error and relevant-attention mass on a test set, in chunks of the batch capacity.
     /// `isRelevant(pattern, label)` says which tokens count as label-relevant (spec §5.9).
     public func evaluate(_ test: TokenBatch, loss: Loss, isRelevant: (Int, Double) -> Bool) -> Evaluation {
@@ -73,12 +56,12 @@ public final class OneLayerTransformer: AttentionReadoutClassifier {
         var lossSum = 0.0, wrong = 0, mass = 0.0
         forEachChunk(of: test) { start, n in
             for b in 0..<n {
-                let y = test.labels[start + b], f = outputs.p[b]
+                let y = test.labels[start + b], f = outputs.p[b].double
                 lossSum += loss.value(f, label: y)
                 if y * f <= 0 { wrong += 1 }
                 for l in 0..<L {
                     let row = attention.a.p + (b * L + l) * L
-                    for s in 0..<L where isRelevant(Int(test.pattern[(start + b) * L + s]), y) { mass += row[s] }
+                    for s in 0..<L where isRelevant(Int(test.pattern[(start + b) * L + s]), y) { mass += row[s].double }
                 }
             }
         }
@@ -100,10 +83,35 @@ extension OneLayerTransformer {
             for b in 0..<n {
                 for l in 0..<L {
                     let row = readout.g.p + (b * L + l) * m
-                    for i in 0..<m where row[i] > 0 { c.storage[(start + b) * m + i] += row[i] }
+                    for i in 0..<m where row[i] > 0 { c.storage[(start + b) * m + i] += row[i].double }
                 }
             }
         }
         return c
     }
+}
+
+/// Dimensions and initialization of `OneLayerTransformer` (spec Config A defaults).
+public struct OneLayerTransformerConfig: Sendable, Equatable {
+    public var d = 20
+    public var L = 20
+    public var m = 200            // hidden neurons; m ≳ M² log N in the ICLR'23 theorem
+    public var ma = 20            // value dim m_a (= d: identity init is square)
+    public var mb = 20            // query/key dim m_b
+    public var initScale = 0.2    // δ: W_Q = W_K = W_V = δI gives near-uniform initial attention [Calib]
+    public var outputInitSD = 0.01  // ξ: W_O entries ~ N(0, ξ²); initial row norms ≈ ξ√m_a ≈ 0.045
+    public var initNoise = 0.0    // optional Gaussian perturbation of W_Q, W_K, W_V (ICLR'23's σ, δ errors)
+    public var randomOutputSigns = false  // a: first half +1/√m, rest −1/√m (default) or i.i.d. signs
+    public var batchCapacity = 32
+    public init() {}
+}
+
+/// What `OneLayerTransformer.evaluate` measures on a test set.
+public struct OneLayerTransformerEvaluation: Sendable, Equatable {
+    /// Mean loss (hinge: the sister papers' generalization error).
+    public var loss: Double
+    /// Fraction of samples with y·F ≤ 0.
+    public var error: Double
+    /// Mean over samples and query positions of the attention mass on label-relevant tokens.
+    public var relevantAttention: Double
 }

@@ -99,3 +99,54 @@ struct ZigguratTests {
         #expect(bulk.contains { abs($0) > 0.5 * 3.442620 }, "no tail draw was exercised")
     }
 }
+
+/// The Float kernels of the `precision: float` learners, against Double references.
+@Suite("Float kernels")
+struct FloatKernelsTests {
+    @Test("Float expNonPositive: within 2 ulp of the correctly rounded e^x on [−87, 0]; 0 far below and at −∞; NaN stays NaN")
+    func fastExp() {
+        var rng = RNG(seed: 15, stream: .data)
+        var xs: [Float] = [0, -0.0, -1e-30, -1e-6, -0.5, -1, -80, -87]
+        for _ in 0..<20_000 { xs.append(-87 * Float(rng.uniform())) }
+        for _ in 0..<5_000 { xs.append(-2 * Float(rng.uniform())) }
+        var worst: Float = 0
+        for start in stride(from: 0, to: xs.count, by: 8) {
+            var v = SIMD8<Float>(repeating: 0)
+            for i in 0..<8 where start + i < xs.count { v[i] = xs[start + i] }
+            let e = expNonPositive(v)
+            for i in 0..<8 where start + i < xs.count {
+                let ref = Float(Foundation.exp(Double(v[i])))   // correctly rounded to within ½ ulp
+                worst = max(worst, abs(e[i] - ref) / ref.ulp)
+            }
+        }
+        #expect(worst <= 2, "worst error \(worst) ulp")
+        let special = expNonPositive(SIMD8<Float>(-90, -.infinity, .nan, 0, -1, -2, -3, -4))
+        #expect(special[0] == 0 && special[1] == 0 && special[2].isNaN && special[3] == 1)
+    }
+
+    @Test("Float softmaxRows, dotProduct, reluDot agree with Double references for every length 1…40")
+    func reductions() {
+        var rng = RNG(seed: 16, stream: .data)
+        for n in 1...40 {
+            let x = (0..<n).map { _ in rng.gaussian() }, y = (0..<n).map { _ in rng.gaussian() }
+            let xf = x.map(Float.init), yf = y.map(Float.init)
+            let dot = zip(xf, yf).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let rd = zip(xf, yf).reduce(0.0) { $0 + Double(max($1.0, 0)) * Double($1.1) }
+            let scale = zip(xf, yf).reduce(0.0) { $0 + abs(Double($1.0) * Double($1.1)) }
+            xf.withUnsafeBufferPointer { xp in
+                yf.withUnsafeBufferPointer { yp in
+                    #expect(abs(Double(dotProduct(xp.baseAddress!, yp.baseAddress!, count: n)) - dot) <= 1e-6 * scale + 1e-7)
+                    #expect(abs(Double(reluDot(xp.baseAddress!, yp.baseAddress!, count: n)) - rd) <= 1e-6 * scale + 1e-7)
+                }
+            }
+            var s = x.map { Float(5 * $0) }
+            var ref = s.map(Double.init)
+            let m = ref.max()!
+            ref = ref.map { Foundation.exp($0 - m) }
+            let z = ref.reduce(0, +)
+            s.withUnsafeMutableBufferPointer { softmaxRows($0.baseAddress!, rows: 1, cols: n) }
+            #expect(abs(s.reduce(0) { $0 + Double($1) } - 1) <= 1e-6)
+            for i in 0..<n { #expect(abs(Double(s[i]) - ref[i] / z) <= 1e-6) }
+        }
+    }
+}

@@ -6,11 +6,11 @@ import DataModels
 /// Gradient checks of the ICL learner (query-only attention + ReLU readout), spec `icl.md` §3.1.
 @Suite("ICL gradient checks")
 struct ICLGradientCheckTests {
-    static func instance(seed: UInt64, includeQuery: Bool) -> (ICLTransformer, TokenBatch) {
-        var cfg = ICLTransformer.Config()
+    static func instance(seed: UInt64, includeQuery: Bool) -> (ICLTransformer<Double>, TokenBatch) {
+        var cfg = ICLTransformerConfig()
         cfg.d = 7; cfg.contexts = 4; cfg.m = 9; cfg.ma = 6; cfg.mb = 5; cfg.batchCapacity = 3
         cfg.initScale = 0.8; cfg.outputInitSD = 0.5; cfg.includeQuery = includeQuery
-        let model = ICLTransformer(config: cfg, seed: seed)
+        let model = ICLTransformer<Double>(config: cfg, seed: seed)
         var rng = RNG(seed: seed, stream: .data)
         // Perturb W_Q, W_K, W_V away from the identity so the check is at a generic point.
         for i in 0..<model.attention.wQ.count { model.attention.wQ.storage[i] += 0.4 * rng.gaussian() }
@@ -22,7 +22,7 @@ struct ICLGradientCheckTests {
         return (model, batch)
     }
 
-    static func meanLoss(_ model: ICLTransformer, _ batch: TokenBatch, _ loss: Loss) -> Double {
+    static func meanLoss(_ model: ICLTransformer<Double>, _ batch: TokenBatch, _ loss: Loss) -> Double {
         model.forward(batch)
         return (0..<batch.count).reduce(0) { $0 + loss.value(model.outputs.p[$1], label: batch.labels[$1]) } / Double(batch.count)
     }

@@ -46,6 +46,8 @@ public struct ICLExperiment: Experiment {
             .init("hit_threshold", .double(min: 0), default: .double(0.1), "T_hit = first step whose minibatch hinge is below this (T1d)"),
             .init("stop_at_hit", .bool, default: .bool(false), "stop once T_hit is reached"),
             .init("divergence_loss", .double(min: 0, exclusiveMin: true), default: .double(1e6), "a batch loss above this (or NaN/∞) marks the run diverged"),
+            // Execution (Parameters.executionOptions: not part of the run seed)
+            .init("precision", .choice(Precision.allCases.map(\.rawValue)), default: .string("double"), "working precision of forward/backward: double, or float (faster; weights, SGD updates and measurements stay Double; same seed, same data)"),
             // Measurements
             .init("n_test", .int(min: 1), default: .int(1000), "test prompts per evaluation"),
             .init("alpha_test", .double(min: 0, max: 1, exclusiveMin: true), default: .double(0.8), "α′ of the headline test (unseen tasks, l_ts = l_tr)"),
@@ -121,7 +123,10 @@ public struct ICLExperiment: Experiment {
     }
 
     public func run(_ p: Parameters, context: RunContext) throws -> RunResult {
-        try ICLRun(p, context: context).execute()
+        switch Precision(rawValue: p.string("precision"))! {
+        case .double: try ICLRun<Double>(p, context: context).execute()
+        case .float: try ICLRun<Float>(p, context: context).execute()
+        }
     }
 
     public var figureRecipes: [String: FigureRecipe] { ICLFigures.recipes }
@@ -133,11 +138,11 @@ public struct ICLExperiment: Experiment {
 func tag(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(format: "%g", v) }
 
 /// One ICL run.
-final class ICLRun {
+final class ICLRun<Scalar: BLASScalar> {
     let p: Parameters
     let context: RunContext
     let data: ICLPrompts
-    let model: ICLTransformer
+    let model: ICLTransformer<Scalar>
     let loss: Loss
     let trainTasks: [ICLPrompts.Task]
     let unseen: [ICLPrompts.Task]
@@ -149,11 +154,11 @@ final class ICLRun {
         self.p = p
         self.context = context
         data = ICLPrompts(config: ICLExperiment.dataConfig(p))
-        var cfg = ICLTransformer.Config()
+        var cfg = ICLTransformerConfig()
         cfg.d = data.config.d; cfg.ma = cfg.d; cfg.mb = cfg.d
         cfg.contexts = p.int("l_tr"); cfg.m = p.int("m"); cfg.initScale = p.double("delta"); cfg.outputInitSD = p.double("xi")
         cfg.includeQuery = p.bool("include_query"); cfg.batchCapacity = p.int("batch_size")
-        model = ICLTransformer(config: cfg, seed: context.seed)
+        model = ICLTransformer<Scalar>(config: cfg, seed: context.seed)
         loss = Loss(rawValue: p.string("loss"))!
         var taskRNG = RNG(seed: context.seed, stream: .tasks)
         trainTasks = data.tasks(ICLExperiment.family(p), rng: &taskRNG)

@@ -61,6 +61,8 @@ public struct LowRankExperiment: Experiment {
             .init("large_neuron_factor", .double(min: 0, exclusiveMin: true), default: .double(3), "a neuron is 'large' if its norm > factor × median initial norm"),
             .init("success_error", .double(min: 0), default: .double(0.05), "a run succeeds if its test error ≤ this (R9)"),
             .init("divergence_loss", .double(min: 0, exclusiveMin: true), default: .double(1e6), "a batch loss above this (or NaN/∞) marks the run diverged"),
+            // Execution (Parameters.executionOptions: not part of the run seed)
+            .init("precision", .choice(Precision.allCases.map(\.rawValue)), default: .string("double"), "working precision of forward/backward: double, or float (faster; weights, SGD updates and measurements stay Double; same seed, same data)"),
         ]
     }
 
@@ -98,8 +100,8 @@ public struct LowRankExperiment: Experiment {
         return c
     }
 
-    static func modelConfig(_ p: Parameters) -> OneLayerTransformer.Config {
-        var c = OneLayerTransformer.Config()
+    static func modelConfig(_ p: Parameters) -> OneLayerTransformerConfig {
+        var c = OneLayerTransformerConfig()
         c.d = p.int("d"); c.L = p.int("L"); c.m = p.int("m"); c.ma = p.int("m_a"); c.mb = p.int("m_b")
         c.initScale = p.double("delta"); c.outputInitSD = p.double("xi"); c.initNoise = p.double("init_noise")
         c.randomOutputSigns = p.bool("random_output_signs")
@@ -108,7 +110,10 @@ public struct LowRankExperiment: Experiment {
     }
 
     public func run(_ p: Parameters, context: RunContext) throws -> RunResult {
-        try LowRankRun(p, context: context).execute()
+        switch Precision(rawValue: p.string("precision"))! {
+        case .double: try LowRankRun<Double>(p, context: context).execute()
+        case .float: try LowRankRun<Float>(p, context: context).execute()
+        }
     }
 
     public var figureRecipes: [String: FigureRecipe] { LowRankFigures.recipes }
@@ -118,13 +123,13 @@ public struct LowRankExperiment: Experiment {
 }
 
 /// The state of one low-rank run: data, model, logs.
-final class LowRankRun {
+final class LowRankRun<Scalar: BLASScalar> {
     let p: Parameters
     let context: RunContext
     let data: MajorityVoteTokens
-    let model: OneLayerTransformer
+    let model: OneLayerTransformer<Scalar>
     let loss: Loss
-    let initial: OneLayerTransformer.Weights
+    let initial: TransformerWeights
     let test: TokenBatch
     var result = RunResult()
     var curves: [String: ([Double], [Double])] = [:]
@@ -133,7 +138,7 @@ final class LowRankRun {
         self.p = p
         self.context = context
         data = try MajorityVoteTokens(config: LowRankExperiment.dataConfig(p), seed: context.seed)
-        model = OneLayerTransformer(config: LowRankExperiment.modelConfig(p), seed: context.seed)
+        model = OneLayerTransformer<Scalar>(config: LowRankExperiment.modelConfig(p), seed: context.seed)
         loss = Loss(rawValue: p.string("loss"))!
         initial = model.weights
         var testRNG = RNG(seed: context.seed, stream: .testSet)
@@ -276,7 +281,7 @@ final class LowRankRun {
         let UK = try relevantBasis(mappedBy: initial.wK)   // output side of ΔW_Q carries W_K^(0)μ
         let UV = try relevantBasis(mappedBy: initial.wV)   // input side of ΔW_O is h ∈ span W_V^(0)μ
         let k = data.config.relevantPatternCount
-        for name in OneLayerTransformer.WeightName.allCases {
+        for name in TransformerWeightName.allCases {
             let delta = w[name] - initial[name]
             let s = try Measure.spectrum(delta)
             let n = Measure.normalized(s)
@@ -298,7 +303,7 @@ final class LowRankRun {
 
     func spectra() throws {
         let w = model.weights
-        for name in OneLayerTransformer.WeightName.allCases {
+        for name in TransformerWeightName.allCases {
             let n = Measure.normalized(try Measure.spectrum(w[name] - initial[name]))
             result.series["spectrum_\(name)"] = Series(x: (1...n.count).map(Double.init), y: n)
         }
@@ -324,7 +329,7 @@ final class LowRankRun {
         }
     }
 
-    func pruning(rates: [Double], baseline: OneLayerTransformer.Evaluation) {
+    func pruning(rates: [Double], baseline: OneLayerTransformerEvaluation) {
         let C = model.neuronContributions(test)          // N×m
         let norms = model.readout.wO.rowNorms
         let a = model.readout.a, L = Double(data.config.L)
@@ -364,7 +369,7 @@ final class LowRankRun {
         var ls: [Double] = [], es: [Double] = []
         for r in ranks {
             var w = trained
-            for name in OneLayerTransformer.WeightName.allCases {
+            for name in TransformerWeightName.allCases {
                 w[name] = try Truncation.truncate(initial: initial[name], trained: trained[name], rank: r)
             }
             model.weights = w
@@ -374,7 +379,7 @@ final class LowRankRun {
         result.series["truncate_all_loss"] = Series(x: ranks.map(Double.init), y: ls)
         result.series["truncate_all_error"] = Series(x: ranks.map(Double.init), y: es)
         // Rank 1 on one matrix at a time, the others untouched.
-        for name in OneLayerTransformer.WeightName.allCases {
+        for name in TransformerWeightName.allCases {
             var w = trained
             w[name] = try Truncation.truncate(initial: initial[name], trained: trained[name], rank: 1)
             model.weights = w
