@@ -10,7 +10,7 @@ import CBLAS
 ///
 /// Each conforming type supplies the BLAS entry point and the hand-written kernels for its width, so
 /// a layer written once over `Scalar: BLASScalar` specializes to straight-line code for each.
-public protocol BLASScalar: BinaryFloatingPoint, SIMDScalar, Sendable {
+public protocol BLASScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable {
     /// "double" or "float": the scenario value and what `sim bench` prints.
     static var precisionName: String { get }
     init(_ value: Double)
