@@ -262,7 +262,7 @@ public struct ICLPrompts: Sendable {
                     let kappa = kappaScale * (2 * rng.uniform() - 1)
                     let rp = R + p * dX, ip = I + k * dX
                     for j in 0..<dX { row[j] = rp[j] + kappa * ip[j] }
-                    for j in dX..<d { row[j] = 0 }
+                    Self.zero(row + dX, count: d - dX)
                     if i < l { row[dX] = y }   // label embedding y·q, q = e_1 of the label block; the query's slot is 0
                 }
                 if composition == .exact && l > 1 {
@@ -278,6 +278,15 @@ public struct ICLPrompts: Sendable {
         }
         }
         }
+    }
+
+    /// p[0..<n] = 0 with vector stores: the label block of every token is a few doubles, and the
+    /// memset call a plain loop compiles to cost more than the stores (≈ 1300 tokens per batch).
+    @inline(__always)
+    private static func zero(_ p: UnsafeMutablePointer<Double>, count n: Int) {
+        var j = 0
+        while j + 4 <= n { UnsafeMutableRawPointer(p + j).storeBytes(of: SIMD4<Double>(), as: SIMD4<Double>.self); j += 4 }
+        while j < n { p[j] = 0; j += 1 }
     }
 
     private static func swapTokens(_ X: UnsafeMutablePointer<Double>, _ P: UnsafeMutablePointer<Int32>, _ r: Int, _ s: Int, _ d: Int) {

@@ -150,3 +150,19 @@ struct FloatKernelsTests {
         }
     }
 }
+
+@Suite("RNG")
+struct RNGTests {
+    @Test("int(below:) gives exactly the stdlib's next(upperBound:) draws, including bounds where rejection is frequent")
+    func intBelowMatchesStdlib() {
+        let bounds: [Int] = [1, 2, 3, 7, 20, 24, 1000, 1 << 20, (1 << 62) + 1, Int.max / 3 * 2, Int.max]
+        for n in bounds {
+            var a = RNG(seed: UInt64(n % 997), stream: .data), b = a
+            for _ in 0..<20_000 {
+                let x = a.int(below: n), y = Int(b.next(upperBound: UInt64(n)))
+                guard x == y else { Issue.record("bound \(n): \(x) ≠ \(y)"); return }
+            }
+            #expect(a.next() == b.next(), "bound \(n): the streams diverged")
+        }
+    }
+}
