@@ -44,3 +44,12 @@ public enum BenchmarkLines {
                everySample.stepsPerSecond, everySample.gflops, hinge.stepsPerSecond, hinge.gflops, hinge.stepsPerSecond / doubleHinge)
     }
 }
+
+extension BenchmarkLines {
+    /// The learner-alone line: how much of a step is data generation, and the GFLOP/s of the rest
+    /// (`benchmarks/compare` reads it: "learner alone …: hinge X GFLOP/s …; every sample Y GFLOP/s …").
+    public static func learner(hinge: (dataFraction: Double, gflops: Double), everySample: (dataFraction: Double, gflops: Double)) -> String {
+        String(format: "learner alone (data generation excluded): hinge %.1f GFLOP/s (data %.0f%% of the step); every sample %.1f GFLOP/s (data %.0f%%)",
+               hinge.gflops, 100 * hinge.dataFraction, everySample.gflops, 100 * everySample.dataFraction)
+    }
+}

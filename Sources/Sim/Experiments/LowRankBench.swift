@@ -14,6 +14,10 @@ public enum LowRankBench {
         /// Floating-point operations executed in products, summed over the timed steps (see `lastStepFlops`).
         public var flops: Double
         public var gflopsPerSecond: Double { flops / seconds / 1e9 }
+        /// Seconds of the timed steps spent generating the batches.
+        public var dataSeconds: Double
+        /// GFLOP/s of the learner alone: forward, backward and update, data generation excluded.
+        public var learnerGflopsPerSecond: Double { flops / (seconds - dataSeconds) / 1e9 }
     }
 
     /// Trains `runs` fresh Config A models for `steps` iterations each (T = 500 is the paper's run length;
@@ -23,7 +27,7 @@ public enum LowRankBench {
                                                    fullBackward: Bool = false) throws -> Result {
         BLASInfo.useSingleThread()
         let data = try MajorityVoteTokens(config: .init(), seed: 1)
-        var total = 0.0, active = 0, count = 0, flops = 0.0
+        var total = 0.0, active = 0, count = 0, flops = 0.0, dataNs: UInt64 = 0
         for run in 0..<runs {
             let model = OneLayerTransformer<Scalar>(config: .init(), seed: UInt64(run + 1))
             var rng = RNG(seed: UInt64(run + 1), stream: .data)
@@ -31,7 +35,9 @@ public enum LowRankBench {
             let loss: Loss = fullBackward ? .logistic : .hinge
             let t0 = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<steps {
+                let tf = DispatchTime.now().uptimeNanoseconds
                 data.fill(&batch, rng: &rng)
+                dataNs += DispatchTime.now().uptimeNanoseconds - tf
                 model.trainStep(batch, learningRate: 1, loss: loss)
                 active += model.activeSampleCount
                 flops += model.lastStepFlops
@@ -39,7 +45,8 @@ public enum LowRankBench {
             total += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             count += steps * 32
         }
-        return Result(steps: steps * runs, seconds: total, activeFraction: Double(active) / Double(count), flops: flops)
+        return Result(steps: steps * runs, seconds: total, activeFraction: Double(active) / Double(count), flops: flops,
+                      dataSeconds: Double(dataNs) / 1e9)
     }
 
     /// Lines printed by `sim bench lowrank`; the last line is the throughput.
@@ -57,6 +64,8 @@ public enum LowRankBench {
                    full.stepsPerSecond, full.gflopsPerSecond, full.flops / Double(full.steps) / 1e6),
             String(format: "hinge, %d runs × 500 steps: %.1f%% of samples had non-zero gradient; %.1f GFLOP/s executed (%.2f MFLOP/step)",
                    r.steps / 500, 100 * r.activeFraction, r.gflopsPerSecond, r.flops / Double(r.steps) / 1e6),
+            BenchmarkLines.learner(hinge: (r.dataSeconds / r.seconds, r.learnerGflopsPerSecond),
+                                   everySample: (full.dataSeconds / full.seconds, full.learnerGflopsPerSecond)),
             BenchmarkLines.float(everySample: (fullF.stepsPerSecond, fullF.gflopsPerSecond),
                                  hinge: (rF.stepsPerSecond, rF.gflopsPerSecond), doubleHinge: r.stepsPerSecond),
             String(format: "lowrank Config A training throughput: %.0f SGD steps/s", r.stepsPerSecond),
