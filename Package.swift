@@ -25,6 +25,9 @@ let vectorISA: [String] = {
     #endif
 }()
 
+/// `-cross-module-optimization` lets Sim specialize Training's layers, which are generic over their
+/// working precision (`BLASScalar`: Double or Float); without it every step ran through unspecialized
+/// generic code, 2–8× slower (`sim bench lowrank|icl`).
 let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo", "-cross-module-optimization"] + vectorISA, .when(configuration: .release))]
 
 let package = Package(
