@@ -119,10 +119,10 @@ public func expNonPositiveInPlace(_ x: UnsafeMutablePointer<Double>, count n: In
     }
 }
 
-/// In-place softmax of each of `rows` contiguous rows of length `cols`, max-subtracted for stability.
-/// (−∞ entries get weight 0; a row needs at least one finite entry.)
+/// In-place softmax of each of `rows` contiguous rows of length `cols`, max-subtracted for stability,
+/// in Double or Float. (−∞ entries get weight 0; a row needs at least one finite entry.)
 @inlinable
-public func softmaxRows(_ s: UnsafeMutablePointer<Double>, rows: Int, cols: Int) {
+public func softmaxRows<T: BLASScalar>(_ s: UnsafeMutablePointer<T>, rows: Int, cols: Int) {
     guard rows > 0 && cols > 0 else { return }
     for r in 0..<rows {
         let row = s + r * cols
@@ -130,10 +130,10 @@ public func softmaxRows(_ s: UnsafeMutablePointer<Double>, rows: Int, cols: Int)
         for j in 1..<cols { mx = row[j] > mx ? row[j] : mx }
         for j in 0..<cols { row[j] -= mx }
     }
-    expNonPositiveInPlace(s, count: rows * cols)
+    T.expNonPositiveInPlace(s, count: rows * cols)
     for r in 0..<rows {
         let row = s + r * cols
-        var s0 = 0.0, s1 = 0.0
+        var s0: T = 0, s1: T = 0
         var j = 0
         while j + 2 <= cols { s0 += row[j]; s1 += row[j + 1]; j += 2 }
         if j < cols { s0 += row[j] }
@@ -221,24 +221,3 @@ public func expNonPositiveInPlace(_ x: UnsafeMutablePointer<Float>, count n: Int
     }
 }
 
-/// In-place softmax of each of `rows` contiguous rows of length `cols` in Float (see the Double version).
-@inlinable
-public func softmaxRows(_ s: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-    guard rows > 0 && cols > 0 else { return }
-    for r in 0..<rows {
-        let row = s + r * cols
-        var mx = row[0]
-        for j in 1..<cols { mx = row[j] > mx ? row[j] : mx }
-        for j in 0..<cols { row[j] -= mx }
-    }
-    expNonPositiveInPlace(s, count: rows * cols)
-    for r in 0..<rows {
-        let row = s + r * cols
-        var s0: Float = 0, s1: Float = 0
-        var j = 0
-        while j + 2 <= cols { s0 += row[j]; s1 += row[j + 1]; j += 2 }
-        if j < cols { s0 += row[j] }
-        let inv = 1 / (s0 + s1)
-        for j in 0..<cols { row[j] *= inv }
-    }
-}

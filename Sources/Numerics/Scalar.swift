@@ -22,7 +22,8 @@ public protocol BLASScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable {
                      beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
     static func dotProduct(_ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>, count: Int) -> Self
     static func reluDot(_ g: UnsafePointer<Self>, _ w: UnsafePointer<Self>, count: Int) -> Self
-    static func softmaxRows(_ s: UnsafeMutablePointer<Self>, rows: Int, cols: Int)
+    /// x[i] ← e^{x[i]} for i < n, every x[i] ≤ 0 (the softmax's exponentials).
+    static func expNonPositiveInPlace(_ x: UnsafeMutablePointer<Self>, count n: Int)
     /// out[i] = Self(x[i]) for i < n (a plain copy for Double).
     static func convert(_ x: UnsafePointer<Double>, to out: UnsafeMutablePointer<Self>, count n: Int)
     /// out[i] = Double(x[i]) for i < n (a plain copy for Double).
@@ -66,8 +67,8 @@ extension Double: BLASScalar {
     @inlinable @inline(__always) public static func reluDot(_ g: UnsafePointer<Double>, _ w: UnsafePointer<Double>, count n: Int) -> Double {
         Numerics.reluDot(g, w, count: n)
     }
-    @inlinable @inline(__always) public static func softmaxRows(_ s: UnsafeMutablePointer<Double>, rows: Int, cols: Int) {
-        Numerics.softmaxRows(s, rows: rows, cols: cols)
+    @inlinable @inline(__always) public static func expNonPositiveInPlace(_ x: UnsafeMutablePointer<Double>, count n: Int) {
+        Numerics.expNonPositiveInPlace(x, count: n)
     }
     @inlinable
     public static func convert(_ x: UnsafePointer<Double>, to out: UnsafeMutablePointer<Double>, count n: Int) {
@@ -96,8 +97,8 @@ extension Float: BLASScalar {
     @inlinable @inline(__always) public static func reluDot(_ g: UnsafePointer<Float>, _ w: UnsafePointer<Float>, count n: Int) -> Float {
         Numerics.reluDot(g, w, count: n)
     }
-    @inlinable @inline(__always) public static func softmaxRows(_ s: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-        Numerics.softmaxRows(s, rows: rows, cols: cols)
+    @inlinable @inline(__always) public static func expNonPositiveInPlace(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+        Numerics.expNonPositiveInPlace(x, count: n)
     }
 }
 

@@ -80,7 +80,7 @@ public final class QueryAttention<Scalar: BLASScalar> {
             // s_s = x_s·q̃_b over the keys (+ bias), softmax, x̄_b = Σ_s A_s x_s.
             for s in 0..<nk { ab[s] = Scalar.dotProduct(xb + s * d, qt, count: d) }
             if let bias = scoreBias { let bb = bias.p + b * L; for s in 0..<nk { ab[s] += bb[s] } }
-            Scalar.softmaxRows(ab, rows: 1, cols: nk)
+            softmaxRows(ab, rows: 1, cols: nk)
             xbar.update(repeating: 0, count: d)
             for s in 0..<nk { Scalar.addScaled(ab[s], xb + s * d, to: xbar, count: d) }
         }

@@ -72,7 +72,7 @@ public final class SoftmaxAttention<Scalar: BLASScalar> {
                 let bb = bias.p + b * L * L
                 for i in 0..<(L * L) { ab[i] += bb[i] }
             }
-            Scalar.softmaxRows(ab, rows: L, cols: L)
+            softmaxRows(ab, rows: L, cols: L)
             // H_b = A_b V_b
             Scalar.gemm(.none, .none, m: L, n: ma, k: L, alpha: 1, ab, lda: L, vb, ldb: ma, beta: 0, h.p + b * L * ma, ldc: ma)
         }
