@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: install what is missing, build optimized with testing enabled (the scaling-law
-# tests train real models), run the whole default suite. PROVABLE_SLOW=1 adds the slow tests (T10).
+# tests train real models), run the whole default suite. PROVABLE_SLOW=1 adds the slow tests (every low-rank and ICL claim re-verified in Float).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh

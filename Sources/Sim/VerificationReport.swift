@@ -58,6 +58,7 @@ public enum VerificationReport {
         let commit = (m.gitCommit.map { String($0.prefix(12)) } ?? "unknown") + (m.gitDirty == true ? " (uncommitted changes)" : "")
         return [
             ("fidelity", v.fidelity.rawValue + (v.fidelity == .smoke ? " (seconds-long smoke runs: plumbing only, verdicts are not evidence)" : "")),
+            ("precision", v.precision == .double ? "double" : "\(v.precision.rawValue) for the learners that offer it (low-rank, ICL); the others double"),
             ("date", m.date), ("sim version", m.version), ("git commit", commit),
             ("BLAS", "\(m.blas) (core \(m.blasCore)), \(m.blasThreads) thread per run"),
             ("parallel runs", "\(m.jobs) on \(m.processors) processors"),

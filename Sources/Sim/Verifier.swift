@@ -2,6 +2,9 @@ import Foundation
 import Numerics
 import Plots
 
+/// The learners' working precision (`Numerics.Precision`), visible to the CLI through Sim.
+public typealias Precision = Numerics.Precision
+
 /// How hard `sim verify` looks.
 ///
 /// - `smoke`: each scenario's `smoke:` block — seconds, checks the plumbing; verdicts are not
@@ -39,6 +42,8 @@ public struct VerifiedScenario: Sendable {
 /// The outcome of verifying a set of claims.
 public struct Verification: Sendable {
     public var fidelity: Fidelity
+    /// The learners' working precision (`precision: float` reaches only the experiments that offer it).
+    public var precision: Precision
     public var outcomes: [ClaimOutcome]
     public var scenarios: [VerifiedScenario]
     public var manifest: VerificationManifest
@@ -73,6 +78,9 @@ public struct VerifyOptions: Sendable {
     public var root: URL
     public var jobs: Int
     public var fidelity: Fidelity
+    /// Working precision for every scenario whose experiment has a `precision` parameter (low-rank,
+    /// ICL); the others run as committed. Float runs share their Double twins' seeds.
+    public var precision: Precision
     /// Figures of each claim's scenario are rendered here, under `<paper>/` (nil: not rendered).
     public var figuresDirectory: URL?
     public var progress: ProgressMode
@@ -81,10 +89,11 @@ public struct VerifyOptions: Sendable {
     public var onStart: (@Sendable (_ scenarios: Int, _ runs: Int) -> Void)?
 
     public init(out: URL, root: URL = URL(fileURLWithPath: "."), jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
-                fidelity: Fidelity = .standard, figuresDirectory: URL? = nil, progress: ProgressMode = .auto,
+                fidelity: Fidelity = .standard, precision: Precision = .double, figuresDirectory: URL? = nil,
+                progress: ProgressMode = .auto,
                 cancellation: CancellationFlag = CancellationFlag(),
                 onStart: (@Sendable (Int, Int) -> Void)? = nil) {
-        self.out = out; self.root = root; self.jobs = jobs; self.fidelity = fidelity
+        self.out = out; self.root = root; self.jobs = jobs; self.fidelity = fidelity; self.precision = precision
         self.figuresDirectory = figuresDirectory; self.progress = progress; self.cancellation = cancellation
         self.onStart = onStart
     }
@@ -105,7 +114,11 @@ public enum Verifier {
             do {
                 let file = options.root.appendingPathComponent(path).path
                 let committed = try ScenarioLoader.load(file)
-                let plan = Plan(scenario: try ScenarioLoader.load(file, options: options.fidelity.options(standardSeeds: committed.sweep.seeds)))
+                var scenarioOptions = options.fidelity.options(standardSeeds: committed.sweep.seeds)
+                if options.precision != .double, committed.experiment.parameters.contains(where: { $0.name == "precision" }) {
+                    scenarioOptions.overrides.append("params.precision=\(options.precision.rawValue)")
+                }
+                let plan = Plan(scenario: try ScenarioLoader.load(file, options: scenarioOptions))
                 scenarios[i].plan = plan
                 scenarios[i].runs = plan.points.count
                 loaded.append((i, plan))
@@ -166,7 +179,7 @@ public enum Verifier {
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return Verification(fidelity: options.fidelity, outcomes: outcomes, scenarios: scenarios,
+        return Verification(fidelity: options.fidelity, precision: options.precision, outcomes: outcomes, scenarios: scenarios,
                             manifest: manifest(options: options), seconds: seconds, root: options.root)
     }
 

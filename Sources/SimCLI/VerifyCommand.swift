@@ -22,6 +22,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .long, help: "smoke | standard | full.")
     var fidelity: String = "standard"
 
+    @Option(name: .long, help: "double | float: the learners' working precision, for the papers that offer it (low-rank, ICL).")
+    var precision: String = "double"
+
     @Option(name: .long, help: "Output root: runs go to <out>/runs/ (finished points there are reused).")
     var out: String = "."
 
@@ -42,6 +45,9 @@ struct VerifyCommand: ParsableCommand {
         guard Fidelity(rawValue: fidelity) != nil else {
             throw ValidationError("--fidelity must be one of \(Fidelity.allCases.map(\.rawValue).joined(separator: ", ")), got `\(fidelity)`")
         }
+        guard Precision(rawValue: precision) != nil else {
+            throw ValidationError("--precision must be one of \(Precision.allCases.map(\.rawValue).joined(separator: ", ")), got `\(precision)`")
+        }
     }
 
     func run() throws {
@@ -54,7 +60,7 @@ struct VerifyCommand: ParsableCommand {
         InterruptHandler.install(cancelling: cancellation)
         let options = VerifyOptions(out: URL(fileURLWithPath: out), root: URL(fileURLWithPath: root),
                                     jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                                    fidelity: Fidelity(rawValue: fidelity)!,
+                                    fidelity: Fidelity(rawValue: fidelity)!, precision: Precision(rawValue: precision)!,
                                     figuresDirectory: reportURL.appendingPathComponent("figures"),
                                     cancellation: cancellation,
                                     onStart: { n, runs in

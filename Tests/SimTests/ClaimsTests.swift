@@ -163,7 +163,7 @@ struct ClaimsTests {
         #expect(attribute("data-claim-rows") == ClaimRegistry.all.count)
     }
 
-    @Test("sim verify: smoke fidelity writes the report; an unknown paper is an error naming the papers")
+    @Test("sim verify: smoke fidelity writes the report; --precision float reaches the report; an unknown paper, fidelity or precision is an error naming the choices")
     func verifyCommand() throws {
         let out = makeTempDirectory("verify")
         let report = out.appendingPathComponent("report")
@@ -180,5 +180,13 @@ struct ClaimsTests {
         #expect(bad.stderr.contains("lowrank") && bad.stderr.contains("moe"), "\(bad.stderr)")
         let badFidelity = try #require(try runSim(["verify", "--fidelity", "huge"]))
         #expect(badFidelity.status != 0 && badFidelity.stderr.contains("smoke, standard, full"), "\(badFidelity.stderr)")
+        let badPrecision = try #require(try runSim(["verify", "--precision", "half"]))
+        #expect(badPrecision.status != 0 && badPrecision.stderr.contains("double, float"), "\(badPrecision.stderr)")
+        // Float for the papers that offer it: the report says so, and the smoke claims still run.
+        let float = try #require(try runSim(["verify", "lowrank", "--fidelity", "smoke", "--precision", "float", "--out", out.path,
+                                             "--report", report.path, "--jobs", "2"], timeout: 300))
+        #expect(float.status == 0, "\(float.stderr)")
+        let floatMD = try String(contentsOf: report.appendingPathComponent("index.md"), encoding: .utf8)
+        #expect(floatMD.contains("float for the learners that offer it"))
     }
 }

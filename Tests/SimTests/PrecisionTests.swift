@@ -71,3 +71,22 @@ struct PrecisionTests {
         }
     }
 }
+
+/// Slow (PROVABLE_SLOW=1, about 2 minutes more): every low-rank and ICL claim, re-run at
+/// `precision: float` on the committed scenarios (`sim verify --precision float`), reaches the same
+/// verdict as in Double.
+@Suite("Claims in Float precision", .serialized, .enabled(if: ProcessInfo.processInfo.environment["PROVABLE_SLOW"] == "1"))
+struct FloatClaimsTests {
+    @Test("every low-rank and ICL claim has the same verdict in Float as in Double", arguments: ["lowrank", "icl"])
+    func sameVerdicts(paper: String) {
+        let double = ClaimsTests.cache.verification(paper)
+        let out = makeTempDirectory("float-claims-\(paper)")
+        let float = Verifier.run(ClaimRegistry.claims(paper: paper),
+                                 options: VerifyOptions(out: out, root: packageRoot, fidelity: .standard, precision: .float, progress: .silent))
+        #expect(float.precision == .float && float.scenarios.allSatisfy { $0.error == nil })
+        for (d, f) in zip(double.outcomes, float.outcomes) {
+            #expect(d.claim.id == f.claim.id)
+            #expect(d.verdict == f.verdict, "\(d.claim.id): Double \(d.verdict.rawValue) (\(d.measurement?.text ?? "-")), Float \(f.verdict.rawValue) (\(f.measurement?.text ?? "-"))")
+        }
+    }
+}
