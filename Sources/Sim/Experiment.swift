@@ -86,6 +86,11 @@ extension Experiment {
     /// Every parameter's default, normalised to its declared kind (a `doubleList` default written
     /// as `[.int(6)]` becomes `[.double(6)]`), so that writing a default value explicitly in a
     /// scenario gives the same canonical parameters — hence the same run seeds and point ids.
+    /// The execution options (`ParameterSpec.isExecutionOption`) with their normalised defaults.
+    public var executionDefaults: [String: ParamValue] {
+        Dictionary(uniqueKeysWithValues: parameters.filter(\.isExecutionOption).map { ($0.name, ParameterSchema.normalise($0.defaultValue, kind: $0.kind)) })
+    }
+
     public var defaults: Parameters {
         Parameters(Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, ParameterSchema.normalise($0.defaultValue, kind: $0.kind)) }))
     }

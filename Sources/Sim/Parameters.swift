@@ -69,25 +69,21 @@ public struct Parameters: Hashable, Sendable, Codable {
     }
 
     /// Stable text form, keys sorted: the basis of point ids (and, without the execution options, of
-    /// run seeds). An execution option at its default value is left out, so adding one kept every
-    /// existing point's id.
-    public var canonical: String {
+    /// run seeds). An execution option (`ParameterSpec.isExecutionOption`; `executionDefaults` maps
+    /// each to its default) at its default value is left out, so adding one kept every existing id.
+    public func canonical(executionDefaults: [String: ParamValue] = [:]) -> String {
         values.keys.sorted().compactMap { k in
             let v = values[k]!
-            return Self.executionOptions[k] == v ? nil : "\(k)=\(v)"
+            return executionDefaults[k] == v ? nil : "\(k)=\(v)"
         }.joined(separator: ";")
     }
 
-    /// The canonical form without any execution option: what run seeds derive from, so a run with
-    /// `precision: float` sees exactly the data, initialization and test sets of its Double twin.
-    public var seedCanonical: String {
-        values.keys.sorted().compactMap { k in Self.executionOptions[k] == nil ? "\(k)=\(values[k]!)" : nil }
+    /// The canonical form without any execution option: what run seeds derive from, so a run with,
+    /// say, `precision: float` sees exactly the data, initialization and test sets of its Double twin.
+    public func seedCanonical(executionOptions: Set<String>) -> String {
+        values.keys.sorted().compactMap { k in executionOptions.contains(k) ? nil : "\(k)=\(values[k]!)" }
             .joined(separator: ";")
     }
-
-    /// Parameters that choose how a run computes, not what it models, with their defaults:
-    /// `precision` (the learners' working precision, `BLASScalar`).
-    public static let executionOptions: [String: ParamValue] = ["precision": .string("double")]
 }
 
 /// The declared type of a parameter.
@@ -107,8 +103,12 @@ public struct ParameterSpec: Sendable {
     public let kind: ParamKind
     public let defaultValue: ParamValue
     public let doc: String
-    public init(_ name: String, _ kind: ParamKind, default defaultValue: ParamValue, _ doc: String) {
+    /// Chooses how a run computes, not what it models (e.g. `precision`): left out of the run seed,
+    /// and out of point and sweep ids at its default value.
+    public let isExecutionOption: Bool
+    public init(_ name: String, _ kind: ParamKind, default defaultValue: ParamValue, _ doc: String, executionOption: Bool = false) {
         self.name = name; self.kind = kind; self.defaultValue = defaultValue; self.doc = doc
+        self.isExecutionOption = executionOption
     }
 }
 

@@ -9,7 +9,7 @@ public struct PlanPoint: Sendable {
     /// Content-addressed id: a short hash of (experiment, canonical parameters, replicate, seed).
     public var id: String
     public var parameters: Parameters
-    /// `parameters.canonical`, cached (the group key: equal for all replicates of a point).
+    /// `parameters.canonical(executionDefaults:)`, cached (the group key: equal for all replicates of a point).
     public var canonical: String
     /// The swept keys' values.
     public var coordinates: [String: ParamValue]
@@ -53,10 +53,11 @@ public struct Plan: Sendable {
         self.groups = scenario.points()
         var points: [PlanPoint] = []
         points.reserveCapacity(groups.count * scenario.sweep.seeds)
+        let execution = scenario.experiment.executionDefaults
         for g in groups {
-            let canonical = g.parameters.canonical
+            let canonical = g.parameters.canonical(executionDefaults: execution)
             for r in 0..<scenario.sweep.seeds {
-                let seed = SeedDerivation.runSeed(scenarioSeed: scenario.seed, canonicalParameters: g.parameters.seedCanonical, replicate: r)
+                let seed = SeedDerivation.runSeed(scenarioSeed: scenario.seed, canonicalParameters: g.parameters.seedCanonical(executionOptions: Set(execution.keys)), replicate: r)
                 points.append(PlanPoint(index: points.count,
                                         id: Plan.pointID(experiment: scenario.experiment.name, canonical: canonical, replicate: r, seed: seed),
                                         parameters: g.parameters, canonical: canonical, coordinates: g.coordinates,
@@ -79,7 +80,7 @@ public struct Plan: Sendable {
         let material = [
             "experiment=\(scenario.experiment.name)",
             "seed=\(scenario.seed)",
-            "fixed=\(scenario.fixedParameters.canonical)",
+            "fixed=\(scenario.fixedParameters.canonical(executionDefaults: scenario.experiment.executionDefaults))",
             "axes=\(kinds.joined(separator: ","))",
         ].joined(separator: "\n")
         return scenario.name + "-" + hex(SeedDerivation.mix(SeedDerivation.hash(material), 0x5EED), digits: 8)

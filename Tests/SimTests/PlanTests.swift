@@ -37,9 +37,25 @@ struct PlanTests {
     func seedDerivation() throws {
         let p = try plan("experiment: test.quadratic\nseed: 42\nsweep: {grid: {a: [1, 2]}, seeds: 2}\n")
         for pt in p.points {
-            #expect(pt.seed == SeedDerivation.runSeed(scenarioSeed: 42, canonicalParameters: pt.parameters.canonical, replicate: pt.replicate))
-            #expect(pt.canonical == pt.parameters.canonical)
+            #expect(pt.seed == SeedDerivation.runSeed(scenarioSeed: 42, canonicalParameters: pt.parameters.canonical(), replicate: pt.replicate))
+            #expect(pt.canonical == pt.parameters.canonical())
         }
+    }
+
+    @Test("an execution option (precision) leaves run seeds alone, and ids and the sweep id alone at its default")
+    func executionOptions() throws {
+        let base = "experiment: lowrank.train\nseed: 5\nsweep: {grid: {n_rel: [3, 6]}, seeds: 2}\n"
+        let implicit = try plan(base)
+        let explicit = try plan(base + "params: {precision: double}\n")
+        let float = try plan(base + "params: {precision: float}\n")
+        #expect(implicit.points.map(\.id) == explicit.points.map(\.id) && implicit.sweepID == explicit.sweepID)
+        #expect(!implicit.points[0].canonical.contains("precision"))
+        #expect(implicit.points.map(\.seed) == float.points.map(\.seed), "Float runs must see their Double twins' data")
+        #expect(Set(implicit.points.map(\.id)).isDisjoint(with: float.points.map(\.id)) && implicit.sweepID != float.sweepID)
+        #expect(float.points[0].canonical.contains("precision=float"))
+        // An ordinary parameter still moves the seed.
+        let other = try plan(base + "params: {tau: 0.2}\n")
+        #expect(Set(implicit.points.map(\.seed)).isDisjoint(with: other.points.map(\.seed)))
     }
 
     @Test("seeds and ids do not depend on plan order or on other points")

@@ -46,8 +46,8 @@ public struct ICLExperiment: Experiment {
             .init("hit_threshold", .double(min: 0), default: .double(0.1), "T_hit = first step whose minibatch hinge is below this (T1d)"),
             .init("stop_at_hit", .bool, default: .bool(false), "stop once T_hit is reached"),
             .init("divergence_loss", .double(min: 0, exclusiveMin: true), default: .double(1e6), "a batch loss above this (or NaN/∞) marks the run diverged"),
-            // Execution (Parameters.executionOptions: not part of the run seed)
-            .init("precision", .choice(Precision.allCases.map(\.rawValue)), default: .string("double"), "working precision of forward/backward: double, or float (faster; weights, SGD updates and measurements stay Double; same seed, same data)"),
+            // Execution option: not part of the run seed, nor of ids at its default
+            .init("precision", .choice(Precision.allCases.map(\.rawValue)), default: .string("double"), "working precision of forward/backward: double, or float (faster; weights, SGD updates and measurements stay Double; same seed, same data)", executionOption: true),
             // Measurements
             .init("n_test", .int(min: 1), default: .int(1000), "test prompts per evaluation"),
             .init("alpha_test", .double(min: 0, max: 1, exclusiveMin: true), default: .double(0.8), "α′ of the headline test (unseen tasks, l_ts = l_tr)"),

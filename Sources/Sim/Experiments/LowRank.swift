@@ -61,8 +61,8 @@ public struct LowRankExperiment: Experiment {
             .init("large_neuron_factor", .double(min: 0, exclusiveMin: true), default: .double(3), "a neuron is 'large' if its norm > factor × median initial norm"),
             .init("success_error", .double(min: 0), default: .double(0.05), "a run succeeds if its test error ≤ this (R9)"),
             .init("divergence_loss", .double(min: 0, exclusiveMin: true), default: .double(1e6), "a batch loss above this (or NaN/∞) marks the run diverged"),
-            // Execution (Parameters.executionOptions: not part of the run seed)
-            .init("precision", .choice(Precision.allCases.map(\.rawValue)), default: .string("double"), "working precision of forward/backward: double, or float (faster; weights, SGD updates and measurements stay Double; same seed, same data)"),
+            // Execution option: not part of the run seed, nor of ids at its default
+            .init("precision", .choice(Precision.allCases.map(\.rawValue)), default: .string("double"), "working precision of forward/backward: double, or float (faster; weights, SGD updates and measurements stay Double; same seed, same data)", executionOption: true),
         ]
     }
 
