@@ -53,12 +53,21 @@ public enum VerificationReport {
             + "\(v.count(.doesNotHold)) do not hold, \(v.count(.notRun)) not run"
     }
 
+    /// "double", or which papers' learners ran in the requested precision (those whose experiment has
+    /// a `precision` parameter; the report writer knows no paper by name).
+    static func precisionLine(_ v: Verification) -> String {
+        guard v.precision != .double else { return "double" }
+        let reached = Set(v.scenarios.compactMap(\.plan).filter { $0.experiment.parameters.contains { $0.name == "precision" } }
+            .map(\.experiment.paper)).sorted()
+        return "\(v.precision.rawValue) for the learners that offer it (\(reached.isEmpty ? "none here" : reached.joined(separator: ", "))); the others double"
+    }
+
     static func manifestLines(_ v: Verification) -> [(String, String)] {
         let m = v.manifest
         let commit = (m.gitCommit.map { String($0.prefix(12)) } ?? "unknown") + (m.gitDirty == true ? " (uncommitted changes)" : "")
         return [
             ("fidelity", v.fidelity.rawValue + (v.fidelity == .smoke ? " (seconds-long smoke runs: plumbing only, verdicts are not evidence)" : "")),
-            ("precision", v.precision == .double ? "double" : "\(v.precision.rawValue) for the learners that offer it (low-rank, ICL); the others double"),
+            ("precision", precisionLine(v)),
             ("date", m.date), ("sim version", m.version), ("git commit", commit),
             ("BLAS", "\(m.blas) (core \(m.blasCore)), \(m.blasThreads) thread per run"),
             ("parallel runs", "\(m.jobs) on \(m.processors) processors"),
