@@ -26,7 +26,8 @@ extension SeriesSummary {
             let s = Statistics.describe(column, level: level)
             mean[i] = s.mean; sd[i] = s.sd; lo[i] = s.ciLow; hi[i] = s.ciHigh
         }
-        self.init(x: longest?.x ?? [], mean: mean, sd: sd, ciLow: lo, ciHigh: hi, n: replicates.count)
+        self.init(x: longest?.x ?? [], mean: mean, sd: sd, ciLow: lo, ciHigh: hi, n: replicates.count,
+                  replicateY: replicates.map(\.y))
     }
 }
 
@@ -133,7 +134,10 @@ public enum Aggregator {
                curves.contains(where: { c in !zip(c.x, ref.x).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) } }) {
                 warnings.append("series `\(name)` at \(label.isEmpty ? "the single point" : label) has different x grids across replicates; aligned by index")
             }
-            series[name] = SeriesSummary(replicates: curves)
+            var summary = SeriesSummary(replicates: curves)
+            // Per-seed curves aligned with the metric values (one slot per finished replicate).
+            summary.replicateY = ok.map { $0.result.series[name]?.y ?? [] }
+            series[name] = summary
         }
         let group = AggregateGroup(parameters: parameters, coordinates: coordinates, replicates: records.count,
                                    diverged: records.count - ok.count, metrics: metrics, series: series)

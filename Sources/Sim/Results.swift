@@ -22,8 +22,13 @@ public struct SeriesSummary: Codable, Sendable, Equatable {
     public var ciLow: [Double]
     public var ciHigh: [Double]
     public var n: Int
-    public init(x: [Double], mean: [Double], sd: [Double], ciLow: [Double], ciHigh: [Double], n: Int) {
+    /// Each finished (not diverged) replicate's curve, in replicate order, aligned with the `values`
+    /// of the group's metric summaries (an empty curve where that replicate has no such series): kept
+    /// so a claim can pair two curves per seed and resample seeds (`AggregateResults.resampled`).
+    public var replicateY: [[Double]]
+    public init(x: [Double], mean: [Double], sd: [Double], ciLow: [Double], ciHigh: [Double], n: Int, replicateY: [[Double]] = []) {
         self.x = x; self.mean = mean; self.sd = sd; self.ciLow = ciLow; self.ciHigh = ciHigh; self.n = n
+        self.replicateY = replicateY
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Plots
+import Numerics
 
 /// Writes a `Verification` as `report/index.md` (figures linked) and a self-contained
 /// `report/index.html` (figures embedded as SVG data URIs), plus `report/claims.tsv`.
@@ -36,7 +37,7 @@ public enum VerificationReport {
     /// summary table's columns, in both formats).
     static func summaryCounts(_ v: Verification, paper: String) -> [Int] {
         let os = v.outcomes.filter { $0.claim.paper == paper }
-        return [os.count] + [ClaimVerdict.holds, .holdsWithinBand, .doesNotHold, .notRun].map { x in os.filter { $0.verdict == x }.count }
+        return [os.count] + ClaimVerdict.allCases.map { x in os.filter { $0.verdict == x }.count }
     }
 
     static func measuredText(_ o: ClaimOutcome) -> String {
@@ -48,10 +49,30 @@ public enum VerificationReport {
         s < 90 ? String(format: "%.0f s", s) : String(format: "%.1f min", s / 60)
     }
 
-    static func summaryLine(_ v: Verification) -> String {
+    public static func summaryLine(_ v: Verification) -> String {
         "\(v.outcomes.count) claims: \(v.count(.holds)) hold, \(v.count(.holdsWithinBand)) hold within band, "
-            + "\(v.count(.doesNotHold)) do not hold, \(v.count(.notRun)) not run"
+            + "\(v.count(.inconclusive)) inconclusive, \(v.count(.doesNotHold)) do not hold, \(v.count(.notRun)) not run"
     }
+
+    /// The verdicts, explained once for both formats.
+    static let verdictLegend: [(ClaimVerdict, String)] = [
+        (.holds, "the whole 95% interval lies inside the accepted band and contains the exact prediction (for a bound or mechanism: the whole interval clears it)"),
+        (.holdsWithinBand, "the whole interval lies inside the band but excludes the exact prediction"),
+        (.inconclusive, "the interval straddles a band edge or the bound: more seeds or grid points are needed (the seeds column estimates how many)"),
+        (.doesNotHold, "the whole interval lies outside the band, or on the wrong side of the bound"),
+        (.notRun, "no results"),
+    ]
+
+    /// "5", or "5 (≈ 12 needed)" for an inconclusive claim.
+    static func seedsText(_ o: ClaimOutcome) -> String {
+        guard let m = o.measurement else { return "—" }
+        let extended = o.extendedTo != nil ? " (extended by --until-conclusive)" : ""
+        if o.verdict == .inconclusive, let n = o.claim.rule.seedsNeeded(m) { return "\(m.seeds) (≈ \(n) needed)\(extended)" }
+        return String(m.seeds) + extended
+    }
+
+    /// The rule with its kind and finite-size argument, for the prediction column.
+    static func ruleText(_ c: Claim) -> String { "\(c.rule.kind.rawValue): \(c.rule.text)" }
 
     /// "double", or which papers' learners ran in the requested precision (those whose experiment has
     /// a `precision` parameter; the report writer knows no paper by name).
@@ -86,12 +107,11 @@ public enum VerificationReport {
         out.append("Every claim of every paper: what the theorem predicts, what the simulation measured (mean and 95% "
                    + "interval over seeds), and whether it holds. **\(summaryLine(v)).**")
         out.append("")
-        out.append("Verdicts: *holds* — the 95% interval contains the predicted value (or clears the predicted bound); "
-                   + "*holds within band* — the value is inside the accepted tolerance band but the interval misses the exact prediction "
-                   + "(or straddles the bound); *does not hold* — outside the band; *not run* — no results.")
+        out.append("Verdicts are equivalence tests on the 95% interval: " + verdictLegend.map { "*\($0.0.rawValue)* — \($0.1)" }.joined(separator: "; ") + ". "
+                   + "Each claim's kind (exact rate, bound, mechanism) and band come from the theory and a stated finite-size argument, never from the run it judges.")
         out.append("")
-        out.append("| paper | claims | holds | within band | does not hold | not run |")
-        out.append("|---|---:|---:|---:|---:|---:|")
+        out.append("| paper | claims | holds | within band | inconclusive | does not hold | not run |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|")
         for p in papersInOrder(v) {
             out.append("| [\(p)](#\(p)) | " + summaryCounts(v, paper: p).map(String.init).joined(separator: " | ") + " |")
         }
@@ -106,11 +126,13 @@ public enum VerificationReport {
             for o in v.outcomes where o.claim.paper == p {
                 let c = o.claim
                 let fig = figureLink(v, c, relativeTo: directory).map { "[\(c.figure!)](\($0))" } ?? "—"
-                let seeds = o.measurement.map { String($0.seeds) } ?? "—"
-                out.append("| **\(c.id)** | \(cell(c.statement)) | \(cell(c.prediction)); rule: \(cell(c.rule.text)) | \(measuredText(o)) | \(seeds) | \(verdictMark(o.verdict)) \(o.verdict.rawValue) | \(fig) | [`\(c.scenario)`](\(scenarioLink(v, c, relativeTo: directory))) |")
+                let seeds = seedsText(o)
+                out.append("| **\(c.id)** | \(cell(c.statement)) | \(cell(c.prediction)); rule: \(cell(ruleText(c))) | \(measuredText(o)) | \(seeds) | \(verdictMark(o.verdict)) \(o.verdict.rawValue) | \(fig) | [`\(c.scenario)`](\(scenarioLink(v, c, relativeTo: directory))) |")
                 var note: [String] = []
                 if let m = o.measurement, !m.detail.isEmpty { note.append(m.detail) }
                 note.append("statistic: \(c.statistic)")
+                note.append("band: \(c.rule.rationale)")
+                if let m = o.measurement { note.append("interval: \(intervalText(m))") }
                 if let k = c.knownIssue { note.append("known non-reproduction: \(k)") }
                 if let r = o.reason { note.append("not run: \(r)") }
                 notes.append("- **\(c.id)** — " + note.joined(separator: "; "))
@@ -150,6 +172,7 @@ public enum VerificationReport {
         switch v {
         case .holds: return "✅"
         case .holdsWithinBand: return "☑️"
+        case .inconclusive: return "❔"
         case .doesNotHold: return "❌"
         case .notRun: return "⏸"
         }
@@ -190,15 +213,41 @@ public enum VerificationReport {
 
     // MARK: TSV
 
+    /// How the interval was formed, in words.
+    static func intervalText(_ m: ClaimMeasurement) -> String {
+        switch m.method {
+        case .t: return "Student t over \(m.seeds) seeds"
+        case .bootstrap: return "bootstrap over seeds (\(Bootstrap.defaultResamples) resamples, ≥ \(m.seeds) seeds per point; percentile ∪ t-scaled SE)"
+        case .none: return "none (no sampling error)"
+        }
+    }
+
+    /// Every number at full precision ("%.17g"), so a verdict recomputed from the file is exact.
+    static func exact(_ v: Double) -> String {
+        if v.isNaN { return "nan" }
+        if v.isInfinite { return v > 0 ? "inf" : "-inf" }
+        return String(format: "%.17g", v)
+    }
+
+    /// The columns of `claims.tsv`. `verdict` follows from `kind`, `prediction`, `band_lo`, `band_hi`,
+    /// `value`, `ci_lo` and `ci_hi` alone (see `VerdictRule.verdict`); `tests` recomputes it.
+    public static let tsvColumns = ["claim", "paper", "verdict", "value", "ci_lo", "ci_hi", "seeds", "kind", "prediction", "band_lo", "band_hi",
+                                    "ci_method", "seeds_needed", "rule", "rationale", "scenario", "figure", "known_issue"]
+
     public static func claimsTSV(_ v: Verification) -> String {
         var lines = ["# Provable verification, fidelity \(v.fidelity.rawValue), \(v.manifest.date), commit \(v.manifest.gitCommit ?? "unknown")",
-                     ["claim", "paper", "verdict", "value", "ci_lo", "ci_hi", "seeds", "rule", "scenario", "figure", "known_issue"].joined(separator: "\t")]
+                     "# verdict from the row alone: not run without a value; does not hold when [ci_lo, ci_hi] misses [band_lo, band_hi]; "
+                        + "holds when it lies inside (and, for kind = exact with a two-sided band, contains prediction, else holds within band); otherwise inconclusive",
+                     tsvColumns.joined(separator: "\t")]
         for o in v.outcomes {
-            let m = o.measurement
+            let m = o.measurement, r = o.claim.rule
+            let needed = m.flatMap { o.verdict == .inconclusive ? r.seedsNeeded($0) : nil }
             lines.append([o.claim.id, o.claim.paper, o.verdict.rawValue,
-                          m.map { Store.number($0.value) } ?? "nan", m.map { Store.number($0.ciLow) } ?? "nan",
-                          m.map { Store.number($0.ciHigh) } ?? "nan", m.map { String($0.seeds) } ?? "0",
-                          o.claim.rule.text, o.claim.scenario, o.claim.figure ?? "", o.claim.knownIssue == nil ? "" : "yes"]
+                          m.map { exact($0.value) } ?? "nan", m.map { exact($0.ciLow) } ?? "nan", m.map { exact($0.ciHigh) } ?? "nan",
+                          m.map { String($0.seeds) } ?? "0", r.kind.rawValue, exact(r.prediction), exact(r.bandLow), exact(r.bandHigh),
+                          m?.method.rawValue ?? "", needed.map(String.init) ?? "",
+                          r.text, r.rationale.replacingOccurrences(of: "\t", with: " "), o.claim.scenario, o.claim.figure ?? "",
+                          o.claim.knownIssue == nil ? "" : "yes"]
                             .joined(separator: "\t"))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -215,6 +264,7 @@ public enum VerificationReport {
         switch v {
         case .holds: return "holds"
         case .holdsWithinBand: return "band"
+        case .inconclusive: return "inconclusive"
         case .doesNotHold: return "fails"
         case .notRun: return "notrun"
         }
@@ -241,6 +291,7 @@ public enum VerificationReport {
         th { background: #f4f4f4; } td.num { text-align: right; white-space: nowrap; } td.id { font-weight: 600; white-space: nowrap; }
         .verdict { display: inline-block; padding: 1px 7px; border-radius: 9px; font-weight: 600; white-space: nowrap; font-size: 12px; }
         .holds { background: #d8f3dc; color: #1b4332; } .band { background: #e9f5db; color: #3a5a40; border: 1px dashed #74a57f; }
+        .inconclusive { background: #fff3cd; color: #7a5a00; border: 1px dashed #c9a227; }
         .fails { background: #ffd6d6; color: #7a0010; } .notrun { background: #eee; color: #555; }
         .pred { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12.5px; } .detail { color: #555; font-size: 12.5px; }
         .known { color: #7a4b00; font-size: 12.5px; } .summary td, .summary th { text-align: center; }
@@ -252,11 +303,10 @@ public enum VerificationReport {
         <h1>Provable verification report</h1>
         <p>Every claim of every paper: what the theorem predicts, what the simulation measured (mean and 95% interval over seeds), whether it holds, and the figure that shows it.
         <b>\(esc(summaryLine(v))).</b> Fidelity <b>\(v.fidelity.rawValue)</b>, \(esc(v.manifest.date)), \(esc(duration(v.seconds))).</p>
-        <p class="detail"><span class="verdict holds">holds</span> the 95% interval contains the predicted value (or clears the predicted bound) ·
-        <span class="verdict band">holds within band</span> the value is inside the accepted tolerance band, the interval misses the exact value (or straddles the bound) ·
-        <span class="verdict fails">does not hold</span> outside the band · <span class="verdict notrun">not run</span> no results.</p>
+        <p class="detail">Verdicts are equivalence tests on the 95% interval. \(verdictLegend.map { "<span class=\"verdict \(verdictClass($0.0))\">\(esc($0.0.rawValue))</span> \(esc($0.1))" }.joined(separator: " · ")).
+        Each claim's kind (exact rate, bound, mechanism) and band come from the theory and a stated finite-size argument, never from the run it judges.</p>
         """)
-        h.append("<table class=\"summary\"><tr><th>paper</th><th>claims</th><th>holds</th><th>within band</th><th>does not hold</th><th>not run</th></tr>")
+        h.append("<table class=\"summary\"><tr><th>paper</th><th>claims</th><th>holds</th><th>within band</th><th>inconclusive</th><th>does not hold</th><th>not run</th></tr>")
         for p in papersInOrder(v) {
             h.append("<tr><td><a href=\"#\(p)\">\(p)</a></td>" + summaryCounts(v, paper: p).map { "<td>\($0)</td>" }.joined() + "</tr>")
         }
@@ -269,6 +319,8 @@ public enum VerificationReport {
                 var details: [String] = []
                 if let m = o.measurement, !m.detail.isEmpty { details.append(esc(m.detail)) }
                 details.append("statistic: " + esc(c.statistic))
+                details.append("band: " + esc(c.rule.rationale))
+                if let m = o.measurement { details.append("interval: " + esc(intervalText(m))) }
                 if let r = o.reason { details.append("not run: " + esc(r)) }
                 let known = c.knownIssue.map { "<div class=\"known\">known non-reproduction: \(esc($0))</div>" } ?? ""
                 let figID = c.figure.flatMap { id in v.scenario(c.scenario)?.figures[id] != nil ? id : nil }
@@ -276,8 +328,8 @@ public enum VerificationReport {
                 h.append("""
                 <tr class="claim" data-claim-id="\(esc(c.id))" data-verdict="\(esc(o.verdict.rawValue))">\
                 <td class="id">\(esc(c.id))</td><td>\(esc(c.statement))<div class="detail">\(details.joined(separator: "<br>"))</div>\(known)</td>\
-                <td class="pred">\(esc(c.prediction))<br><span class="detail">rule: \(esc(c.rule.text))</span></td><td class="num">\(esc(measuredText(o)))</td>\
-                <td class="num">\(o.measurement.map { String($0.seeds) } ?? "—")</td>\
+                <td class="pred">\(esc(c.prediction))<br><span class="detail">rule (\(esc(c.rule.kind.rawValue))): \(esc(c.rule.text))</span></td><td class="num">\(esc(measuredText(o)))</td>\
+                <td class="num">\(esc(seedsText(o)))</td>\
                 <td><span class="verdict \(verdictClass(o.verdict))">\(esc(o.verdict.rawValue))</span></td>\
                 <td>\(figLink)<br><a href="\(esc(scenarioLink(v, c, relativeTo: directory)))"><code>\(esc(c.scenario))</code></a></td></tr>
                 """)

@@ -87,6 +87,12 @@ public struct VerifyOptions: Sendable {
     public var cancellation: CancellationFlag
     /// Called once the scenarios are loaded, before any point runs (for a status line).
     public var onStart: (@Sendable (_ scenarios: Int, _ runs: Int) -> Void)?
+    /// `--until-conclusive`: re-run the scenarios of inconclusive claims with more seeds (at most doubling
+    /// per round, finished points reused) until each claim is conclusive or has `maxSeeds` seeds per point.
+    public var untilConclusive: Bool = false
+    public var maxSeeds: Int = 40
+    /// Called before each `--until-conclusive` round: (round, [(scenario, seeds)]).
+    public var onExtend: (@Sendable (_ round: Int, _ scenarios: [(String, Int)]) -> Void)?
 
     public init(out: URL, root: URL = URL(fileURLWithPath: "."), jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                 fidelity: Fidelity = .standard, precision: Precision = .double, figuresDirectory: URL? = nil,
@@ -112,13 +118,7 @@ public enum Verifier {
         var loaded: [(index: Int, plan: Plan)] = []
         for (i, path) in order.enumerated() {
             do {
-                let file = options.root.appendingPathComponent(path).path
-                let committed = try ScenarioLoader.load(file)
-                var scenarioOptions = options.fidelity.options(standardSeeds: committed.sweep.seeds)
-                if options.precision != .double, committed.experiment.parameters.contains(where: { $0.name == "precision" }) {
-                    scenarioOptions.overrides.append("params.precision=\(options.precision.rawValue)")
-                }
-                let plan = Plan(scenario: try ScenarioLoader.load(file, options: scenarioOptions))
+                let plan = try load(path, options: options, seeds: nil)
                 scenarios[i].plan = plan
                 scenarios[i].runs = plan.points.count
                 loaded.append((i, plan))
@@ -127,25 +127,50 @@ public enum Verifier {
             }
         }
         options.onStart?(loaded.count, loaded.reduce(0) { $0 + $1.plan.points.count })
+        execute(loaded, into: &scenarios, options: options)
 
-        // Every scenario's points through one pool of workers (finished points are skipped).
+        var outcomes: [ClaimOutcome] = claims.map { c in
+            let s = scenarios.first { $0.path == c.scenario }
+            if let results = s?.results, !results.groups.isEmpty { return c.evaluate(results) }
+            return ClaimOutcome(claim: c, measurement: nil, verdict: .notRun, reason: s?.error ?? "no finished runs of \(c.scenario)")
+        }
+        if options.untilConclusive { extendUntilConclusive(&outcomes, scenarios: &scenarios, options: options) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return Verification(fidelity: options.fidelity, precision: options.precision, outcomes: outcomes, scenarios: scenarios,
+                            manifest: manifest(options: options), seconds: seconds, root: options.root)
+    }
+
+    /// A claim scenario at the options' fidelity and precision; `seeds` replaces its seeds per point.
+    static func load(_ path: String, options: VerifyOptions, seeds: Int?) throws -> Plan {
+        let file = options.root.appendingPathComponent(path).path
+        let committed = try ScenarioLoader.load(file)
+        var scenarioOptions = options.fidelity.options(standardSeeds: committed.sweep.seeds)
+        if options.precision != .double, committed.experiment.parameters.contains(where: { $0.name == "precision" }) {
+            scenarioOptions.overrides.append("params.precision=\(options.precision.rawValue)")
+        }
+        if let seeds { scenarioOptions.overrides.append("sweep.seeds=\(seeds)") }
+        return Plan(scenario: try ScenarioLoader.load(file, options: scenarioOptions))
+    }
+
+    /// Run the plans' points through one pool (finished points are skipped), aggregate each scenario
+    /// and render its figures for the report.
+    static func execute(_ loaded: [(index: Int, plan: Plan)], into scenarios: inout [VerifiedScenario], options: VerifyOptions) {
         do {
             let reports = try Runner.run(loaded.map(\.plan), options: RunOptions(out: options.out, jobs: options.jobs, progress: options.progress,
                                                                                 cancellation: options.cancellation))
             for (k, (i, _)) in loaded.enumerated() {
                 let report = reports[k]
-                scenarios[i].executed = report.executed
-                scenarios[i].seconds = report.elapsedSeconds
+                scenarios[i].executed += report.executed
+                scenarios[i].seconds += report.elapsedSeconds
                 var problems: [String] = []
                 if !report.failed.isEmpty { problems.append("\(report.failed.count) of \(report.total) runs failed (first: \(report.failed[0].message))") }
                 if report.cancelled && report.remaining > 0 { problems.append("interrupted with \(report.remaining) runs unfinished") }
-                if !problems.isEmpty { scenarios[i].error = problems.joined(separator: "; ") }
+                scenarios[i].error = problems.isEmpty ? nil : problems.joined(separator: "; ")
             }
         } catch {
             for (i, _) in loaded { scenarios[i].error = "\(error)" }
         }
 
-        // Aggregate each scenario and render its figures for the report.
         for (i, plan) in loaded where scenarios[i].error == nil || scenarios[i].executed > 0 {
             do {
                 let results = try Aggregator.aggregate(plan, out: options.out)
@@ -167,20 +192,48 @@ public enum Verifier {
                 scenarios[i].error = (scenarios[i].error.map { $0 + "; " } ?? "") + "\(error)"
             }
         }
+    }
 
-        var outcomes: [ClaimOutcome] = []
-        for c in claims {
-            let s = scenarios.first { $0.path == c.scenario }
-            if let results = s?.results, !results.groups.isEmpty {
-                outcomes.append(c.evaluate(results))
-            } else {
-                outcomes.append(ClaimOutcome(claim: c, measurement: nil, verdict: .notRun,
-                                             reason: s?.error ?? "no finished runs of \(c.scenario)"))
+    /// `--until-conclusive`: each round re-runs the scenarios of the claims still inconclusive with
+    /// more seeds per point — the claims' own estimate of what they need (`VerdictRule.seedsNeeded`),
+    /// at least one more and at most twice as many as before, never more than `maxSeeds` — and judges
+    /// those claims again. New seeds are replicates `n, n+1, …` of the same points (derived from the
+    /// scenario seed as always), so the committed replicates are reused and the result is deterministic.
+    /// Claims that were already conclusive keep their standard-fidelity outcome.
+    static func extendUntilConclusive(_ outcomes: inout [ClaimOutcome], scenarios: inout [VerifiedScenario], options: VerifyOptions) {
+        var round = 0
+        while !options.cancellation.isCancelled {
+            var next: [Int: Int] = [:]   // scenario index → seeds per point
+            for o in outcomes where o.verdict == .inconclusive {
+                guard let i = scenarios.firstIndex(where: { $0.path == o.claim.scenario }), let plan = scenarios[i].plan else { continue }
+                let n = plan.scenario.sweep.seeds
+                guard n < options.maxSeeds else { continue }
+                let wanted = o.measurement.flatMap { o.claim.rule.seedsNeeded($0) } ?? 2 * n
+                next[i] = max(next[i] ?? 0, min(options.maxSeeds, 2 * n, max(n + 1, wanted)))
+            }
+            guard !next.isEmpty else { return }
+            round += 1
+            var loaded: [(index: Int, plan: Plan)] = []
+            for (i, seeds) in next.sorted(by: { $0.key < $1.key }) {
+                do {
+                    let plan = try load(scenarios[i].path, options: options, seeds: seeds)
+                    scenarios[i].plan = plan
+                    scenarios[i].runs = plan.points.count
+                    loaded.append((i, plan))
+                } catch {
+                    scenarios[i].error = "\(error)"
+                }
+            }
+            options.onExtend?(round, loaded.map { (scenarios[$0.index].path, $0.plan.scenario.sweep.seeds) })
+            execute(loaded, into: &scenarios, options: options)
+            for k in outcomes.indices where outcomes[k].verdict == .inconclusive {
+                guard let i = scenarios.firstIndex(where: { $0.path == outcomes[k].claim.scenario }), next[i] != nil,
+                      let results = scenarios[i].results, !results.groups.isEmpty else { continue }
+                var o = outcomes[k].claim.evaluate(results)
+                o.extendedTo = scenarios[i].plan?.scenario.sweep.seeds
+                outcomes[k] = o
             }
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return Verification(fidelity: options.fidelity, precision: options.precision, outcomes: outcomes, scenarios: scenarios,
-                            manifest: manifest(options: options), seconds: seconds, root: options.root)
     }
 
     static func manifest(options: VerifyOptions) -> VerificationManifest {

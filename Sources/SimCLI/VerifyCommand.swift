@@ -9,10 +9,12 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Run what each paper's claims need (finished points are reused) and write report/index.md and a self-contained report/index.html.",
         discussion: """
             One row per claim: the prediction in the paper's symbols, the measured value with its 95% interval over seeds, \
-            the verdict (holds / holds within band / does not hold / not run), its figure and scenario. \
+            the verdict (holds / holds within band / inconclusive / does not hold / not run: equivalence tests of the interval against \
+            the claim's band), its figure and scenario. \
             Fidelity: smoke = each scenario's smoke: block (seconds, plumbing only); standard = the scenarios as committed \
             (what `sim reproduce` runs); full = twice the seeds. Exit status 0 when every claim was evaluated, whatever \
-            its verdict (with --strict: 3 when a claim without a documented known issue does not hold); 2 when a \
+            its verdict (with --strict: 3 when a claim without a documented known issue is not supported: does not hold or is \
+            inconclusive); 2 when a \
             scenario failed (some runs or figures), listed under Scenarios in the report.
             """)
 
@@ -37,10 +39,17 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .long, help: "Runs in parallel. Default: processor count.")
     var jobs: Int?
 
-    @Flag(name: .long, help: "Exit with status 3 when a claim without a documented known issue does not hold.")
+    @Flag(name: .long, help: "Re-run the scenarios of inconclusive claims with more seeds (finished points reused) until each is conclusive or reaches --max-seeds.")
+    var untilConclusive = false
+
+    @Option(name: .long, help: "With --until-conclusive: the most seeds per sweep point (default 40).")
+    var maxSeeds: Int = 40
+
+    @Flag(name: .long, help: "Exit with status 3 when a claim without a documented known issue does not hold or is inconclusive.")
     var strict = false
 
     func validate() throws {
+        if maxSeeds < 2 { throw ValidationError("--max-seeds must be at least 2, got \(maxSeeds)") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         guard Fidelity(rawValue: fidelity) != nil else {
             throw ValidationError("--fidelity must be one of \(Fidelity.allCases.map(\.rawValue).joined(separator: ", ")), got `\(fidelity)`")
@@ -66,21 +75,29 @@ struct VerifyCommand: ParsableCommand {
                                     onStart: { n, runs in
                                         FileHandle.standardError.write(Data("verify: \(claims.count) claims need \(n) scenarios, \(runs) runs (finished points are reused)\n".utf8))
                                     })
-        let v = Verifier.run(claims, options: options)
+        var opts = options
+        opts.untilConclusive = untilConclusive
+        opts.maxSeeds = maxSeeds
+        opts.onExtend = { round, list in
+            FileHandle.standardError.write(Data("verify: --until-conclusive round \(round): \(list.map { "\($0.0) → \($0.1) seeds" }.joined(separator: ", "))\n".utf8))
+        }
+        let v = Verifier.run(claims, options: opts)
         let files = try VerificationReport.write(v, to: reportURL)
         print("")
         for o in v.outcomes {
             let value = o.measurement?.text ?? (o.reason ?? "")
             func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
-            print(pad(o.claim.id, 16) + pad(o.verdict.rawValue, 18) + value
+            let needed = o.measurement.flatMap { o.verdict == .inconclusive ? o.claim.rule.seedsNeeded($0) : nil }
+            print(pad(o.claim.id, 18) + pad(o.verdict.rawValue, 18) + pad(value, 34) + "vs " + o.claim.rule.text
+                  + (needed.map { "  (≈ \($0) seeds needed)" } ?? "")
                   + (o.claim.knownIssue != nil && !o.verdict.isSupported ? "  (known non-reproduction)" : ""))
         }
-        print("\n\(v.outcomes.count) claims: \(v.count(.holds)) hold, \(v.count(.holdsWithinBand)) hold within band, \(v.count(.doesNotHold)) do not hold, \(v.count(.notRun)) not run (\(fidelity), \(String(format: "%.0f", v.seconds)) s)")
+        print("\n\(VerificationReport.summaryLine(v)) (\(fidelity), \(String(format: "%.0f", v.seconds)) s)")
         for f in files { print("report: \(f.path)") }
         if cancellation.isCancelled { throw ExitCode(128 + (InterruptHandler.receivedSignal ?? SIGINT)) }
         // A scenario that failed is an error; a statistic the chosen fidelity cannot form (e.g. a smoke
         // run without the ratio a claim reads) is reported as not run, with its reason, and is not.
         if v.scenarios.contains(where: { $0.error != nil }) { throw ExitCode(2) }
-        if strict, v.outcomes.contains(where: { $0.verdict == .doesNotHold && $0.claim.knownIssue == nil }) { throw ExitCode(3) }
+        if strict, v.outcomes.contains(where: { ($0.verdict == .doesNotHold || $0.verdict == .inconclusive) && $0.claim.knownIssue == nil }) { throw ExitCode(3) }
     }
 }

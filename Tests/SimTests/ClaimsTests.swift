@@ -53,25 +53,62 @@ struct ClaimsTests {
             if let f = c.figure {
                 #expect(scenario.figures.contains { $0.id == f }, "\(c.id): figure \(f) is not in \(c.scenario)'s figures")
             }
-            if case .equals(let t, let band) = c.rule { #expect(band.contains(t), "\(c.id): band \(band) excludes the prediction \(t)") }
-            #expect(!c.statement.isEmpty && !c.prediction.isEmpty && !c.statistic.isEmpty)
+            if c.rule.kind == .exact {
+                #expect(c.rule.bandLow <= c.rule.prediction && c.rule.prediction <= c.rule.bandHigh, "\(c.id): band excludes the prediction \(c.rule.prediction)")
+            }
+            #expect(!c.statement.isEmpty && !c.prediction.isEmpty && !c.statistic.isEmpty && !c.rule.rationale.isEmpty)
         }
     }
 
-    @Test("verdict rules: holds / holds within band / does not hold")
+    @Test("verdict rules: every branch of the equivalence test, for exact, one-sided and range rules")
     func verdictRules() {
-        func m(_ v: Double, _ lo: Double, _ hi: Double) -> ClaimMeasurement { ClaimMeasurement(value: v, ciLow: lo, ciHigh: hi, seeds: 5) }
-        let slope = VerdictRule.equals(1, band: 0.6...1.6)
-        #expect(slope.verdict(m(1.1, 0.9, 1.3)) == .holds)
-        #expect(slope.verdict(m(1.4, 1.3, 1.5)) == .holdsWithinBand)
-        #expect(slope.verdict(m(1.8, 1.7, 1.9)) == .doesNotHold)
-        #expect(slope.verdict(m(.nan, .nan, .nan)) == .doesNotHold)
-        #expect(VerdictRule.atLeast(0.9).verdict(m(0.95, 0.92, 0.98)) == .holds)
-        #expect(VerdictRule.atLeast(0.9).verdict(m(0.92, 0.85, 0.99)) == .holdsWithinBand)
-        #expect(VerdictRule.atLeast(0.9).verdict(m(0.8, 0.7, 0.95)) == .doesNotHold)
-        #expect(VerdictRule.atMost(0.01).verdict(m(0, .nan, .nan)) == .holds)   // one seed / no spread: the point is the interval
-        #expect(VerdictRule.inRange(0.4...0.9).verdict(m(0.7, 0.35, 0.8)) == .holdsWithinBand)
-        #expect(VerdictRule.inRange(0.4...0.9).verdict(m(0.95, 0.9, 1)) == .doesNotHold)
+        func m(_ v: Double, _ lo: Double, _ hi: Double, seeds: Int = 5) -> ClaimMeasurement {
+            ClaimMeasurement(value: v, ciLow: lo, ciHigh: hi, method: .t, seeds: seeds)
+        }
+        let slope = VerdictRule.exact(1, band: 0.6...1.6, "test")
+        #expect(slope.verdict(m(1.1, 0.9, 1.3)) == .holds)                 // inside the band, covers 1
+        #expect(slope.verdict(m(1.4, 1.3, 1.5)) == .holdsWithinBand)       // inside the band, misses 1
+        #expect(slope.verdict(m(0.7, 0.65, 0.75)) == .holdsWithinBand)
+        #expect(slope.verdict(m(1.5, 1.3, 1.7)) == .inconclusive)          // straddles the upper edge
+        #expect(slope.verdict(m(0.7, 0.5, 0.9)) == .inconclusive)          // straddles the lower edge
+        #expect(slope.verdict(m(1.0, 0.2, 2.0)) == .inconclusive)          // covers the prediction, but wider than the band
+        #expect(slope.verdict(m(1.8, 1.7, 1.9)) == .doesNotHold)           // entirely above
+        #expect(slope.verdict(m(0.3, 0.2, 0.5)) == .doesNotHold)           // entirely below
+        #expect(slope.verdict(m(1.6, 1.6, 1.6)) == .holdsWithinBand)       // on the edge counts as inside
+        #expect(slope.verdict(m(.nan, .nan, .nan)) == .inconclusive)       // nothing measured: not a pass
+        #expect(slope.verdict(m(1.0, -.infinity, .infinity)) == .inconclusive)
+        #expect(slope.verdict(m(1.0, .nan, .nan, seeds: 1)) == .inconclusive) // one seed: no interval
+        let atLeast = VerdictRule.atLeast(0.9, .mechanism, "test")
+        #expect(atLeast.verdict(m(0.95, 0.92, 0.98)) == .holds)
+        #expect(atLeast.verdict(m(0.92, 0.85, 0.99)) == .inconclusive)
+        #expect(atLeast.verdict(m(0.8, 0.7, 0.85)) == .doesNotHold)
+        #expect(atLeast.verdict(m(0.9, 0.9, 0.9)) == .holds)
+        let atMost = VerdictRule.atMost(0.01, .bound, "test")
+        #expect(atMost.verdict(m(0, 0, 0)) == .holds)                      // identical seeds: a zero-width interval
+        #expect(atMost.verdict(m(0.005, -0.002, 0.02)) == .inconclusive)
+        #expect(atMost.verdict(m(0.05, 0.03, 0.07)) == .doesNotHold)
+        let range = VerdictRule.inRange(0.4...0.9, .mechanism, "test")
+        #expect(range.verdict(m(0.7, 0.6, 0.8)) == .holds)                 // no exact prediction: never "within band"
+        #expect(range.verdict(m(0.7, 0.35, 0.8)) == .inconclusive)
+        #expect(range.verdict(m(0.95, 0.92, 1)) == .doesNotHold)
+        let bound = VerdictRule(kind: .bound, prediction: 2, bandLow: 0, bandHigh: 2.6, rationale: "test")
+        #expect(bound.verdict(m(1.2, 0.8, 1.6)) == .holds)                 // a bound: flatter is fine, no "within band"
+        #expect(bound.verdict(m(3.0, 2.2, 3.9)) == .inconclusive)
+        #expect(bound.verdict(m(3.5, 3.0, 4.0)) == .doesNotHold)
+        // A statistic without sampling error is its own interval.
+        #expect(ClaimMeasurement(value: 0, ciLow: .nan, ciHigh: .nan, method: .none, seeds: 5).ciHigh == 0)
+        // Only "holds" and "holds within band" are supported.
+        #expect(ClaimVerdict.allCases.filter(\.isSupported) == [.holds, .holdsWithinBand])
+    }
+
+    @Test("seeds needed for an inconclusive claim: the half-width shrinks as 1/√n")
+    func seedsNeeded() {
+        let rule = VerdictRule.atLeast(0.15, .mechanism, "test")
+        // value 0.2, lower half-width 0.1, distance to the bound 0.05: (0.1/0.05)² = 4 × 5 seeds.
+        #expect(rule.seedsNeeded(ClaimMeasurement(value: 0.2, ciLow: 0.1, ciHigh: 0.3, method: .t, seeds: 5)) == 20)
+        #expect(rule.seedsNeeded(ClaimMeasurement(value: 0.3, ciLow: 0.2, ciHigh: 0.4, method: .t, seeds: 5)) == nil)   // holds already
+        // A value on the wrong side: the seeds that would settle "does not hold".
+        #expect(rule.seedsNeeded(ClaimMeasurement(value: 0.1, ciLow: 0.0, ciHigh: 0.2, method: .t, seeds: 5)) == 20)
     }
 
     @Test("fidelity: smoke applies the smoke block, standard the committed file, full doubles the seeds")
@@ -94,13 +131,30 @@ struct ClaimsTests {
         let o = try #require(v.outcomes.first { $0.claim.id == id })
         let what = "\(id): \(o.verdict.rawValue); prediction \(claim.prediction) \(claim.rule.text); measured "
             + (o.measurement.map { "\($0.text) over \($0.seeds) seeds; \($0.detail)" } ?? "nothing: \(o.reason ?? "?")")
+        // A documented non-reproduction is still measured: "not run" is never excused.
+        #expect(o.verdict != .notRun, "\(what)")
         if let known = claim.knownIssue {
             withKnownIssue("documented non-reproduction: \(known)", isIntermittent: true) {
                 #expect(o.verdict.isSupported, "\(what)")
             }
         } else {
+            // Inconclusive fails too: a claim that cannot tell is not supported.
             #expect(o.verdict.isSupported, "\(what)")
         }
+    }
+
+    /// The verdict recomputed from a `claims.tsv` row alone, independently of `VerdictRule`.
+    static func verdictFromRow(_ row: [String: String]) -> String {
+        guard let v = Double(row["value"]!), v.isFinite else { return row["ci_method"]!.isEmpty ? "not run" : "inconclusive" }
+        func num(_ k: String) -> Double {
+            switch row[k]! { case "inf": return .infinity; case "-inf": return -.infinity; case "nan": return .nan; default: return Double(row[k]!)! }
+        }
+        let lo = num("ci_lo"), hi = num("ci_hi"), bl = num("band_lo"), bh = num("band_hi"), p = num("prediction")
+        if lo.isNaN || hi.isNaN { return "inconclusive" }
+        if hi < bl || lo > bh { return "does not hold" }
+        if lo < bl || hi > bh { return "inconclusive" }
+        if row["kind"] == "exact" && bl.isFinite && bh.isFinite && !(lo <= p && p <= hi) { return "holds within band" }
+        return "holds"
     }
 
     @Test("the report lists every claim once, with the verdict the claim test saw, and embeds every figure")
@@ -113,6 +167,13 @@ struct ClaimsTests {
         #expect(rows.count == ClaimRegistry.all.count)
         let md = try String(contentsOf: dir.appendingPathComponent("index.md"), encoding: .utf8)
         let html = try String(contentsOf: dir.appendingPathComponent("index.html"), encoding: .utf8)
+        let header = try #require(tsv.split(separator: "\n").first { !$0.hasPrefix("#") }).split(separator: "\t").map(String.init)
+        #expect(header == VerificationReport.tsvColumns)
+        for cols in rows {
+            let row = Dictionary(uniqueKeysWithValues: zip(header, cols))
+            #expect(Self.verdictFromRow(row) == row["verdict"], "\(row["claim"] ?? "?"): recomputed \(Self.verdictFromRow(row)) from the row, printed \(row["verdict"] ?? "?")")
+            #expect(["exact", "bound", "mechanism"].contains(row["kind"] ?? ""), "\(row["claim"] ?? "?"): kind \(row["kind"] ?? "?")")
+        }
         for o in v.outcomes {
             let row = rows.filter { $0.first == o.claim.id }
             #expect(row.count == 1, "\(o.claim.id) appears \(row.count) times in claims.tsv")
