@@ -66,6 +66,12 @@ public struct MoEExperiment: Experiment {
             .init("prune_ratios", .doubleList, default: .list([]), "pruning ratios ρ (rounded to j/k); empty = every j/k, j = 0 … k−1"),
             .init("random_orders", .int(min: 0), default: .int(5), "random pruning orders averaged (no post-pruning fine-tune)"),
             .init("random_orders_finetune", .int(min: 0), default: .int(2), "random orders also post-pruning fine-tuned (each costs T′ steps per ratio)"),
+            // A measurement only: the post-pruning trajectory and every other number are the same with
+            // or without it, so it is an execution option — out of the run seed (a run with the curve
+            // sees its twin's data and masks) and out of point and sweep ids at 0 (existing ids stay).
+            .init("post_eval_every", .int(min: 0), default: .int(0),
+                  "pruning: finetune, Δ order: test accuracy every this many post-pruning steps t′ = 0 … T′ (series acc_delta_ft_steps_j<j>, ρ = j/k; 0 = off)",
+                  executionOption: true),
         ]
     }
 
@@ -86,6 +92,9 @@ public struct MoEExperiment: Experiment {
         if p.string("pretrained") == "pretrain" {
             if p.int("pretrain_F") < p.int("F") { throw ParameterError(key: "pretrain_F", "F_pre = \(p.int("pretrain_F")) must be ≥ F = \(p.int("F"))") }
             if 2 * p.int("pretrain_F") >= p.int("d") { throw ParameterError(key: "pretrain_F", "2·F_pre = \(2 * p.int("pretrain_F")) must be < d = \(p.int("d"))") }
+        }
+        if p.int("post_eval_every") > 0 && p.string("pruning") != "finetune" {
+            throw ParameterError(key: "post_eval_every", "the accuracy along the post-pruning steps needs pruning: finetune (pruning is \(p.string("pruning")))")
         }
         for r in p.doubles("prune_ratios") where !(0..<1).contains(r) {
             throw ParameterError(key: "prune_ratios", "ratio \(r) is outside [0, 1): at least one expert must survive")
@@ -322,6 +331,31 @@ final class MoERun {
     /// Alive mask with the first j experts of `order` pruned, as a bit set key.
     static func key(_ order: [Int], _ j: Int) -> UInt64 { order.prefix(j).reduce(0) { $0 | (1 << UInt64($1)) } }
 
+    /// Post-pruning fine-tune of the surviving experts and routers (§4.1, §8 item 10) for T′ steps:
+    /// the test accuracy at the end, and, when `every` > 0, at t′ = 0, every, 2·every, … and T′ (the
+    /// x grid of the T6 curve). Evaluating only reads the weights, so the trajectory and the final
+    /// accuracy do not depend on `every`. The data stream is named after the mask, so equal masks
+    /// from different orders give equal results.
+    func postPruningFineTune(alive key: UInt64, every: Int) throws -> (accuracy: Double, curve: Series) {
+        let k = p.int("k"), steps = p.int("T_post")
+        let pruned = model.copy()
+        for s in 0..<k { pruned.alive[s] = key & (1 << UInt64(s)) == 0 }
+        var rng = RNG(seed: context.seed, stream: "post_finetune_\(key)")
+        var batch = TokenBatch(capacity: p.int("batch_size"), length: p.int("n"), dimension: p.int("d"))
+        var curve = Series(x: [], y: [])
+        func mark(_ t: Int) { curve.x.append(Double(t)); curve.y.append(evaluate(pruned).accuracy) }
+        if every > 0 { mark(0) }
+        for t in 0..<steps {
+            data.fill(&batch, rng: &rng)
+            pruned.trainStep(batch, expertRate: etaE, routerRate: etaR, loss: loss)
+            if every > 0 && (t + 1) % every == 0 && t + 1 < steps { mark(t + 1) }
+            if t % 64 == 0 && context.isCancelled() { throw RunCancelled() }
+        }
+        let v = evaluate(pruned).accuracy
+        if every > 0 && steps > 0 { curve.x.append(Double(steps)); curve.y.append(v) }
+        return (v, curve)
+    }
+
     func pruning(delta: [Double], normT: [Double], gamma: Double) throws {
         let k = p.int("k")
         let finetune = p.string("pruning") == "finetune"
@@ -345,22 +379,22 @@ final class MoERun {
             memo[key] = v
             return v
         }
-        // Post-pruning fine-tune of the surviving experts and routers (§4.1, §8 item 10); the data
-        // stream is named after the mask, so equal masks from different orders give equal results.
         func accuracyFT(_ key: UInt64) throws -> Double {
             if let v = memoFT[key] { return v }
-            let pruned = model.copy()
-            for s in 0..<k { pruned.alive[s] = key & (1 << UInt64(s)) == 0 }
-            var rng = RNG(seed: context.seed, stream: "post_finetune_\(key)")
-            var batch = TokenBatch(capacity: p.int("batch_size"), length: p.int("n"), dimension: p.int("d"))
-            for t in 0..<p.int("T_post") {
-                data.fill(&batch, rng: &rng)
-                pruned.trainStep(batch, expertRate: etaE, routerRate: etaR, loss: loss)
-                if t % 64 == 0 && context.isCancelled() { throw RunCancelled() }
-            }
-            let v = evaluate(pruned).accuracy
+            let v = try postPruningFineTune(alive: key, every: 0).accuracy
             memoFT[key] = v
             return v
+        }
+        // Δ order first, so its masks are fine-tuned here (not served from the memo) and can carry
+        // the test accuracy along the T′ axis (claim T6: recovery as a function of t′).
+        let every = finetune ? p.int("post_eval_every") : 0
+        if every > 0 {
+            for j in counts {
+                let key = Self.key(orders[0].1, j)
+                let (v, curve) = try postPruningFineTune(alive: key, every: every)
+                memoFT[key] = v
+                result.series["acc_delta_ft_steps_j\(j)"] = curve
+            }
         }
         for (name, order) in orders {
             result.series["acc_\(name)"] = Series(x: ratios, y: counts.map { accuracy(Self.key(order, $0)) })

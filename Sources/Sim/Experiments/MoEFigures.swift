@@ -17,6 +17,7 @@ enum MoEFigures {
         "knee": knee,
         "dynamics": dynamics,
         "token_choice": tokenChoice,
+        "post_pruning_steps": postPruningSteps,
     ]
 
     static func percent(_ s: SeriesSummary) -> SeriesSummary {
@@ -215,5 +216,68 @@ enum MoEFigures {
                       notes: r.figureNotes + [provenanceNote, configName(g0), "drop: pruned routers still win tokens, which get 0 (official code); reroute: pruned routers leave the softmax/top-K", "drop and reroute are separate sweep points, hence independently fine-tuned models"],
                       x: Axis("pruning ratio ρ", min: -0.02, max: 1), y: Axis("test accuracy (%)", min: 40, max: 102),
                       layers: layers, key: .bottomLeft, width: 900, height: 620)
+    }
+
+    /// The Δ-order curves along the post-pruning steps, `acc_delta_ft_steps_j<j>`, by j (ρ = j/k).
+    static func postPruningCurves(_ g: AggregateGroup) -> [(j: Int, s: SeriesSummary)] {
+        let prefix = "acc_delta_ft_steps_j"
+        return g.series.compactMap { name, s in
+            name.hasPrefix(prefix) ? Int(name.dropFirst(prefix.count)).map { ($0, s) } : nil
+        }.sorted { $0.j < $1.j }
+    }
+
+    /// The smallest t′ from which the whole 95% interval stays at or above `threshold` (T6's rule
+    /// read on a single ρ), or nil if it never does.
+    static func firstClearing(_ s: SeriesSummary, _ threshold: Double) -> Double? {
+        guard let last = s.x.indices.last(where: { !(s.ciLow[$0] >= threshold) }) else { return s.x.first }
+        return last + 1 < s.x.count ? s.x[last + 1] : nil
+    }
+
+    /// "mean [lo, hi]" of a series point, in %.
+    static func ciText(_ s: SeriesSummary, at i: Int) -> String {
+        "\(String(format: "%.1f", 100 * s.mean[i])) [\(String(format: "%.1f", 100 * s.ciLow[i])), \(String(format: "%.1f", 100 * s.ciHigh[i]))]"
+    }
+
+    /// S8 (claim T6): test accuracy after Δ-pruning a fraction ρ of the experts and t′ post-pruning
+    /// fine-tuning steps, against t′ — mean with its 95% interval over seeds, one curve per ρ; T6's
+    /// 0.95 threshold, the unpruned accuracy Theorem 2 promises to restore for ρ ≤ 1 − O(1/k) (here
+    /// 1 − 2/k), and the T′ the Config B claim uses. The recovery is a delayed rise, not a power
+    /// law, so x is linear by default (t′ = 0, the accuracy without fine-tuning, stays on the plot).
+    /// Options: `log_x`, `y_min` (%), `threshold`, `reference_steps`, `config`.
+    static let postPruningSteps: FigureRecipe = { req, r in
+        let g = try r.only()
+        let curves = postPruningCurves(g)
+        guard !curves.isEmpty else { throw RecipeError("\(req.id): no acc_delta_ft_steps_j* series — run with pruning: finetune and post_eval_every > 0") }
+        let k = g.parameters.int("k"), bound = 1 - 2 / Double(k)
+        let logX = req.bool("log_x", default: false), yMin = req.double("y_min", default: 50)
+        let threshold = req.double("threshold", default: 0.95), ref = req.double("reference_steps", default: 600)
+        let colors = ["#2ca02c", "#1f77b4", "#d62728", "#7f7f7f", "#9467bd", "#ff7f0e"]
+        var layers: [Layer] = []
+        var notes: [String] = []
+        for (i, (j, s)) in curves.enumerated() {
+            let keep = s.x.indices.filter { !logX || s.x[$0] >= 1 }
+            let first = firstClearing(s, threshold).map { "95% CI ≥ \(fmt(100 * threshold, 3))% from t′ = \(Int($0))" } ?? "95% CI never ≥ \(fmt(100 * threshold, 3))%"
+            let start = logX && s.x.first == 0 ? ", \(String(format: "%.1f", 100 * s.mean[0]))% at t′ = 0" : ""
+            let inside = Double(j) / Double(k) <= bound + 1e-9 ? "" : " (beyond 1 − 2/k)"
+            let band = (keep.map { 100 * s.ciLow[$0] }, keep.map { 100 * s.ciHigh[$0] })
+            layers.append(.line(Line("ρ = \(j)/\(k)\(inside): \(first)\(start)", x: keep.map { s.x[$0] }, y: keep.map { 100 * s.mean[$0] },
+                                     band: band, color: colors[i % colors.count])))
+            notes.append("rho = \(j)/\(k): " + s.x.indices.map { "t'=\(Int(s.x[$0])): \(ciText(s, at: $0))" }.joined(separator: "; "))
+        }
+        let base = g.metrics["acc_unpruned"]?.mean ?? .nan
+        layers.append(.hline(HLine("T6 threshold \(fmt(100 * threshold, 3))%, for every ρ ≤ 1 − 2/k = \(Int(bound * Double(k)))/\(k)", y: 100 * threshold, dash: .dashed, color: "#000000")))
+        layers.append(.hline(HLine("Thm 2, ρ ≤ 1 − O(1/k) with fine-tuning: unpruned accuracy (\(String(format: "%.1f", 100 * base))%)", y: 100 * base, dash: .dotted, color: "#555555")))
+        let xs = curves.flatMap { $0.s.x }.filter { !logX || $0 >= 1 }
+        guard let x0 = xs.min(), let x1 = xs.max() else { throw RecipeError("\(req.id): empty t′ grid") }
+        layers.append(vline("t′ = \(Int(ref)): the T′ of Config B (claim T6 as stated)", x: ref, y0: yMin, y1: 101, dash: .dotted, color: "#999999"))
+        let ticks = [25.0, 50, 100, 200, 300, 600, 1200, 2400, 4800].filter { $0 >= x0 && $0 <= x1 }
+        let x = logX ? Axis("post-pruning fine-tuning steps t′ (log scale)", log: true, min: x0 / 1.15, max: x1 * 1.15, tics: ticks.map { ($0, String(Int($0))) })
+                     : Axis("post-pruning fine-tuning steps t′", min: 0, max: x1,
+                            tics: stride(from: 0.0, through: x1, by: ref > 0 ? ref / 2 : x1 / 8).map { ($0, String(Int($0))) })
+        let cfg = req.string("config", default: "")
+        return Figure(id: req.id, title: req.title ?? "S8 (\(tag), Thm 2, claim T6)\(cfg.isEmpty ? "" : ", Config " + cfg): accuracy after Δ-pruning vs post-pruning fine-tuning steps t′",
+                      notes: r.figureNotes + [provenanceNote, configName(g), "Δ order (smallest router-norm change first); y = test accuracy (%) after t′ post-pruning SGD steps; line = mean, band = 95% t-interval over seeds; per t′: mean [95% CI] in %"] + notes,
+                      x: x, y: Axis("test accuracy (%): mean, 95% CI over \(g.replicates - g.diverged) seeds", min: yMin, max: 101),
+                      layers: layers, key: .bottomRight, width: 1000, height: 640)
     }
 }
