@@ -192,7 +192,7 @@ public struct VerdictRule: Sendable, Equatable {
             needed.append(half / abs(m.value - edge))
         }
         guard let ratio = needed.max(), ratio.isFinite else { return nil }
-        return Int((Double(m.seeds) * ratio * ratio * (1 - 1e-12)).rounded(.up))   // (1 − 1e-12): 2.0000000000000004² is 4
+        return Int((Double(m.seeds) * ratio * ratio * (1 - 1e-12)).rounded(.up))   // × (1 − 1e-12): a ratio of 2.0000000000000004 means 4× the seeds, not one more
     }
 
     /// "= 1, band [0.6, 1.6]", "≥ 0.9", "∈ [0.4, 0.9]".

@@ -100,3 +100,40 @@ struct BootstrapTests {
         #expect(abs(ClaimStatistics.gridTolerance(x: xs, step: 2) - worst) < 1e-12)
     }
 }
+
+/// Exponent claims are fitted on at least 5 grid values, and the grids the claims' finite-size
+/// tolerances are computed from are the scenarios' own.
+@Suite("Exponent claims: grids")
+struct ExponentGridTests {
+    /// (claim, scenario axis or list parameter the exponent is fitted over).
+    static let exponentClaims: [(id: String, axis: String)] = [
+        ("lowrank.P2a", "n_rel"), ("lowrank.P2b", "learning_rate"), ("lowrank.P9", "n_rel"),
+        ("icl.T1b", "alpha"), ("icl.T1c", "eval_alphas"), ("icl.T1d", "alpha"),
+        ("graph.P1", "gamma_d"), ("moe.T3a", "d"), ("moe.T3b", "d"), ("moe.T3c", "d"),
+    ]
+
+    static func values(_ claimID: String, _ axis: String) throws -> [Double] {
+        let claim = try #require(ClaimRegistry.all.first { $0.id == claimID })
+        let scenario = try ScenarioLoader.load(packageRoot.appendingPathComponent(claim.scenario).path)
+        let points = scenario.points()
+        var xs = Set(points.compactMap { $0.parameters[axis]?.doubleValue })
+        if xs.count <= 1, let list = points.first?.parameters.doubles(axis), !list.isEmpty { xs = Set(list) }
+        return xs.sorted()
+    }
+
+    @Test("every exponent claim fits ≥ 5 grid values", arguments: exponentClaims.map(\.id))
+    func fiveGridValues(_ id: String) throws {
+        let axis = try #require(Self.exponentClaims.first { $0.id == id }).axis
+        var xs = try Self.values(id, axis)
+        if id == "icl.T1b" { xs = xs.filter { $0 < 1 } }   // T1b fits α < 1: at α = 1 success stays ≤ 0.6 at every l_tr, so l_tr* is undefined there
+        #expect(xs.count >= 5, "\(id) fits \(xs.count) values of \(axis): \(xs)")
+    }
+
+    @Test("the grids behind the finite-size tolerances are the scenarios' grids")
+    func tolerancesUseScenarioGrids() throws {
+        #expect(try Self.values("lowrank.P9", "n_rel").map { 30 / $0 }.sorted() == LowRankClaims.p9InverseAlphas.sorted())
+        #expect(try Self.values("icl.T1b", "alpha").filter { $0 < 1 } == ICLClaims.t1bAlphas)
+        #expect(try Self.values("icl.T1c", "eval_alphas") == ICLClaims.t1cAlphas)
+        #expect(try Self.values("graph.P1", "gamma_d") == GraphClaims.p1Gammas)
+    }
+}
