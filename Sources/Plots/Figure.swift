@@ -38,7 +38,9 @@ public struct Axis: Sendable {
     }
 }
 
-public enum KeyPlacement: String, Sendable { case topRight, topLeft, bottomRight, bottomLeft, outside, none }
+/// `below`: one row under the plot, for figures whose plot area is full (heat maps) and whose right
+/// side holds the color box.
+public enum KeyPlacement: String, Sendable { case topRight, topLeft, bottomRight, bottomLeft, outside, below, none }
 
 public enum AxisSide: Sendable { case y1, y2 }
 
@@ -82,9 +84,20 @@ public struct Points: Sendable {
     public var yErr: [Double]?
     public var color: String?
     public var axis: AxisSide
-    public init(_ title: String, x: [Double], y: [Double], yErr: [Double]? = nil, color: String? = nil, axis: AxisSide = .y1) {
+    /// Marker shape; several point layers on one heat map tell categories apart by shape, not color.
+    public var marker: Marker
+    /// Marker size relative to the default (1 = gnuplot `ps 0.9`).
+    public var size: Double
+    public init(_ title: String, x: [Double], y: [Double], yErr: [Double]? = nil, color: String? = nil, axis: AxisSide = .y1,
+                marker: Marker = .disc, size: Double = 1) {
         self.title = title; self.x = x; self.y = y; self.yErr = yErr; self.color = color; self.axis = axis
+        self.marker = marker; self.size = size
     }
+}
+
+/// Marker shapes (gnuplot point types, the same in the png, svg and pdf terminals).
+public enum Marker: Int, Sendable {
+    case plus = 1, cross = 2, circle = 6, disc = 7, square = 4, filledSquare = 5, triangle = 8, filledTriangle = 9
 }
 
 public struct Bars: Sendable {
@@ -121,10 +134,16 @@ public struct Heatmap: Sendable {
     public var grayscale: Bool
     public var zMin: Double?
     public var zMax: Double?
+    /// A signed quantity: blue (negative) → white → red (positive) instead of gray / viridis. White
+    /// sits at the middle of [zMin, zMax], so give a range symmetric about 0.
+    public var diverging: Bool
+    /// One vector box per cell even on a uniform grid: `with image` embeds a bitmap in the svg and
+    /// pdf, which librsvg and browsers smooth when they scale it, blurring the cell edges.
+    public var crisp: Bool
     public init(_ title: String, xs: [Double], ys: [Double], z: [[Double]], zLabel: String,
-                grayscale: Bool = true, zMin: Double? = nil, zMax: Double? = nil) {
+                grayscale: Bool = true, zMin: Double? = nil, zMax: Double? = nil, diverging: Bool = false, crisp: Bool = false) {
         self.title = title; self.xs = xs; self.ys = ys; self.z = z; self.zLabel = zLabel
-        self.grayscale = grayscale; self.zMin = zMin; self.zMax = zMax
+        self.grayscale = grayscale; self.zMin = zMin; self.zMax = zMax; self.diverging = diverging; self.crisp = crisp
     }
 }
 

@@ -192,27 +192,36 @@ enum GnuplotScript {
         case .bottomRight: return "set key bottom right \(inside)"
         case .bottomLeft: return "set key bottom left \(inside)"
         case .outside: return "set key outside right top samplen 2.5 spacing 1.15"
+        // Marker first, text left-aligned; gnuplot overestimates the width of Unicode text, and
+        // `width -3` keeps a handful of short entries on one row.
+        case .below: return "set key below center horizontal reverse Left samplen 1.5 spacing 1.15 width -3 height 1"
         case .none: return "unset key"
         }
     }
 
-    /// Gray scale: 0 black → 1 white over the cb range. Otherwise viridis.
-    /// A figure has one color box: the first heat map's palette, range and label apply.
+    /// Diverging (signed values): blue → white → red. Gray scale: 0 black → 1 white over the cb
+    /// range. Otherwise viridis. A figure has one color box: the first heat map's palette, range and
+    /// label apply.
     static func palette(_ h: Heatmap) -> [String] {
         var lines: [String] = []
-        if h.grayscale {
+        if h.diverging {
+            lines.append("set palette defined (\(stops(Palette.diverging)))   # ColorBrewer RdBu, white at the middle")
+        } else if h.grayscale {
             lines.append("set palette gray")
         } else {
-            let stops = Palette.viridis.enumerated().map { i, c in
-                "\(Number.text(Double(i) / Double(Palette.viridis.count - 1))) \"\(c)\""
-            }
-            lines.append("set palette defined (\(stops.joined(separator: ", ")))   # viridis")
+            lines.append("set palette defined (\(stops(Palette.viridis)))   # viridis")
         }
         if h.zMin != nil || h.zMax != nil {
             lines.append("set cbrange [\(h.zMin.map(Number.text) ?? "*"):\(h.zMax.map(Number.text) ?? "*")]")
         }
         if !h.zLabel.isEmpty { lines.append("set cblabel \(quoted(h.zLabel))") }
         return lines
+    }
+
+    /// `0 "#…", …, 1 "#…"`: colors spread evenly over the cb range.
+    static func stops(_ colors: [String]) -> String {
+        colors.enumerated().map { i, c in "\(Number.text(Double(i) / Double(colors.count - 1))) \"\(c)\"" }
+            .joined(separator: ", ")
     }
 
     static func arrowTag(_ layer: Int) -> Int { 100 + layer }
@@ -303,9 +312,10 @@ enum GnuplotScript {
                 }
             case .points(let p):
                 if g.pointsDrawable(p) {
+                    let marker = "pt \(p.marker.rawValue) ps \(Number.text(0.9 * p.size))"
                     let with = p.yErr == nil
-                        ? "using 1:2\(ax) with points pt 7 ps 0.9"
-                        : "using 1:2:3\(ax) with yerrorbars pt 7 ps 0.9 lw 1.2"
+                        ? "using 1:2\(ax) with points \(marker)"
+                        : "using 1:2:3\(ax) with yerrorbars \(marker) lw 1.2"
                     front.append(Clause(text: "\(src) \(with) \(c) \(title)", note: label))
                     drawn = true
                 }

@@ -70,9 +70,9 @@ struct LayerGeometry {
     }
 
     /// `with image` draws a heat map exactly only on an equally spaced, increasing grid with
-    /// linear axes; otherwise the script draws one box per cell.
+    /// linear axes; otherwise (or when the heat map asks to be crisp) the script draws one box per cell.
     func heatmapAsImage(_ h: Heatmap) -> Bool {
-        !figure.x.log && !figure.y.log && HeatmapGrid.isUniform(h.xs) && HeatmapGrid.isUniform(h.ys)
+        !h.crisp && !figure.x.log && !figure.y.log && HeatmapGrid.isUniform(h.xs) && HeatmapGrid.isUniform(h.ys)
     }
 
     // MARK: Axes

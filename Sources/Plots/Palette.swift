@@ -12,6 +12,12 @@ enum Palette {
         "#22a884", "#44bf70", "#7ad151", "#bddf26", "#fde725",
     ]
 
+    /// ColorBrewer RdBu (9 classes) from blue to red: a diverging scale for signed values, white at
+    /// the middle; its ends are mid-dark, so black markers stay visible on every cell.
+    static let diverging = [
+        "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#fddbc7", "#f4a582", "#d6604d", "#b2182b",
+    ]
+
     /// Hatch color for heat-map cells without data: not a gray (a gray would read as a value on
     /// the gray-scale palette) and absent from viridis.
     static let missingHatch = "#d62728"

@@ -88,6 +88,8 @@ struct GnuplotScriptTests {
         #expect(try script(figure).contains("set key bottom left"))
         figure.key = .outside
         #expect(try script(figure).contains("set key outside right top"))
+        figure.key = .below
+        #expect(try script(figure).contains("set key below center horizontal"))
         figure.key = .none
         #expect(try script(figure).contains("unset key"))
     }
@@ -132,6 +134,28 @@ struct GnuplotScriptTests {
         #expect(color.contains("set border 15"))
         #expect(color.contains("set palette defined (0 \"#440154\""))
         #expect(!color.contains("no data"))
+    }
+
+    @Test("a diverging heat map is blue–white–red with white at the middle; crisp cells are boxes; markers carry their shape and size")
+    func divergingMapWithMarkers() throws {
+        let figure = Figure(id: "gap_map", title: "", x: Axis("K"), y: Axis("α′"), layers: [
+            .heatmap(Heatmap("gap", xs: [0, 1, 2], ys: [0.5, 1], z: [[0.02, 0, -0.03], [0.01, 0, -0.01]], zLabel: "gap",
+                             grayscale: false, zMin: -0.03, zMax: 0.03, diverging: true)),
+            .points(Points("ICL better", x: [2], y: [0.5], color: "#000000", marker: .disc, size: 1.6)),
+            .points(Points("baseline better", x: [0], y: [0.5], color: "#000000", marker: .cross, size: 1.6)),
+        ], key: .below)
+        let gp = try script(figure)
+        #expect(gp.contains("set palette defined (0 \"#2166ac\""))
+        #expect(gp.contains("0.5 \"#f7f7f7\""))
+        #expect(gp.contains("1 \"#b2182b\")"))
+        #expect(gp.contains("set cbrange [-0.03:0.03]"))
+        let plot = clauses(gp)
+        #expect(plot.contains { $0.contains("with image") })
+        var crisp = figure
+        if case .heatmap(var h) = crisp.layers[0] { h.crisp = true; crisp.layers[0] = .heatmap(h) }
+        #expect(clauses(try script(crisp)).filter { $0.hasSuffix("with boxxyerror fs solid 1.0 noborder fc palette notitle") }.count == 2)
+        #expect(plot.contains { $0.contains("with points pt 7 ps 1.44") && $0.contains("title \"ICL better\"") })
+        #expect(plot.contains { $0.contains("with points pt 2 ps 1.44") && $0.contains("title \"baseline better\"") })
     }
 
     @Test("strings are escaped; text stays literal")

@@ -118,6 +118,17 @@ struct ICLClaimsTests {
         }
     }
 
+    @Test("F-BASE gap: base_gap_a0.6 = err_ICL − min(err_1NN, err_3NN, err_logistic) at the largest l, per seed")
+    func baselineGapMetric() {
+        for r in Self.runs {
+            let best = ["1nn", "3nn", "logistic"].map { Self.at(r.series["base_\($0)_error_a0.6"]!, 20) }.min()!
+            #expect(r.metrics["base_best_error_a0.6"] == best)
+            #expect(r.metrics["base_gap_a0.6"] == Self.at(r.series["base_icl_error_a0.6"]!, 20) - best)
+            let curve = r.series["base_gap_vs_l_a0.6"]!
+            #expect(curve.x == [6, 10, 20] && curve.y.last == r.metrics["base_gap_a0.6"])
+        }
+    }
+
     @Test("F-BASE claim: ICL error ≤ every classical learner at α′ = 0.6 for l ≥ 10")
     func iclBeatsBaselines() {
         // Does not hold in this reconstruction (see the ICL closing note): with κ ≤ 0.5 on orthonormal

@@ -15,6 +15,7 @@ enum ICLFigures {
         "pruning": SharedRecipes.pruning,
         "pruning_alpha": pruningAlpha,
         "baselines": baselines,
+        "baseline_gap_map": baselineGapMap,
         "ood_s1": oodS1,
         "ood_alpha": oodAlpha,
         "task_coverage": taskCoverage,
@@ -109,6 +110,100 @@ enum ICLFigures {
         return Figure(id: req.id, title: req.title ?? "ICL against classical learners on the same prompts (α′ = \(a))",
                       notes: r.figureNotes + ["each baseline sees only the prompt's context pairs and predicts the query"],
                       x: Axis("number of contexts l"), y: Axis("test classification error", log: true, min: 1e-3, max: 1), layers: layers, key: .topRight)
+    }
+
+    /// Axis label, in the paper's symbols, for a data-model knob a gap map sweeps.
+    static func knobLabel(_ knob: String, beta: Double) -> String {
+        switch knob {
+        case "kappa": return "K: irrelevant coefficient κ ~ U[−K, K] in x = μ_j + κ ν_k   (‖μ_j‖ = β = \(tag(beta)), ‖ν_k‖ = 1)"
+        case "beta": return "β = ‖μ_j‖, the norm of the relevant patterns"
+        case "M2": return "M2, the number of irrelevant patterns ν_k"
+        default: return knob
+        }
+    }
+
+    /// How a cell's 95% interval of the per-seed gap sits against 0.
+    enum GapVerdict: CaseIterable {
+        case iclBetter, tie, baselineBetter
+
+        init(_ s: Summary) {
+            self = s.ciHigh < 0 ? .iclBetter : (s.ciLow > 0 ? .baselineBetter : .tie)
+        }
+
+        /// Shapes, not colors: the markers sit on a blue–red scale.
+        var marker: Marker {
+            switch self {
+            case .iclBetter: return .disc
+            case .tie: return .circle
+            case .baselineBetter: return .cross
+            }
+        }
+        var color: String { self == .tie ? "#444444" : "#000000" }
+        var title: String {
+            switch self {
+            case .iclBetter: return "95% CI < 0: ICL better"
+            case .tie: return "95% CI contains 0"
+            case .baselineBetter: return "95% CI > 0: baseline better"
+            }
+        }
+    }
+
+    /// The smallest 1-significant-digit number ≥ v (v > 0): a round end for a symmetric color scale.
+    static func roundUp(_ v: Double) -> Double {
+        guard v > 0, v.isFinite else { return 1e-3 }
+        let step = pow(10, floor(log10(v)))
+        return (v / step).rounded(.up) * step
+    }
+
+    /// The gap map's cells: mean gap z[iy][ix] (α′ × knob), the cells of each verdict, and one text
+    /// line per α′ with every cell's mean [95% CI] n for the .tsv header.
+    static func gapCells(_ r: AggregateResults, knob: String, xs: [Double], alphas: [Double]) throws
+        -> (z: [[Double]], cells: [GapVerdict: (x: [Double], y: [Double])], rows: [String]) {
+        var z = [[Double]](repeating: [Double](repeating: .nan, count: xs.count), count: alphas.count)
+        var cells: [GapVerdict: (x: [Double], y: [Double])] = [:]
+        var rows: [String] = []
+        for (iy, a) in alphas.enumerated() {
+            var row: [String] = []
+            for (ix, x) in xs.enumerated() {
+                guard let g = r.groups.first(where: { ($0.coordinates[knob]?.doubleValue ?? $0.parameters[knob]?.doubleValue) == x }) else { continue }
+                let s = try r.metric("base_gap_a\(tag(a))", in: g)
+                z[iy][ix] = s.mean
+                let v = GapVerdict(s)
+                cells[v, default: ([], [])].x.append(x); cells[v, default: ([], [])].y.append(a)
+                row.append("\(fmt(x)): \(fmt(s.mean, 2)) [\(fmt(s.ciLow, 2)), \(fmt(s.ciHigh, 2))] n=\(s.n)")
+            }
+            rows.append("α′ = \(tag(a)) — " + row.joined(separator: "; "))
+        }
+        return (z, cells, rows)
+    }
+
+    /// F-BASE map: the per-seed gap err_ICL − min(err_1NN, err_3NN, err_logistic) at the largest
+    /// baseline length (metric `base_gap_a<α′>`) over a swept data-model knob (x, option `axis`,
+    /// default κ's range K) × α′ (y, the runs' `baseline_alphas`). Color: the mean over seeds on a
+    /// diverging scale centred at 0 (blue: ICL better); marker: where the 95% t-interval of the mean
+    /// lies against 0.
+    static let baselineGapMap: FigureRecipe = { req, r in
+        let knob = req.string("axis", default: "kappa")
+        let first = try r.only()
+        let xs = r.axisValues(knob), alphas = first.parameters.doubles("baseline_alphas").sorted()
+        let l = first.parameters.doubles("baseline_lengths").max() ?? .nan
+        let (z, cells, rows) = try gapCells(r, knob: knob, xs: xs, alphas: alphas)
+        let zMax = roundUp(z.joined().filter(\.isFinite).map(abs).max() ?? 0)
+        var layers: [Layer] = [.heatmap(Heatmap("mean gap", xs: xs, ys: alphas, z: z,
+                                                zLabel: "mean over seeds of err_ICL − min(err_1NN, err_3NN, err_logistic)",
+                                                grayscale: false, zMin: -zMax, zMax: zMax, diverging: true, crisp: true))]
+        for v in GapVerdict.allCases {
+            let c = cells[v] ?? ([], [])
+            layers.append(.points(Points(v.title, x: c.x, y: c.y, color: v.color, marker: v.marker, size: 1.6)))
+        }
+        return Figure(id: req.id, title: req.title ?? "Where the transformer beats 1-NN, 3-NN and logistic regression on the same prompts (F-BASE, l = \(tag(l)))",
+                      notes: r.figureNotes + [
+                        "gap = err_ICL − min(err_1NN, err_3NN, err_logistic) per seed on identical unseen-task prompts with l = \(tag(l)) contexts (metric base_gap_a<α′>)",
+                        "color = mean over seeds; marker = 95% t-interval of the mean below 0 (disc), above 0 (cross), containing 0 (circle)",
+                        "per cell: \(knob): mean [95% CI] n",
+                      ] + rows,
+                      x: Axis(knobLabel(knob, beta: first.parameters.double("beta"))), y: Axis("α′, the fraction of task-relevant test contexts"),
+                      layers: layers, key: .below, width: 820, height: 620)
     }
 
     /// F-OOD-S1: OOD error vs test context length for several S1 (T2).
