@@ -352,13 +352,16 @@ enum GnuplotScript {
     // MARK: Strings
 
     /// A gnuplot double-quoted string with `\`, `"`, newlines and tabs escaped (`@` and `$` are
-    /// not special inside quotes).
+    /// not special inside quotes). A backquote is written as the octal escape `\140`: gnuplot runs
+    /// backquoted text as a shell command even inside double quotes (5.4), and the escape prints
+    /// the same character without one.
     static func quoted(_ text: String) -> String {
         var out = "\""
         for ch in text {
             switch ch {
             case "\\": out += "\\\\"
             case "\"": out += "\\\""
+            case "`": out += "\\140"
             case "\n", "\r\n": out += "\\n"
             case "\r": break
             case "\t": out += "\\t"
