@@ -21,10 +21,44 @@ public enum VerificationReport {
         let md = directory.appendingPathComponent("index.md")
         let html = directory.appendingPathComponent("index.html")
         let tsv = directory.appendingPathComponent("claims.tsv")
+        writeForestPlots(v, to: directory)
         try Store.writeAtomically(markdown(v, relativeTo: directory), to: md)
         try Store.writeAtomically(self.html(v, relativeTo: directory), to: html)
         try Store.writeAtomically(claimsTSV(v), to: tsv)
         return [md, html, tsv]
+    }
+
+    // MARK: Forest plots
+
+    /// One row per claim of a paper: interval, band, prediction, verdict (see `ForestPlot`).
+    static func forestRows(_ v: Verification, paper: String) -> [ForestRow] {
+        v.outcomes.filter { $0.claim.paper == paper }.map { o in
+            let r = o.claim.rule, m = o.measurement
+            return ForestRow(id: o.claim.id, value: m?.value ?? .nan, lo: m?.ciLow ?? .nan, hi: m?.ciHigh ?? .nan,
+                             bandLo: r.bandLow, bandHi: r.bandHigh, prediction: r.kind == .exact ? r.prediction : nil,
+                             verdict: o.verdict.rawValue)
+        }
+    }
+
+    static func forestTitle(_ v: Verification, paper: String) -> String {
+        let os = v.outcomes.filter { $0.claim.paper == paper }
+        return "\(paper): \(os.count) claims, \(os.filter { $0.verdict.isSupported }.count) supported (fidelity \(v.fidelity.rawValue))"
+    }
+
+    static func forestDirectory(_ directory: URL, paper: String) -> URL {
+        directory.appendingPathComponent("figures").appendingPathComponent(paper)
+    }
+
+    /// The gnuplot forest plot of each paper (`figures/<paper>/forest_<paper>.{tsv,gp,png,svg}`); a
+    /// machine without gnuplot gets the .tsv and .gp only (the HTML report draws its own SVG anyway).
+    static func writeForestPlots(_ v: Verification, to directory: URL) {
+        for p in papersInOrder(v) {
+            let rows = forestRows(v, paper: p), dir = forestDirectory(directory, paper: p)
+            let id = "forest_" + p
+            if (try? ForestPlot.write(rows: rows, title: forestTitle(v, paper: p), id: id, to: dir)) == nil {
+                _ = try? ForestPlot.write(rows: rows, title: forestTitle(v, paper: p), id: id, to: dir, render: false)
+            }
+        }
     }
 
     static func papersInOrder(_ v: Verification) -> [String] {
@@ -120,6 +154,11 @@ public enum VerificationReport {
             out.append("<a id=\"\(p)\"></a>")
             out.append("## \(p): \(title(p))")
             out.append("")
+            let forest = forestDirectory(directory, paper: p).appendingPathComponent("forest_\(p).svg")
+            if FileManager.default.fileExists(atPath: forest.path) {
+                out.append("![forest plot of \(p)'s claims](\(relativePath(forest, from: directory)))")
+                out.append("")
+            }
             out.append("| claim | statement | prediction | measured [95% CI] | seeds | verdict | figure | scenario |")
             out.append("|---|---|---|---|---:|---|---|---|")
             var notes: [String] = []
@@ -297,7 +336,7 @@ public enum VerificationReport {
         .known { color: #7a4b00; font-size: 12.5px; } .summary td, .summary th { text-align: center; }
         figure { display: inline-block; width: 48%; min-width: 420px; margin: 8px 0.5%; vertical-align: top; border: 1px solid #eee; }
         figure img { width: 100%; height: auto; } figcaption { font-size: 12px; color: #555; padding: 4px 8px; }
-        code { font-size: 12px; } .manifest td:first-child { white-space: nowrap; font-weight: 600; }
+        .forest svg { max-width: 100%; height: auto; } code { font-size: 12px; } .manifest td:first-child { white-space: nowrap; font-weight: 600; }
         </style></head>
         <body data-claims="\(v.outcomes.count)">
         <h1>Provable verification report</h1>
@@ -313,6 +352,7 @@ public enum VerificationReport {
         h.append("</table>")
         for p in papersInOrder(v) {
             h.append("<h2 id=\"\(p)\">\(esc(p)): \(esc(title(p)))</h2>")
+            h.append("<div class=\"forest\" data-paper=\"\(esc(p))\">" + ForestPlot.svg(rows: forestRows(v, paper: p), title: forestTitle(v, paper: p)) + "</div>")
             h.append("<table><tr><th>claim</th><th>statement</th><th>prediction</th><th>measured [95% CI]</th><th>seeds</th><th>verdict</th><th>figure · scenario</th></tr>")
             for o in v.outcomes where o.claim.paper == p {
                 let c = o.claim

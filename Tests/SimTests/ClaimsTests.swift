@@ -181,6 +181,11 @@ struct ClaimsTests {
             #expect(md.contains("| **\(o.claim.id)** |"), "\(o.claim.id) missing from index.md")
             #expect(html.contains("data-claim-id=\"\(o.claim.id)\" data-verdict=\"\(o.verdict.rawValue)\""), "\(o.claim.id) missing from index.html")
         }
+        // A forest plot per paper: inline SVG in the page, a gnuplot figure beside the report.
+        for p in ClaimRegistry.papers {
+            #expect(html.contains("<div class=\"forest\" data-paper=\"\(p)\"><svg"), "no forest plot for \(p) in index.html")
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("figures/\(p)/forest_\(p).tsv").path))
+        }
         // Self-contained: figures are data URIs, nothing is fetched from elsewhere.
         let figures = Set(v.outcomes.compactMap { o in o.claim.figure.map { "\(o.claim.paper)/\($0)" } })
         #expect(html.components(separatedBy: "src=\"data:image/svg+xml;base64,").count - 1 == figures.count)
