@@ -34,14 +34,16 @@ set ylabel "success rate over seeds"
 set yrange [-0.05:1.05]
 
 # Drawn back to front; `index N` is layer N of the .tsv.
-#   layer 0: line 'α = 0.3' (y1 axis)
-#   layer 1: line 'α = 0.4' (y1 axis)
-#   layer 2: line 'α = 0.6' (y1 axis)
-#   layer 3: line 'α = 0.8' (y1 axis)
-#   layer 4: line 'α = 1' (y1 axis)
+#   layer 0: line 'α = 0.2' (y1 axis)
+#   layer 1: line 'α = 0.3' (y1 axis)
+#   layer 2: line 'α = 0.4' (y1 axis)
+#   layer 3: line 'α = 0.6' (y1 axis)
+#   layer 4: line 'α = 0.8' (y1 axis)
+#   layer 5: line 'α = 1' (y1 axis)
 plot \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "α = 0.3", \
-    data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "α = 0.4", \
-    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#2ca02c" title "α = 0.6", \
-    data index 3 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#d62728" title "α = 0.8", \
-    data index 4 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#9467bd" title "α = 1"
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "α = 0.2", \
+    data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "α = 0.3", \
+    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#2ca02c" title "α = 0.4", \
+    data index 3 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#d62728" title "α = 0.6", \
+    data index 4 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#9467bd" title "α = 0.8", \
+    data index 5 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#8c564b" title "α = 1"

@@ -34,27 +34,39 @@ set ylabel "classification error"
 set logscale y
 set yrange [0.001:1]
 
-# layer 3: reference line across the whole plot width (a plotted constant would
+# layer 6: reference line across the whole plot width (a plotted constant would
 # only span the data's x range)
-set arrow 103 from graph 0, first 0.02 to graph 1, first 0.02 nohead back lw 1.5 dt 2 lc rgb "#555555"
+set arrow 106 from graph 0, first 0.02 to graph 1, first 0.02 nohead back lw 1.5 dt 2 lc rgb "#555555"
 # band edges <= 0 cannot be shown on the log axis: drawn at this floor instead
 bandFloor = 0.001
 
 # Drawn back to front; `index N` is layer N of the .tsv.
-#   layer 0: band of 'α′ = 0.6: l* = 20.4 ± 5.7, α′·l* = 12.2'
-#   layer 1: band of 'α′ = 0.8: l* = 14.4 ± 3.6, α′·l* = 11.5'
-#   layer 2: band of 'α′ = 1: l* = 8.8 ± 1.8, α′·l* = 8.8'
-#   layer 0: line 'α′ = 0.6: l* = 20.4 ± 5.7, α′·l* = 12.2' (y1 axis)
-#   layer 1: line 'α′ = 0.8: l* = 14.4 ± 3.6, α′·l* = 11.5' (y1 axis)
-#   layer 2: line 'α′ = 1: l* = 8.8 ± 1.8, α′·l* = 8.8' (y1 axis)
-#   layer 3: reference line 'error threshold 0.02' (y1 axis) = 0.02: drawn by arrow 103
-#   layer 3: key entry
+#   layer 0: band of 'α′ = 0.2: l* = 88 ± 14, α′·l* = 17.6'
+#   layer 1: band of 'α′ = 0.3: l* = 49 ± 7.4, α′·l* = 14.7'
+#   layer 2: band of 'α′ = 0.4: l* = 36.4 ± 6, α′·l* = 14.6'
+#   layer 3: band of 'α′ = 0.6: l* = 18.8 ± 1.9, α′·l* = 11.3'
+#   layer 4: band of 'α′ = 0.8: l* = 14.6 ± 3, α′·l* = 11.7'
+#   layer 5: band of 'α′ = 1: l* = 9.4 ± 1.3, α′·l* = 9.4'
+#   layer 0: line 'α′ = 0.2: l* = 88 ± 14, α′·l* = 17.6' (y1 axis)
+#   layer 1: line 'α′ = 0.3: l* = 49 ± 7.4, α′·l* = 14.7' (y1 axis)
+#   layer 2: line 'α′ = 0.4: l* = 36.4 ± 6, α′·l* = 14.6' (y1 axis)
+#   layer 3: line 'α′ = 0.6: l* = 18.8 ± 1.9, α′·l* = 11.3' (y1 axis)
+#   layer 4: line 'α′ = 0.8: l* = 14.6 ± 3, α′·l* = 11.7' (y1 axis)
+#   layer 5: line 'α′ = 1: l* = 9.4 ± 1.3, α′·l* = 9.4' (y1 axis)
+#   layer 6: reference line 'error threshold 0.02' (y1 axis) = 0.02: drawn by arrow 106
+#   layer 6: key entry
 plot \
     data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
     data index 1 using 1:($3 <= 0 ? bandFloor : $3):4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
     data index 2 using 1:($3 <= 0 ? bandFloor : $3):($4 > 0 ? $4 : NaN) with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "α′ = 0.6: l* = 20.4 ± 5.7, α′·l* = 12.2", \
-    data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "α′ = 0.8: l* = 14.4 ± 3.6, α′·l* = 11.5", \
-    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#2ca02c" title "α′ = 1: l* = 8.8 ± 1.8, α′·l* = 8.8", \
+    data index 3 using 1:($3 <= 0 ? bandFloor : $3):($4 > 0 ? $4 : NaN) with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
+    data index 4 using 1:($3 <= 0 ? bandFloor : $3):($4 > 0 ? $4 : NaN) with filledcurves fs transparent solid 0.2 noborder lc rgb "#9467bd" notitle, \
+    data index 5 using 1:($3 <= 0 ? bandFloor : $3):($4 > 0 ? $4 : NaN) with filledcurves fs transparent solid 0.2 noborder lc rgb "#8c564b" notitle, \
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "α′ = 0.2: l* = 88 ± 14, α′·l* = 17.6", \
+    data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "α′ = 0.3: l* = 49 ± 7.4, α′·l* = 14.7", \
+    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#2ca02c" title "α′ = 0.4: l* = 36.4 ± 6, α′·l* = 14.6", \
+    data index 3 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#d62728" title "α′ = 0.6: l* = 18.8 ± 1.9, α′·l* = 11.3", \
+    data index 4 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#9467bd" title "α′ = 0.8: l* = 14.6 ± 3, α′·l* = 11.7", \
+    data index 5 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#8c564b" title "α′ = 1: l* = 9.4 ± 1.3, α′·l* = 9.4", \
     (0.02) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 2 lc rgb "#555555" title "error threshold 0.02"

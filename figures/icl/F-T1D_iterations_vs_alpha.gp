@@ -30,15 +30,15 @@ set key top right opaque samplen 2.5 spacing 1.15
 set title "Iterations to minibatch hinge < threshold vs α: T = Θ(α^(−2/3)) (T1d)"
 set xlabel "α (fraction of task-relevant contexts)"
 set logscale x
-set xrange [0.2608695652:1.15]
+set xrange [0.1739130435:1.15]
 set ylabel "T_hit (iterations)"
 set logscale y
 
 # Drawn back to front; `index N` is layer N of the .tsv.
 #   layer 0: points 'measured T_hit (mean ± sd)' (y1 axis)
-#   layer 1: line 'fit: slope -1.04 ± 0.031' (y1 axis)
+#   layer 1: line 'fit: slope -0.994 ± 0.031' (y1 axis)
 #   layer 2: line 'theory: slope −2/3' (y1 axis)
 plot \
     data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#1f77b4" title "measured T_hit (mean ± sd)", \
-    data index 1 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "fit: slope -1.04 ± 0.031", \
+    data index 1 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "fit: slope -0.994 ± 0.031", \
     data index 2 using 1:2 with lines lw 2 dt 2 lc rgb "#d62728" title "theory: slope −2/3"

@@ -30,15 +30,15 @@ set key top left opaque samplen 2.5 spacing 1.15
 set title "Iterations to reach test hinge < threshold: T* = Θ(α_*⁻¹ η⁻¹)"
 set xlabel "step size η"
 set logscale x
-set xrange [0.2:2.5]
+set xrange [0.1:2.5]
 set ylabel "T* (iterations)"
 set logscale y
 
 # Drawn back to front; `index N` is layer N of the .tsv.
 #   layer 0: points 'measured T* (mean ± sd)' (y1 axis)
-#   layer 1: line 'fit: slope -0.889 ± 0.018' (y1 axis)
+#   layer 1: line 'fit: slope -0.907 ± 0.014' (y1 axis)
 #   layer 2: line 'theory: slope -1' (y1 axis)
 plot \
     data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#1f77b4" title "measured T* (mean ± sd)", \
-    data index 1 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "fit: slope -0.889 ± 0.018", \
+    data index 1 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "fit: slope -0.907 ± 0.014", \
     data index 2 using 1:2 with lines lw 2 dt 2 lc rgb "#d62728" title "theory: slope -1"

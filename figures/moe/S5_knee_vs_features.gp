@@ -36,13 +36,13 @@ set yrange [40:102]
 # Drawn back to front; `index N` is layer N of the .tsv.
 #   layer 0: band of 'F = 1: γ = 0.875, measured knee 0.875'
 #   layer 2: band of 'F = 2: γ = 0.75, measured knee 0.75'
-#   layer 4: band of 'F = 4: γ = 0.5, measured knee 0.542'
+#   layer 4: band of 'F = 4: γ = 0.5, measured knee 0.516'
 #   layer 6: band of 'F = 8: γ = 0, measured knee 0'
 #   layer 0: line 'F = 1: γ = 0.875, measured knee 0.875' (y1 axis)
 #   layer 1: line '' (y1 axis)
 #   layer 2: line 'F = 2: γ = 0.75, measured knee 0.75' (y1 axis)
 #   layer 3: line '' (y1 axis)
-#   layer 4: line 'F = 4: γ = 0.5, measured knee 0.542' (y1 axis)
+#   layer 4: line 'F = 4: γ = 0.5, measured knee 0.516' (y1 axis)
 #   layer 5: line '' (y1 axis)
 #   layer 6: line 'F = 8: γ = 0, measured knee 0' (y1 axis)
 #   layer 7: line '' (y1 axis)
@@ -55,7 +55,7 @@ plot \
     data index 1 using 1:2 with lines lw 2 dt 2 lc rgb "#1f77b4" notitle, \
     data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#d62728" title "F = 2: γ = 0.75, measured knee 0.75", \
     data index 3 using 1:2 with lines lw 2 dt 2 lc rgb "#d62728" notitle, \
-    data index 4 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#2ca02c" title "F = 4: γ = 0.5, measured knee 0.542", \
+    data index 4 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#2ca02c" title "F = 4: γ = 0.5, measured knee 0.516", \
     data index 5 using 1:2 with lines lw 2 dt 2 lc rgb "#2ca02c" notitle, \
     data index 6 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#9467bd" title "F = 8: γ = 0, measured knee 0", \
     data index 7 using 1:2 with lines lw 2 dt 2 lc rgb "#9467bd" notitle

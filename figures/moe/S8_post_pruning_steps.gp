@@ -42,14 +42,14 @@ set arrow 104 from graph 0, first 95 to graph 1, first 95 nohead back lw 1.5 dt 
 set arrow 105 from graph 0, first 100 to graph 1, first 100 nohead back lw 1.5 dt 3 lc rgb "#555555"
 
 # Drawn back to front; `index N` is layer N of the .tsv.
-#   layer 0: band of 'ρ = 12/16: 95% CI ≥ 95% from t′ = 375'
-#   layer 1: band of 'ρ = 13/16: 95% CI ≥ 95% from t′ = 450'
+#   layer 0: band of 'ρ = 12/16: 95% CI ≥ 95% from t′ = 400'
+#   layer 1: band of 'ρ = 13/16: 95% CI ≥ 95% from t′ = 500'
 #   layer 2: band of 'ρ = 14/16: 95% CI ≥ 95% from t′ = 600'
-#   layer 3: band of 'ρ = 15/16 (beyond 1 − 2/k): 95% CI ≥ 95% from t′ = 1125'
-#   layer 0: line 'ρ = 12/16: 95% CI ≥ 95% from t′ = 375' (y1 axis)
-#   layer 1: line 'ρ = 13/16: 95% CI ≥ 95% from t′ = 450' (y1 axis)
+#   layer 3: band of 'ρ = 15/16 (beyond 1 − 2/k): 95% CI ≥ 95% from t′ = 1200'
+#   layer 0: line 'ρ = 12/16: 95% CI ≥ 95% from t′ = 400' (y1 axis)
+#   layer 1: line 'ρ = 13/16: 95% CI ≥ 95% from t′ = 500' (y1 axis)
 #   layer 2: line 'ρ = 14/16: 95% CI ≥ 95% from t′ = 600' (y1 axis)
-#   layer 3: line 'ρ = 15/16 (beyond 1 − 2/k): 95% CI ≥ 95% from t′ = 1125' (y1 axis)
+#   layer 3: line 'ρ = 15/16 (beyond 1 − 2/k): 95% CI ≥ 95% from t′ = 1200' (y1 axis)
 #   layer 4: reference line 'T6 threshold 95%, for every ρ ≤ 1 − 2/k = 14/16' (y1 axis) = 95: drawn by arrow 104
 #   layer 4: key entry
 #   layer 5: reference line 'Thm 2, ρ ≤ 1 − O(1/k) with fine-tuning: unpruned accuracy (100.0%)' (y1 axis) = 100: drawn by arrow 105
@@ -60,10 +60,10 @@ plot \
     data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
     data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
     data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#7f7f7f" notitle, \
-    data index 0 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "ρ = 12/16: 95% CI ≥ 95% from t′ = 375", \
-    data index 1 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "ρ = 13/16: 95% CI ≥ 95% from t′ = 450", \
+    data index 0 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "ρ = 12/16: 95% CI ≥ 95% from t′ = 400", \
+    data index 1 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "ρ = 13/16: 95% CI ≥ 95% from t′ = 500", \
     data index 2 using 1:2 with lines lw 2 lc rgb "#d62728" title "ρ = 14/16: 95% CI ≥ 95% from t′ = 600", \
-    data index 3 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "ρ = 15/16 (beyond 1 − 2/k): 95% CI ≥ 95% from t′ = 1125", \
+    data index 3 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "ρ = 15/16 (beyond 1 − 2/k): 95% CI ≥ 95% from t′ = 1200", \
     (95) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 2 lc rgb "#000000" title "T6 threshold 95%, for every ρ ≤ 1 − 2/k = 14/16", \
     (100) with lines lt nodraw notitle, \

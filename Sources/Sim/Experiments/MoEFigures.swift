@@ -243,14 +243,15 @@ enum MoEFigures {
     /// 0.95 threshold, the unpruned accuracy Theorem 2 promises to restore for ρ ≤ 1 − O(1/k) (here
     /// 1 − 2/k), and the T′ the Config B claim uses. The recovery is a delayed rise, not a power
     /// law, so x is linear by default (t′ = 0, the accuracy without fine-tuning, stays on the plot).
-    /// Options: `log_x`, `y_min` (%), `threshold`, `reference_steps`, `config`.
+    /// Options: `log_x`, `y_min` (%), `threshold`, `reference_steps` (default: the run's T, claim T6's budget), `config`.
     static let postPruningSteps: FigureRecipe = { req, r in
         let g = try r.only()
         let curves = postPruningCurves(g)
         guard !curves.isEmpty else { throw RecipeError("\(req.id): no acc_delta_ft_steps_j* series — run with pruning: finetune and post_eval_every > 0") }
         let k = g.parameters.int("k"), bound = 1 - 2 / Double(k)
         let logX = req.bool("log_x", default: false), yMin = req.double("y_min", default: 50)
-        let threshold = req.double("threshold", default: 0.95), ref = req.double("reference_steps", default: 600)
+        // Claim T6's budget: as many post-pruning steps as the fine-tune before pruning (T′ = T).
+        let threshold = req.double("threshold", default: 0.95), ref = req.double("reference_steps", default: Double(g.parameters.int("T")))
         let colors = ["#2ca02c", "#1f77b4", "#d62728", "#7f7f7f", "#9467bd", "#ff7f0e"]
         var layers: [Layer] = []
         var notes: [String] = []
@@ -269,7 +270,7 @@ enum MoEFigures {
         layers.append(.hline(HLine("Thm 2, ρ ≤ 1 − O(1/k) with fine-tuning: unpruned accuracy (\(String(format: "%.1f", 100 * base))%)", y: 100 * base, dash: .dotted, color: "#555555")))
         let xs = curves.flatMap { $0.s.x }.filter { !logX || $0 >= 1 }
         guard let x0 = xs.min(), let x1 = xs.max() else { throw RecipeError("\(req.id): empty t′ grid") }
-        layers.append(vline("t′ = \(Int(ref)): the T′ of Config B (claim T6 as stated)", x: ref, y0: yMin, y1: 101, dash: .dotted, color: "#999999"))
+        layers.append(vline("t′ = T = \(Int(ref)): claim T6's budget (as many steps as the fine-tune before pruning)", x: ref, y0: yMin, y1: 101, dash: .dotted, color: "#999999"))
         let ticks = [25.0, 50, 100, 200, 300, 600, 1200, 2400, 4800].filter { $0 >= x0 && $0 <= x1 }
         let x = logX ? Axis("post-pruning fine-tuning steps t′ (log scale)", log: true, min: x0 / 1.15, max: x1 * 1.15, tics: ticks.map { ($0, String(Int($0))) })
                      : Axis("post-pruning fine-tuning steps t′", min: 0, max: x1,
