@@ -137,3 +137,58 @@ struct ExponentGridTests {
         #expect(try Self.values("graph.P1", "gamma_d") == GraphClaims.p1Gammas)
     }
 }
+
+/// `sim verify --until-conclusive`: more seeds for inconclusive claims, finished points reused.
+@Suite("Verify until conclusive", .serialized)
+struct UntilConclusiveTests {
+    init() { ToyExperiment.register() }
+
+    /// The toy's `noise` metric is one standard normal draw per seed: its mean's t interval at 2 seeds
+    /// spans about ±12, so "mean ≥ −0.9" is inconclusive there and decided with a few dozen seeds.
+    static func claim(_ tag: String) -> Claim {
+        Claim(id: "testpaper.noise", paper: "testpaper", statement: "the toy noise has mean ≥ −0.9", prediction: "mean ≥ −0.9",
+              statistic: "mean noise over seeds", scenario: "toy.yaml", figure: nil,
+              rule: .atLeast(-0.9, .mechanism, "test")) { r in try r.claimMetric("noise") }
+    }
+
+    /// The first scenario seed (deterministic search) whose 2-seed verification is inconclusive.
+    static func inconclusiveStart(_ prefix: String) throws -> (root: URL, out: URL, tag: String) {
+        for seed in 1...40 {
+            let tag = "\(prefix)-\(seed)"
+            let root = writeScenarioFiles(["toy.yaml": "experiment: test.quadratic\nseed: \(seed)\nparams: {tag: \(tag)}\nsweep: {seeds: 2}\n"])
+            let out = makeTempDirectory("until")
+            let plain = Verifier.run([claim(tag)], options: VerifyOptions(out: out, root: root, jobs: 2, progress: .silent))
+            if plain.outcomes[0].verdict == .inconclusive { return (root, out, tag) }
+        }
+        throw RecipeError("no scenario seed in 1…40 gave an inconclusive 2-seed verdict")
+    }
+
+    @Test("an inconclusive claim gets more seeds until it is decided; the committed replicates are reused")
+    func extends() throws {
+        let (root, out, tag) = try Self.inconclusiveStart("extends")
+        #expect(ToyCounter.count(tag) == 2)
+        var options = VerifyOptions(out: out, root: root, jobs: 2, progress: .silent)
+        options.untilConclusive = true
+        options.maxSeeds = 40
+        let v = Verifier.run([Self.claim(tag)], options: options)
+        let o = v.outcomes[0]
+        #expect(o.verdict != .inconclusive, "\(o.verdict): \(o.measurement?.text ?? "-")")
+        let seeds = try #require(o.extendedTo)
+        #expect(seeds > 2 && seeds <= 40 && o.measurement?.seeds == seeds)
+        // Every replicate ran once: the 2 committed ones were reused, not re-run.
+        #expect(ToyCounter.count(tag) == seeds)
+        // The report says which seeds each verdict used.
+        #expect(VerificationReport.seedsText(o).contains("until-conclusive"))
+    }
+
+    @Test("a claim that stays inconclusive stops at --max-seeds with an estimate of the seeds it needs")
+    func stopsAtMax() throws {
+        let (root, out, tag) = try Self.inconclusiveStart("max")
+        var options = VerifyOptions(out: out, root: root, jobs: 2, progress: .silent)
+        options.untilConclusive = true
+        options.maxSeeds = 3
+        let o = Verifier.run([Self.claim(tag)], options: options).outcomes[0]
+        #expect(o.extendedTo == 3)
+        if o.verdict == .inconclusive { #expect(o.claim.rule.seedsNeeded(try #require(o.measurement)) ?? 0 > 3) }
+    }
+}
