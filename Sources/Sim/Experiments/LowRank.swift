@@ -15,7 +15,7 @@ public struct LowRankExperiment: Experiment {
     public let name = "lowrank.train"
     public let paper = "lowrank"
     public let paperTitle = "Low-rank and sparse updates of a one-layer transformer, and magnitude pruning"
-    public var claims: [Claim] { LowRankClaims.all }
+    public var claims: [Claim] { LowRankClaims.all + LowRankClaims.robustness }
     public let summary = "One-layer softmax attention + ReLU perceptron on majority-vote tokens: low-rank ΔW, sparse W_O, pruning, T* scaling"
 
     public var parameters: [ParameterSpec] {
