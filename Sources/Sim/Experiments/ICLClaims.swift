@@ -26,7 +26,7 @@ enum ICLClaims {
     /// The T1b / T1c / T1d grids (kept equal to the scenarios' by a test).
     static let t1bAlphas: [Double] = [0.2, 0.3, 0.4, 0.6, 0.8]
     static let t1cAlphas: [Double] = [0.2, 0.3, 0.4, 0.6, 0.8, 1.0]
-    /// Largest ratio of neighbouring grid lengths: l_tr ∈ {2, 3, 4, 6, …, 64}, l_ts ∈ {1, 2, 3, 4, 6, …, 80} (above 2).
+    /// Largest ratio of neighbouring grid lengths: l_tr ∈ {2, 3, 4, 6, …, 48}, l_ts ∈ {1, 2, 3, 4, 6, …, 80} (above 2).
     static let lengthGridStep = 1.5
     static let t1bLow = -1 + (retrievalSlope(t1bAlphas) + 1) - ClaimStatistics.gridTolerance(x: t1bAlphas, step: lengthGridStep)
     static let t1cLow = -1 + (retrievalSlope(t1cAlphas) + 1) - ClaimStatistics.gridTolerance(x: t1cAlphas, step: lengthGridStep)
@@ -58,7 +58,7 @@ enum ICLClaims {
         Claim(id: "icl.T1b", paper: "icl",
               statement: "The training context length needed grows as α falls, no faster than 1/α (α = fraction of contexts sharing the task's patterns).",
               prediction: "l_tr ≥ Ω(α⁻¹) suffices: slope of log l_tr* vs log α in [−1, 0) up to finite size",
-              statistic: "l_tr* = smallest l_tr (grid 2 … 64, ratio ≤ 1.5) with success rate ≥ 0.5 at α = 0.2 … 0.8 (5 values); least-squares log–log slope, bootstrap over seeds",
+              statistic: "l_tr* = smallest l_tr (grid 2 … 48, ratio ≤ 1.5) with success rate ≥ 0.5 at α = 0.2 … 0.8 (5 values); least-squares log–log slope, bootstrap over seeds",
               scenario: dir + "t1b_context_length.yaml", figure: "F-T1B_success_vs_alpha_l",
               rule: VerdictRule(kind: .bound, prediction: -1, bandLow: t1bLow, bandHigh: 0,
                                 rationale: "a sufficient length bounds the exponent (flatter is allowed); over α = 0.2 … 0.8 a retrieval threshold has slope \(fmt(retrievalSlope(t1bAlphas), 3)) rather than −1, and l_tr* on a grid of ratio 1.5 moves the slope by up to \(fmt(ClaimStatistics.gridTolerance(x: t1bAlphas, step: lengthGridStep), 2))")) { r in
