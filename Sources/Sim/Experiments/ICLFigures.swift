@@ -299,7 +299,9 @@ enum ICLFigures {
         let layers = overlay.layers
         return Figure(id: req.id, title: req.title ?? "Iterations to minibatch hinge < threshold vs α: T = Θ(α^(−2/3)) (T1d)",
                       notes: r.figureNotes + ["power-law fit exponent \(fit.exponent) ± \(fit.exponentSE); theory -2/3 is an upper-bound order"],
-                      x: Axis("α (fraction of task-relevant contexts)", log: true, min: x0 / 1.15, max: x1 * 1.15),
+                      // α spans less than a decade: label the grid values (a log axis would label only 1).
+                      x: Axis("α (fraction of task-relevant contexts)", log: true, min: x0 / 1.15, max: x1 * 1.15,
+                              tics: xs.map { ($0, fmt($0)) }),
                       y: Axis("T_hit (iterations)", log: true), layers: layers, key: .topRight)
     }
 }
