@@ -61,6 +61,7 @@ public enum Aggregator {
         var groups: [AggregateGroup] = []
         var warnings: [String] = []
         var found = 0
+        var codes: [String: Int] = [:]
         for g in plan.groups {
             let records = plan.points.filter { $0.group == g.index }.compactMap { p -> PointRecord? in
                 for l in layouts {
@@ -69,6 +70,7 @@ public enum Aggregator {
                 return nil
             }
             found += records.count
+            for r in records { codes[r.code ?? PointRecord.unknownCode, default: 0] += 1 }
             guard !records.isEmpty else { continue }
             let (group, w) = summarise(records, parameters: g.parameters, coordinates: g.coordinates,
                                        label: plan.coordinateText(g.coordinates))
@@ -79,7 +81,9 @@ public enum Aggregator {
         var provenance = plan.provenance
         provenance.append(recordsLine(found: found, total: plan.points.count))
         provenance += warnings.map { "warning: \($0)" }
-        return AggregateResults(scenarioName: plan.scenario.name, groups: groups, axes: plan.axes, provenance: provenance)
+        var results = AggregateResults(scenarioName: plan.scenario.name, groups: groups, axes: plan.axes, provenance: provenance)
+        results.codeFingerprints = codes
+        return results
     }
 
     static func recordsLine(found: Int, total: Int) -> String {
@@ -233,6 +237,7 @@ extension Aggregator {
         let axes = plan.axes
         var order: [Int] = [], byGroup: [Int: [PointRecord]] = [:], coordText: [Int: [String]] = [:]
         var found = 0
+        var codes: [String: Int] = [:]
         for row in plan.rows {
             if byGroup[row.group] == nil { order.append(row.group); byGroup[row.group] = []; coordText[row.group] = row.coordinates }
             for l in layouts {
@@ -240,6 +245,7 @@ extension Aggregator {
                       let data = FileManager.default.contents(atPath: l.record(row.id).path),
                       let r = try? Store.decoder().decode(PointRecord.self, from: data), r.pointID == row.id else { continue }
                 byGroup[row.group]!.append(r); found += 1
+                codes[r.code ?? PointRecord.unknownCode, default: 0] += 1
                 break
             }
         }
@@ -262,6 +268,7 @@ extension Aggregator {
         let scenarioName = first.standardizedFileURL.deletingLastPathComponent().lastPathComponent
         var results = AggregateResults(scenarioName: scenarioName, groups: groups, axes: axes, provenance: provenance)
         results.notices = notices
+        results.codeFingerprints = codes
         return results
     }
 }

@@ -59,6 +59,9 @@ public struct AggregateResults: Sendable {
     /// Remarks about how the results were gathered (e.g. shards whose plan headers differ), for
     /// the user; never written into the aggregate files.
     public var notices: [String] = []
+    /// Code fingerprint → number of records behind these results (`PointRecord.code`; "unknown" for
+    /// records older than fingerprints). More than one key: the results mix code versions.
+    public var codeFingerprints: [String: Int] = [:]
     public init(scenarioName: String, groups: [AggregateGroup], axes: [String], provenance: [String]) {
         self.scenarioName = scenarioName; self.groups = groups; self.axes = axes; self.provenance = provenance
     }

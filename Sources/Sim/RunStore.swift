@@ -1,3 +1,4 @@
+import BuildInfo
 import Foundation
 import Numerics
 
@@ -75,16 +76,24 @@ public struct PointRecord: Codable, Sendable, Equatable {
     public var replicate: Int
     public var seed: UInt64
     public var result: RunResult
+    /// `BuildInfo.codeFingerprint` of the binary that ran the point (nil: a record from before
+    /// fingerprints, treated as stale). Deterministic for a given source tree, so records stay
+    /// byte-identical across `--jobs` and machines building the same code.
+    public var code: String?
 
     public init(experiment: String, pointID: String, canonical: String, parameters: Parameters,
-                replicate: Int, seed: UInt64, result: RunResult) {
+                replicate: Int, seed: UInt64, result: RunResult, code: String? = BuildInfo.codeFingerprint) {
         self.experiment = experiment; self.pointID = pointID; self.canonical = canonical
         self.parameters = parameters; self.replicate = replicate; self.seed = seed; self.result = result
+        self.code = code
     }
 
     enum CodingKeys: String, CodingKey {
-        case experiment, pointID = "point_id", canonical, parameters, replicate, seed, result
+        case experiment, pointID = "point_id", canonical, parameters, replicate, seed, result, code = "code_fingerprint"
     }
+
+    /// How a record without a fingerprint is counted (`AggregateResults.codeFingerprints`, `sim status`).
+    public static let unknownCode = "unknown"
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -96,6 +105,7 @@ public struct PointRecord: Codable, Sendable, Equatable {
         try c.encode(replicate, forKey: .replicate)
         try c.encode(seed, forKey: .seed)
         try c.encode(result, forKey: .result)
+        try c.encodeIfPresent(code, forKey: .code)
     }
 
     public init(from decoder: Decoder) throws {
@@ -112,6 +122,7 @@ public struct PointRecord: Codable, Sendable, Equatable {
         replicate = try c.decode(Int.self, forKey: .replicate)
         seed = try c.decode(UInt64.self, forKey: .seed)
         result = try c.decode(RunResult.self, forKey: .result)
+        code = try c.decodeIfPresent(String.self, forKey: .code)
     }
 }
 
@@ -205,6 +216,8 @@ public struct CompletionMarker: Codable, Sendable {
 public struct Manifest: Codable, Sendable {
     public var tool: String = "sim"
     public var version: String = SimVersion.string
+    /// `BuildInfo.codeFingerprint` of this binary (what its point records carry).
+    public var codeFingerprint: String? = BuildInfo.codeFingerprint
     public var gitCommit: String?
     public var gitDirty: Bool?
     public var blasConfig: String
@@ -232,7 +245,7 @@ public struct Manifest: Codable, Sendable {
     public var shardPoints: Int?
 
     enum CodingKeys: String, CodingKey {
-        case tool, version, gitCommit = "git_commit", gitDirty = "git_dirty", blasConfig = "blas_config",
+        case tool, version, codeFingerprint = "code_fingerprint", gitCommit = "git_commit", gitDirty = "git_dirty", blasConfig = "blas_config",
              blasCore = "blas_core", blasThreads = "blas_threads", jobs, processors, argv, date, host, os, workingDirectory = "working_directory",
              scenario, scenarioFiles = "scenario_files", sweepID = "sweep_id", points, smoke, overrides,
              seedOption = "seed_option", shard, shardPoints = "shard_points"
@@ -242,6 +255,10 @@ public struct Manifest: Codable, Sendable {
 /// The version written into manifests and `sim --version`.
 public enum SimVersion {
     public static let string = "0.1.0"
+    /// The code fingerprint of this binary (`BuildInfo.codeFingerprint`).
+    public static let code = BuildInfo.codeFingerprint
+    /// `sim --version`: "0.1.0 (code 3f2a…)".
+    public static var full: String { "\(string) (code \(code))" }
 }
 
 /// JSON and file helpers shared by the runner and the aggregator.

@@ -1,3 +1,4 @@
+import BuildInfo
 import Foundation
 import Numerics
 
@@ -16,12 +17,19 @@ public struct RunOptions: Sendable {
     public var onEvent: (@Sendable (RunEvent) -> Void)?
     /// Run only this slice of the plan (`sim run --shard i/n`); nil: every point.
     public var shard: Shard?
+    /// `--reuse-stale`: reuse finished points whose record was produced by other code (another
+    /// fingerprint, or none), with a warning, instead of re-running them.
+    public var reuseStale: Bool
+    /// The fingerprint new records get and reused ones must carry (tests substitute another).
+    public var fingerprint: String
 
     public init(out: URL, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressMode = .auto,
                 cancellation: CancellationFlag = CancellationFlag(), argv: [String] = CommandLine.arguments,
-                shard: Shard? = nil, onEvent: (@Sendable (RunEvent) -> Void)? = nil) {
+                shard: Shard? = nil, reuseStale: Bool = false, fingerprint: String = BuildInfo.codeFingerprint,
+                onEvent: (@Sendable (RunEvent) -> Void)? = nil) {
         self.out = out; self.jobs = max(1, jobs); self.progress = progress; self.cancellation = cancellation
-        self.argv = argv; self.shard = shard; self.onEvent = onEvent
+        self.argv = argv; self.shard = shard; self.reuseStale = reuseStale; self.fingerprint = fingerprint
+        self.onEvent = onEvent
     }
 }
 
@@ -54,6 +62,10 @@ public struct SweepReport: Sendable {
     public var total: Int
     /// Points already finished (matching record + done marker) before this invocation.
     public var skipped: Int
+    /// Of `skipped`: records from other code reused because of `--reuse-stale`.
+    public var staleReused: Int = 0
+    /// Finished points whose record came from other code (another fingerprint): run again now.
+    public var staleRerun: Int = 0
     /// Points run to completion now (ok or diverged).
     public var executed: Int
     public var failed: [PointIssue]
@@ -78,6 +90,12 @@ public struct SweepReport: Sendable {
         if remaining > 0 { s += ", \(remaining) not finished" }
         if interrupted > 0 { s += " (\(interrupted) interrupted while running)" }
         s += " (\(ProgressReporter.duration(elapsedSeconds)))"
+        if staleRerun > 0 {
+            s += "\n  re-ran \(staleRerun) finished point\(staleRerun == 1 ? "" : "s") whose record came from other code (code fingerprint ≠ \(BuildInfo.codeFingerprint))"
+        }
+        if staleReused > 0 {
+            s += "\n  warning: --reuse-stale: \(staleReused) point\(staleReused == 1 ? "" : "s") reused from other code (code fingerprint ≠ \(BuildInfo.codeFingerprint)); the results mix code versions"
+        }
         if recovered > 0 { s += "\n  resumed \(recovered) point\(recovered == 1 ? "" : "s") a killed earlier run had left unfinished" }
         for f in failed { s += "\n  failed   \(f)" }
         for d in diverged { s += "\n  diverged \(d)" }
@@ -157,7 +175,7 @@ public enum Runner {
             let outcome = state.snapshot(plan: i)
             let diverged = (p.diverged + outcome.diverged).sorted { $0.id < $1.id }
             return SweepReport(layout: p.layout, sweepID: p.plan.sweepID, shard: options.shard, total: p.total, skipped: p.skipped,
-                               executed: outcome.executed, failed: outcome.failed.sorted { $0.id < $1.id },
+                               staleReused: p.staleReused, staleRerun: p.staleRerun, executed: outcome.executed, failed: outcome.failed.sorted { $0.id < $1.id },
                                diverged: diverged, remaining: p.pending.count - outcome.executed - outcome.failed.count,
                                interrupted: outcome.interrupted, recovered: p.recovered,
                                cancelled: options.cancellation.isCancelled,
@@ -175,6 +193,8 @@ public enum Runner {
         var pending: [PlanPoint]
         var diverged: [PointIssue]
         var skipped: Int
+        var staleReused: Int
+        var staleRerun: Int
         var recovered: Int
     }
 
@@ -191,23 +211,36 @@ public enum Runner {
         // Which points are already finished?
         var pending: [PlanPoint] = []
         var diverged: [PointIssue] = []
+        var staleReused = 0, staleRerun = 0
         for p in mine {
-            switch existingResult(of: p, plan: plan, layout: layout) {
+            let existing = existingResult(of: p, plan: plan, layout: layout)
+            if let existing, existing.code != options.fingerprint {
+                if !options.reuseStale { staleRerun += 1; pending.append(p); continue }
+                staleReused += 1
+            }
+            switch existing?.status {
             case .ok?: continue
             case .diverged(let step, let note)?: diverged.append(issue(p, plan, divergenceText(step: step, note: note)))
             case nil: pending.append(p)
             }
         }
         return Prepared(plan: plan, layout: layout, commit: manifest.gitCommit, total: mine.count, pending: pending,
-                        diverged: diverged, skipped: mine.count - pending.count, recovered: recovered)
+                        diverged: diverged, skipped: mine.count - pending.count, staleReused: staleReused,
+                        staleRerun: staleRerun, recovered: recovered)
     }
 
     /// What a finished point's record says, for deciding whether to run it.
-    enum Existing { case ok, diverged(step: Int?, note: String?) }
+    enum Status { case ok, diverged(step: Int?, note: String?) }
+    struct Existing {
+        var status: Status
+        /// The record's code fingerprint (nil: written before fingerprints existed).
+        var code: String?
+    }
 
     /// Status of a finished point, or nil if it must (re-)run: the done marker exists and the
     /// record decodes and matches the plan's experiment, canonical parameters, replicate and seed
     /// (a record left by an older configuration, or torn by a crash, is re-run, never reused).
+    /// Whether its code fingerprint is current is the caller's decision (`--reuse-stale`).
     static func existingResult(of p: PlanPoint, plan: Plan, layout: RunLayout) -> Existing? {
         guard FileManager.default.fileExists(atPath: layout.done(p.id).path),
               let data = FileManager.default.contents(atPath: layout.record(p.id).path),
@@ -216,17 +249,19 @@ public enum Runner {
               header.experiment == plan.experiment.name, header.pointID == p.id
         else { return nil }
         switch header.result.status {
-        case .ok: return .ok
-        case .diverged: return .diverged(step: header.result.divergedAtStep, note: header.result.note)
+        case .ok: return Existing(status: .ok, code: header.code)
+        case .diverged: return Existing(status: .diverged(step: header.result.divergedAtStep, note: header.result.note), code: header.code)
         }
     }
 
-    /// Status of a finished point, or nil if it must (re-)run (see `existingResult`).
-    static func existingStatus(of p: PlanPoint, plan: Plan, layout: RunLayout) -> RunResult.Status? {
-        switch existingResult(of: p, plan: plan, layout: layout) {
-        case .ok?: return .ok
-        case .diverged?: return .diverged
-        case nil: return nil
+    /// Status of a finished point, or nil if it must (re-)run (see `existingResult`; records from
+    /// other code count as unfinished unless `reuseStale`).
+    static func existingStatus(of p: PlanPoint, plan: Plan, layout: RunLayout, reuseStale: Bool = false,
+                               fingerprint: String = BuildInfo.codeFingerprint) -> RunResult.Status? {
+        guard let e = existingResult(of: p, plan: plan, layout: layout), reuseStale || e.code == fingerprint else { return nil }
+        switch e.status {
+        case .ok: return .ok
+        case .diverged: return .diverged
         }
     }
 
@@ -243,7 +278,8 @@ public enum Runner {
         var replicate: Int
         var seed: UInt64
         var result: Result
-        enum CodingKeys: String, CodingKey { case experiment, pointID = "point_id", canonical, replicate, seed, result }
+        var code: String?
+        enum CodingKeys: String, CodingKey { case experiment, pointID = "point_id", canonical, replicate, seed, result, code = "code_fingerprint" }
     }
 
     /// "diverged at step 12: batch loss nan at step 12 (η = 5)".
@@ -302,7 +338,8 @@ public enum Runner {
             do {
                 let result = try plan.experiment.run(p.parameters, context: RunContext(seed: p.seed, pointID: p.id, isCancelled: isCancelled))
                 let record = PointRecord(experiment: plan.experiment.name, pointID: p.id, canonical: p.canonical,
-                                         parameters: p.parameters, replicate: p.replicate, seed: p.seed, result: result)
+                                         parameters: p.parameters, replicate: p.replicate, seed: p.seed, result: result,
+                                         code: options.fingerprint)
                 // Record first, then the marker: a marker always has its complete record behind it.
                 try Store.writeAtomically(try Store.encoder(pretty: false).encode(record), to: layout.record(p.id))
                 let marker = CompletionMarker(elapsedSeconds: Date().timeIntervalSince(t0), finished: Store.isoDate(),

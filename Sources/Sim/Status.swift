@@ -1,3 +1,4 @@
+import BuildInfo
 import Foundation
 
 /// Where one point of a sweep stands, from the files in its sweep directory (or directories, for
@@ -32,6 +33,8 @@ public struct SweepStatus: Sendable {
         public var state: PointState
         /// First error line (failed), step and note (diverged), pid/host (running), reason (interrupted).
         public var detail: String?
+        /// Code fingerprint of a finished point's record (`PointRecord.unknownCode` if it has none).
+        public var code: String? = nil
     }
 
     public var directories: [URL]
@@ -40,13 +43,31 @@ public struct SweepStatus: Sendable {
     public var points: [Point]
 
     public func count(_ s: PointState) -> Int { points.lazy.filter { $0.state == s }.count }
+    /// The fingerprint finished points are compared with (the running binary's).
+    public var currentCode: String = BuildInfo.codeFingerprint
+    /// Finished points whose record came from other code: `sim run` re-runs them (unless `--reuse-stale`).
+    public var stale: Int { points.lazy.filter { $0.code != nil && $0.code != currentCode }.count }
+    /// Fingerprint → finished points with it.
+    public var codes: [String: Int] {
+        var c: [String: Int] = [:]
+        for p in points { if let code = p.code { c[code, default: 0] += 1 } }
+        return c
+    }
     public var isComplete: Bool { points.allSatisfy { $0.state == .done || $0.state == .diverged } }
 
     /// `done 10 · running 2 · failed 1 · diverged 0 · interrupted 0 · pending 5`, then one line per
     /// point that is not done or pending (failed ones with their first error line).
     public var summary: String {
         let counts = PointState.allCases.map { "\($0.rawValue) \(count($0))" }.joined(separator: " · ")
-        var lines = ["\(directories.map(\.path).joined(separator: " + ")): \(points.count) runs — \(counts)"]
+        var lines = ["\(directories.map(\.path).joined(separator: " + ")): \(points.count) runs — \(counts) · stale \(stale)"]
+        let codes = self.codes
+        if !codes.isEmpty {
+            let list = codes.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value)\($0.key == currentCode ? ", this binary" : ""))" }
+            lines.append("  code fingerprints of finished points: " + list.joined(separator: ", "))
+        }
+        if stale > 0 {
+            lines.append("  stale: \(stale) finished point\(stale == 1 ? " was" : "s were") produced by other code than this binary (\(currentCode)); `sim run` re-runs them, `--reuse-stale` keeps them")
+        }
         for state in [PointState.failed, .diverged, .interrupted, .running] {
             for p in points where p.state == state {
                 let coords = p.coordinates.isEmpty ? "" : p.coordinates + ", "
@@ -69,12 +90,19 @@ public struct SweepStatus: Sendable {
         for row in plan.rows {
             let coords = zip(plan.axes, row.coordinates).filter { !$0.1.isEmpty }.map { "\($0)=\($1)" }.joined(separator: ", ")
             var best: (PointState, String?) = (.pending, nil)
+            var where_: RunLayout? = nil
             for l in layouts {
                 let s = state(of: row.id, in: l)
-                if s.0 < best.0 { best = s }
+                if s.0 < best.0 { best = s; where_ = l }
+            }
+            var code: String? = nil
+            if best.0 == .done || best.0 == .diverged, let l = where_ {
+                code = FileManager.default.contents(atPath: l.record(row.id).path)
+                    .flatMap { try? Store.decoder().decode(CodeHead.self, from: $0) }.map { $0.code ?? PointRecord.unknownCode }
+                    ?? PointRecord.unknownCode
             }
             points.append(Point(id: row.id, group: row.group, replicate: row.replicate, coordinates: coords,
-                                state: best.0, detail: best.1))
+                                state: best.0, detail: best.1, code: code))
         }
         return SweepStatus(directories: dirs, provenance: plan.comments, points: points)
     }
@@ -117,6 +145,11 @@ public struct SweepStatus: Sendable {
             return String(lines[i].dropFirst("error: ".count))
         }
         return lines.first { !$0.isEmpty }.map(String.init) ?? "(empty .failed file)"
+    }
+
+    private struct CodeHead: Decodable {
+        var code: String?
+        enum CodingKeys: String, CodingKey { case code = "code_fingerprint" }
     }
 
     private struct ResultHead: Decodable {

@@ -117,6 +117,26 @@ public enum VerificationReport {
         return "\(v.precision.rawValue) for the learners that offer it (\(reached.isEmpty ? "none here" : reached.joined(separator: ", "))); the others double"
     }
 
+    /// "3f2a… (1200 runs)" per fingerprint behind the numbers, and whether it is this binary's.
+    static func codeLine(_ v: Verification) -> String {
+        let codes = v.codeFingerprints
+        let list = codes.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value) runs\($0.key == v.manifest.codeFingerprint ? ", this binary" : ""))" }
+        return "numbers from " + (list.isEmpty ? "no runs" : list.joined(separator: ", ")) + "; this binary \(v.manifest.codeFingerprint ?? "unknown")"
+    }
+
+    /// Set when the numbers do not all come from the binary that wrote the report (`--reuse-stale`,
+    /// or records from before fingerprints): one line for the top of the report.
+    static func codeWarning(_ v: Verification) -> String? {
+        let codes = v.codeFingerprints
+        if codes.count > 1 {
+            return "MIXED CODE: the numbers in this report come from \(codes.count) code versions (\(codeLine(v))). Re-run without --reuse-stale for numbers from one version."
+        }
+        if let only = codes.keys.first, only != v.manifest.codeFingerprint {
+            return "STALE CODE: the numbers in this report come from code \(only), not this binary's \(v.manifest.codeFingerprint ?? "unknown"). Re-run without --reuse-stale to refresh them."
+        }
+        return nil
+    }
+
     static func manifestLines(_ v: Verification) -> [(String, String)] {
         let m = v.manifest
         let commit = (m.gitCommit.map { String($0.prefix(12)) } ?? "unknown") + (m.gitDirty == true ? " (uncommitted changes)" : "")
@@ -124,6 +144,7 @@ public enum VerificationReport {
             ("fidelity", v.fidelity.rawValue + (v.fidelity == .smoke ? " (seconds-long smoke runs: plumbing only, verdicts are not evidence)" : "")),
             ("precision", precisionLine(v)),
             ("date", m.date), ("sim version", m.version), ("git commit", commit),
+            ("code fingerprint", codeLine(v) + (codeWarning(v) != nil ? " — MIXED/STALE, see the top" : "")),
             ("BLAS", "\(m.blas) (core \(m.blasCore)), \(m.blasThreads) thread per run"),
             ("parallel runs", "\(m.jobs) on \(m.processors) processors"),
             ("host", "\(m.host), \(m.os)"),
@@ -141,6 +162,7 @@ public enum VerificationReport {
         out.append("Every claim of every paper: what the theorem predicts, what the simulation measured (mean and 95% "
                    + "interval over seeds), and whether it holds. **\(summaryLine(v)).**")
         out.append("")
+        if let w = codeWarning(v) { out.append("> **\(w)**"); out.append("") }
         out.append("Verdicts are equivalence tests on the 95% interval: " + verdictLegend.map { "*\($0.0.rawValue)* — \($0.1)" }.joined(separator: "; ") + ". "
                    + "Each claim's kind (exact rate, bound, mechanism) and band come from the theory and a stated finite-size argument, never from the run it judges.")
         out.append("")
@@ -262,7 +284,7 @@ public enum VerificationReport {
     }
 
     /// Every number at full precision ("%.17g"), so a verdict recomputed from the file is exact.
-    static func exact(_ v: Double) -> String {
+    public static func exact(_ v: Double) -> String {
         if v.isNaN { return "nan" }
         if v.isInfinite { return v > 0 ? "inf" : "-inf" }
         return String(format: "%.17g", v)
@@ -274,7 +296,8 @@ public enum VerificationReport {
                                     "ci_method", "seeds_needed", "rule", "rationale", "scenario", "figure", "known_issue"]
 
     public static func claimsTSV(_ v: Verification) -> String {
-        var lines = ["# Provable verification, fidelity \(v.fidelity.rawValue), \(v.manifest.date), commit \(v.manifest.gitCommit ?? "unknown")",
+        var lines = ["# Provable verification, fidelity \(v.fidelity.rawValue), \(v.manifest.date), commit \(v.manifest.gitCommit ?? "unknown"), code \(codeLine(v))"
+                        + (codeWarning(v) != nil ? " (MIXED/STALE)" : ""),
                      "# verdict from the row alone: not run without a value; does not hold when [ci_lo, ci_hi] misses [band_lo, band_hi]; "
                         + "holds when it lies inside (and, for kind = exact with a two-sided band, contains prediction, else holds within band); otherwise inconclusive",
                      tsvColumns.joined(separator: "\t")]
@@ -342,6 +365,7 @@ public enum VerificationReport {
         <h1>Provable verification report</h1>
         <p>Every claim of every paper: what the theorem predicts, what the simulation measured (mean and 95% interval over seeds), whether it holds, and the figure that shows it.
         <b>\(esc(summaryLine(v))).</b> Fidelity <b>\(v.fidelity.rawValue)</b>, \(esc(v.manifest.date)), \(esc(duration(v.seconds))).</p>
+        \(codeWarning(v).map { "<p class=\"fails\" data-code-warning=\"1\"><b>\(esc($0))</b></p>" } ?? "")
         <p class="detail">Verdicts are equivalence tests on the 95% interval. \(verdictLegend.map { "<span class=\"verdict \(verdictClass($0.0))\">\(esc($0.0.rawValue))</span> \(esc($0.1))" }.joined(separator: " · ")).
         Each claim's kind (exact rate, bound, mechanism) and band come from the theory and a stated finite-size argument, never from the run it judges.</p>
         """)

@@ -52,12 +52,20 @@ public struct Verification: Sendable {
     public var root: URL
 
     public func scenario(_ path: String) -> VerifiedScenario? { scenarios.first { $0.path == path } }
+    /// Code fingerprint → runs behind the report's numbers (more than one: the report mixes code versions).
+    public var codeFingerprints: [String: Int] {
+        var codes: [String: Int] = [:]
+        for s in scenarios { for (k, n) in s.results?.codeFingerprints ?? [:] { codes[k, default: 0] += n } }
+        return codes
+    }
     public func count(_ v: ClaimVerdict) -> Int { outcomes.filter { $0.verdict == v }.count }
 }
 
 /// Version, commit, BLAS, threads, date: what the report's reader needs to reproduce it.
 public struct VerificationManifest: Sendable, Codable {
     public var version: String
+    /// The fingerprint of the binary that wrote the report (`BuildInfo.codeFingerprint`).
+    public var codeFingerprint: String? = SimVersion.code
     public var gitCommit: String?
     public var gitDirty: Bool?
     public var blas: String
@@ -90,6 +98,8 @@ public struct VerifyOptions: Sendable {
     /// `--until-conclusive`: re-run the scenarios of inconclusive claims with more seeds (at most doubling
     /// per round, finished points reused) until each claim is conclusive or has `maxSeeds` seeds per point.
     public var untilConclusive: Bool = false
+    /// `--reuse-stale`: keep finished points produced by other code (the report lists the fingerprints).
+    public var reuseStale: Bool = false
     public var maxSeeds: Int = 40
     /// Called before each `--until-conclusive` round: (round, [(scenario, seeds)]).
     public var onExtend: (@Sendable (_ round: Int, _ scenarios: [(String, Int)]) -> Void)?
@@ -157,7 +167,7 @@ public enum Verifier {
     static func execute(_ loaded: [(index: Int, plan: Plan)], into scenarios: inout [VerifiedScenario], options: VerifyOptions) {
         do {
             let reports = try Runner.run(loaded.map(\.plan), options: RunOptions(out: options.out, jobs: options.jobs, progress: options.progress,
-                                                                                cancellation: options.cancellation))
+                                                                                cancellation: options.cancellation, reuseStale: options.reuseStale))
             for (k, (i, _)) in loaded.enumerated() {
                 let report = reports[k]
                 scenarios[i].executed += report.executed

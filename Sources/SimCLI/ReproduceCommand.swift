@@ -43,7 +43,7 @@ struct ReproduceCommand: ParsableCommand {
         // finishes its last point); then each scenario is aggregated and plotted, in order.
         let plans = work.flatMap(\.plans)
         for plan in plans { CLI.announce(plan, out: shared.outURL) }
-        let reports = try Runner.run(plans, options: RunOptions(out: shared.outURL, jobs: shared.jobCount, cancellation: cancellation))
+        let reports = try Runner.run(plans, options: RunOptions(out: shared.outURL, jobs: shared.jobCount, cancellation: cancellation, reuseStale: shared.reuseStale))
         let pointSeconds = Date().timeIntervalSince(start)
         var failed = 0, figureFailures = 0
         var interrupted: SweepReport?

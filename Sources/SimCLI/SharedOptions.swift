@@ -20,6 +20,9 @@ struct SharedOptions: ParsableArguments {
     @Option(name: .long, help: "Replace the scenario seed (run seeds derive from it, the parameters and the replicate).")
     var seed: UInt64?
 
+    @Flag(name: .long, help: "Reuse finished points produced by other code (another code fingerprint) instead of re-running them; the summary warns and the report marks the mix.")
+    var reuseStale = false
+
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
     }
@@ -132,7 +135,7 @@ enum CLI {
                         out: URL? = nil, shard: Shard? = nil) throws -> (SweepReport, [FigureFiles]) {
         let outURL = out ?? shared.outURL
         announce(plan, out: outURL, shard: shard)
-        let report = try Runner.run(plan, options: RunOptions(out: outURL, jobs: shared.jobCount, cancellation: cancellation, shard: shard))
+        let report = try Runner.run(plan, options: RunOptions(out: outURL, jobs: shared.jobCount, cancellation: cancellation, shard: shard, reuseStale: shared.reuseStale))
         return try finishPlan(plan, report: report, figures: figures, out: outURL, shard: shard)
     }
 

@@ -17,7 +17,7 @@ struct SimCommand: ParsableCommand {
             and figures to <out>/figures/<paper>/. Re-running a command resumes: finished points are skipped.
             Exit status: 0 ok, 1 invalid input, 2 some points or figures failed, 130/143 interrupted by SIGINT/SIGTERM.
             """,
-        version: SimVersion.string,
+        version: SimVersion.full,
         subcommands: [ListCommand.self, ValidateCommand.self, PlanCommand.self, RunCommand.self, StatusCommand.self,
                       AggregateCommand.self, PlotCommand.self, ReproduceCommand.self, VerifyCommand.self, SlurmCommand.self, BenchCommand.self])
 

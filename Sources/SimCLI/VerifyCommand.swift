@@ -15,7 +15,9 @@ struct VerifyCommand: ParsableCommand {
             (what `sim reproduce` runs); full = twice the seeds. Exit status 0 when every claim was evaluated, whatever \
             its verdict (with --strict: 3 when a claim without a documented known issue is not supported: does not hold or is \
             inconclusive); 2 when a \
-            scenario failed (some runs or figures), listed under Scenarios in the report.
+            scenario failed (some runs or figures), listed under Scenarios in the report; with --baseline: 4 when a claim the \
+            baseline supported is no longer supported (or was removed), or a value moved by more than --max-shift of the \
+            baseline's interval half-widths (the comparison is also written to <report>/baseline.tsv).
             """)
 
     @Argument(help: "Paper key (lowrank, icl, graph, moe) or `all`.")
@@ -48,7 +50,17 @@ struct VerifyCommand: ParsableCommand {
     @Flag(name: .long, help: "Exit with status 3 when a claim without a documented known issue does not hold or is inconclusive.")
     var strict = false
 
+    @Option(name: .long, help: "A claims.tsv (or a report directory holding one) to compare with: per claim the verdict change and the value's shift in baseline half-widths; exit 4 on a regression.")
+    var baseline: String?
+
+    @Option(name: .long, help: "With --baseline: the largest accepted |shift| of a value, in baseline interval half-widths (default 3).")
+    var maxShift: Double = BaselineComparison.defaultMaxShift
+
+    @Flag(name: .long, help: "Reuse finished points produced by other code (another code fingerprint) instead of re-running them; the report marks the mix.")
+    var reuseStale = false
+
     func validate() throws {
+        if !(maxShift > 0) { throw ValidationError("--max-shift must be positive, got \(maxShift)") }
         if maxSeeds < 2 { throw ValidationError("--max-seeds must be at least 2, got \(maxSeeds)") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         guard Fidelity(rawValue: fidelity) != nil else {
@@ -64,6 +76,14 @@ struct VerifyCommand: ParsableCommand {
         guard !claims.isEmpty else {
             throw CLIError("no claims declared for paper `\(paper)`; papers with claims: \(ClaimRegistry.papers.joined(separator: ", ")), or `all`")
         }
+        // Read the baseline before anything runs: a wrong path fails in a second, not after the sweep.
+        let base = try baseline.map { path -> Baseline in
+            let b = try Baseline.load(path)
+            if let f = b.fidelity, f != fidelity {
+                throw CLIError("--baseline \(b.path) was verified at fidelity \(f), this run is \(fidelity): compare like with like (use --fidelity \(f))")
+            }
+            return b
+        }
         let reportURL = URL(fileURLWithPath: report)
         let cancellation = CancellationFlag()
         InterruptHandler.install(cancelling: cancellation)
@@ -78,6 +98,7 @@ struct VerifyCommand: ParsableCommand {
         var opts = options
         opts.untilConclusive = untilConclusive
         opts.maxSeeds = maxSeeds
+        opts.reuseStale = reuseStale
         opts.onExtend = { round, list in
             FileHandle.standardError.write(Data("verify: --until-conclusive round \(round): \(list.map { "\($0.0) → \($0.1) seeds" }.joined(separator: ", "))\n".utf8))
         }
@@ -98,6 +119,15 @@ struct VerifyCommand: ParsableCommand {
         // A scenario that failed is an error; a statistic the chosen fidelity cannot form (e.g. a smoke
         // run without the ratio a claim reads) is reported as not run, with its reason, and is not.
         if v.scenarios.contains(where: { $0.error != nil }) { throw ExitCode(2) }
+        if let base {
+            let comparison = BaselineComparison(baseline: base, outcomes: v.outcomes, maxShift: maxShift)
+            print("")
+            print(comparison.table)
+            let file = reportURL.appendingPathComponent("baseline.tsv")
+            try comparison.tsv.write(to: file, atomically: true, encoding: .utf8)
+            print("baseline comparison: \(file.path)")
+            if !comparison.passed { throw ExitCode(4) }
+        }
         if strict, v.outcomes.contains(where: { ($0.verdict == .doesNotHold || $0.verdict == .inconclusive) && $0.claim.knownIssue == nil }) { throw ExitCode(3) }
     }
 }

@@ -192,6 +192,24 @@ struct ClaimsTests {
         #expect(!html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("<link "))
     }
 
+    /// The CI gate against the last good state: this build's claims, at standard fidelity, against the
+    /// committed `docs/claims-baseline.tsv` — in process (the failure lists every regression) and
+    /// through `sim verify all --baseline` on the same runs (reused: same points, same code).
+    @Test("no claim regresses against the committed baseline (docs/claims-baseline.tsv), in process and through sim verify --baseline")
+    func committedBaseline() throws {
+        let v = Self.cache.all()
+        let base = try Baseline.load(packageRoot.appendingPathComponent("docs/claims-baseline.tsv").path)
+        #expect(base.fidelity == "standard")
+        let comparison = BaselineComparison(baseline: base, outcomes: v.outcomes)
+        #expect(comparison.passed, "\(comparison.table)")
+        #expect(Set(base.claims.map(\.claim)) == Set(v.outcomes.map(\.claim.id)),
+                "the baseline and the declared claims differ: update docs/claims-baseline.tsv in a reviewed commit (sim verify all, then copy report/claims.tsv)")
+        let report = makeTempDirectory("baseline-report")
+        let r = try #require(try runSim(["verify", "all", "--out", Self.cache.out.path, "--report", report.path, "--jobs", "2",
+                                         "--baseline", "docs/claims-baseline.tsv"], timeout: 1800))
+        #expect(r.status == 0 && r.stdout.contains("no regression"), "\(r.stdout.suffix(3000))\n\(r.stderr.suffix(2000))")
+    }
+
     /// Debian's `chromium` (CI installs it when it can; `.ci/run` says when it could not).
     static let chromium: String? = ["chromium", "chromium-browser", "google-chrome"].lazy.compactMap { name -> String? in
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
@@ -241,6 +259,40 @@ struct ClaimsTests {
         #expect(r.stdout.contains("moe.T2a"))
         let md = try String(contentsOf: report.appendingPathComponent("index.md"), encoding: .utf8)
         #expect(md.contains("smoke (seconds-long smoke runs"))
+
+        // --baseline: the run's own claims.tsv passes; the same file with one verdict flipped to one the
+        // run does not reach fails with exit 4; a baseline of another fidelity is refused before running.
+        let own = out.appendingPathComponent("own.tsv"), flippedFile = out.appendingPathComponent("flipped.tsv")
+        try FileManager.default.copyItem(at: report.appendingPathComponent("claims.tsv"), to: own)
+        let same = try #require(try runSim(["verify", "moe", "--fidelity", "smoke", "--out", out.path, "--report", report.path,
+                                            "--jobs", "2", "--baseline", own.path], timeout: 300))
+        #expect(same.status == 0 && same.stdout.contains("no regression"), "\(same.stdout)\n\(same.stderr)")
+        var lines = try String(contentsOf: own, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let header = try #require(lines.first { !$0.hasPrefix("#") }).split(separator: "\t").map(String.init)
+        let verdictColumn = try #require(header.firstIndex(of: "verdict"))
+        var flippedClaim: String?
+        for (i, line) in lines.enumerated() where !line.hasPrefix("#") && line != lines.first(where: { !$0.hasPrefix("#") }) && !line.isEmpty {
+            var cols = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            let now = try #require(ClaimVerdict(rawValue: cols[verdictColumn]))
+            // Supported now → baseline says it did not hold (an improvement, fine); not supported now → baseline says it held (a regression).
+            cols[verdictColumn] = now.isSupported ? ClaimVerdict.doesNotHold.rawValue : ClaimVerdict.holds.rawValue
+            if !now.isSupported && flippedClaim == nil { flippedClaim = cols[0]; lines[i] = cols.joined(separator: "\t") }
+        }
+        if flippedClaim == nil {
+            // Every smoke claim supported: flip the first one in the baseline to "holds" and its value far away instead.
+            Issue.record("no unsupported claim at smoke fidelity to flip; the flipped-verdict path is covered by BaselineTests only")
+        } else {
+            try lines.joined(separator: "\n").write(to: flippedFile, atomically: true, encoding: .utf8)
+            let flipped = try #require(try runSim(["verify", "moe", "--fidelity", "smoke", "--out", out.path, "--report", report.path,
+                                                   "--jobs", "2", "--baseline", flippedFile.path], timeout: 300))
+            #expect(flipped.status == 4, "\(flipped.stdout)\n\(flipped.stderr)")
+            #expect(flipped.stdout.contains("FAIL: was holds, now") && flipped.stdout.contains("1 regression: \(flippedClaim!)"), "\(flipped.stdout)")
+            let tsv = try String(contentsOf: report.appendingPathComponent("baseline.tsv"), encoding: .utf8)
+            #expect(tsv.contains("\(flippedClaim!)\tholds\t"))
+        }
+        let otherFidelity = try #require(try runSim(["verify", "moe", "--fidelity", "smoke", "--out", out.path, "--report", report.path,
+                                                     "--baseline", "docs/claims-baseline.tsv"]))
+        #expect(otherFidelity.status == 1 && otherFidelity.stderr.contains("verified at fidelity standard, this run is smoke"), "\(otherFidelity.stderr)")
         let bad = try #require(try runSim(["verify", "nosuch", "--out", out.path, "--report", report.path]))
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("lowrank") && bad.stderr.contains("moe"), "\(bad.stderr)")
