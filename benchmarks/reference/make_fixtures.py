@@ -10,6 +10,7 @@ writes Tests/TrainingTests/Fixtures/<variant>.json with
   batch           one fixed batch (tokens, ±1 labels; the graph and its batch nodes for the graph model)
   cases.<loss>    for the hinge loss (the papers') and the logistic loss, from the same init and batch:
                     loss          the batch-mean loss at init
+                    outputs       the network output F (f) of each sample at init
                     grad          ∂loss/∂θ for every trainable θ at init
                     losses        the batch-mean loss before each of 3 plain-SGD steps
                     after_3_steps every trainable θ after 3 SGD steps θ ← θ − η ∂loss/∂θ on that batch
