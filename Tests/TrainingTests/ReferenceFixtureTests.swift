@@ -101,6 +101,7 @@ struct ReferenceFixtureTests {
         let step: (TokenBatch) -> (loss: Double, outputs: [Double], grads: TransformerWeights, active: [Int])
         let sgd: () -> Void
         let final: () -> TransformerWeights
+        let outputLayer: () -> [Double]
         if fx.variant == "lowrank" {
             var cfg = OneLayerTransformerConfig()
             cfg.d = d; cfg.L = c["L"]!; cfg.m = c["m"]!; cfg.ma = c["ma"]!; cfg.mb = c["mb"]!; cfg.batchCapacity = B
@@ -114,6 +115,7 @@ struct ReferenceFixtureTests {
                      return (l, (0..<B).map { model.output($0) }, model.gradients, model.scratch.active) }
             sgd = { model.sgdStep(learningRate: eta) }
             final = { model.weights }
+            outputLayer = { model.readout.a }
         } else {
             var cfg = ICLTransformerConfig()
             cfg.d = d; cfg.contexts = c["contexts"]!; cfg.m = c["m"]!; cfg.ma = c["ma"]!; cfg.mb = c["mb"]!
@@ -126,6 +128,7 @@ struct ReferenceFixtureTests {
                      return (l, (0..<B).map { model.output($0) }, model.gradients, model.scratch.active) }
             sgd = { model.sgdStep(learningRate: eta) }
             final = { model.weights }
+            outputLayer = { model.readout.a }
         }
         var batch = TokenBatch(capacity: B, length: L, dimension: d)
         batch.x = try fx.batch.tokens(); batch.labels = fx.batch.labels
@@ -142,6 +145,7 @@ struct ReferenceFixtureTests {
         r.compare("loss per step", losses, ref.losses)
         let w = final()
         for (name, key) in weightNames { r.compare("W_\(name.rawValue) after 3 steps", w[name].storage, ref.after3Steps[key]!.data) }
+        r.compare("fixed a after 3 steps", outputLayer(), a)             // not trained
         return r
     }
 
@@ -184,6 +188,7 @@ struct ReferenceFixtureTests {
         let w = model.weights
         for (name, key) in weightNames { r.compare("W_\(name.rawValue) after 3 steps", w[name].storage, ref.after3Steps[key]!.data) }
         r.compare("b (PE) after 3 steps", model.pe, ref.after3Steps["pe"]!.data)
+        r.compare("fixed a after 3 steps", model.readout.a, fx.fixed["a"]!.data)   // not trained
         return r
     }
 
