@@ -24,6 +24,19 @@ public struct TokenBatch: Sendable {
         pattern = [Int32](repeating: -1, count: capacity * length)
     }
 
+    /// The three arrays at once, for fill loops that run on raw pointers (one exclusive access to the
+    /// batch instead of one per element; a class holding the batch could not otherwise touch `labels`
+    /// while `x` is borrowed). Buffers are full capacity: x (capacity·L·d), labels (capacity), pattern (capacity·L).
+    public mutating func withUnsafeMutableBuffers<R>(
+        _ body: (UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Int32>) throws -> R
+    ) rethrows -> R {
+        try x.withUnsafeMutableBufferPointer { x in
+            try labels.withUnsafeMutableBufferPointer { labels in
+                try pattern.withUnsafeMutableBufferPointer { pattern in try body(x, labels, pattern) }
+            }
+        }
+    }
+
     /// Copy sample `i` of `source` into slot `j` of this batch (minibatches drawn from a fixed set).
     public mutating func copySample(_ i: Int, from source: TokenBatch, to j: Int) {
         let n = length * dimension

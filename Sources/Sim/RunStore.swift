@@ -290,29 +290,33 @@ enum Store {
         let dir = url.deletingLastPathComponent()
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent)\(temporaryMarker)\(hostName)~\(getpid())~\(UInt64.random(in: 0...UInt64.max))")
         let fd = open(tmp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StoreError("cannot create \(tmp.path): \(errnoText())") }
+        // Errors name the file being written (its temporary is an implementation detail).
+        guard fd >= 0 else { throw StoreError(errno: errno, "cannot write \(url.path)") }
         var failure: String? = nil
+        var failureCode: Int32 = 0
         data.withUnsafeBytes { (buf: UnsafeRawBufferPointer) in
             var offset = 0
             while offset < buf.count {
                 let n = write(fd, buf.baseAddress! + offset, buf.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    failure = "cannot write \(tmp.path): \(errnoText())"; return
+                    failureCode = errno
+                    failure = "cannot write \(url.path): \(errnoText())"; return
                 }
                 offset += n
             }
         }
-        if failure == nil, durable, fsync(fd) != 0 { failure = "cannot fsync \(tmp.path): \(errnoText())" }
-        close(fd)
+        // A full disk may only show at fsync or close (delayed allocation, NFS): both are checked.
+        if failure == nil, durable, fsync(fd) != 0 { failureCode = errno; failure = "cannot write \(url.path) (fsync): \(errnoText())" }
+        if close(fd) != 0, failure == nil { failureCode = errno; failure = "cannot write \(url.path) (close): \(errnoText())" }
         if let failure {
             unlink(tmp.path)
-            throw StoreError(failure)
+            throw StoreError(failure, code: failureCode)
         }
         if rename(tmp.path, url.path) != 0 {
-            let err = errnoText()
+            let code = errno
             unlink(tmp.path)
-            throw StoreError("cannot rename \(tmp.lastPathComponent) to \(url.path): \(err)")
+            throw StoreError(errno: code, "cannot rename \(tmp.lastPathComponent) to \(url.path)")
         }
         if durable { syncDirectory(dir) }
     }
@@ -352,8 +356,32 @@ enum Store {
         return removed
     }
 
+    /// `mkdir -p`, with an error that names the directory and the system's reason ("Read-only file
+    /// system", "No space left on device", "Permission denied") instead of Foundation's generic text.
     static func createDirectory(_ url: URL) throws {
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { return }
+            throw StoreError("cannot create directory \(url.path): a file of that name exists")
+        }
+        let parent = url.deletingLastPathComponent()
+        if parent.path != url.path { try createDirectory(parent) }
+        if mkdir(url.path, 0o755) != 0 && errno != EEXIST {
+            throw StoreError(errno: errno, "cannot create directory \(url.path)")
+        }
+    }
+
+    /// Create `url` holding `data` only if no such file exists: the data goes to a temporary first and
+    /// is hard-linked into place (`link(2)` fails with EEXIST atomically), so a reader never sees a
+    /// partly written file and two processes never both succeed. Returns false when the file exists.
+    static func createExclusively(_ data: Data, at url: URL) throws -> Bool {
+        let tmp = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent)\(temporaryMarker)\(hostName)~\(getpid())~\(UInt64.random(in: 0...UInt64.max))")
+        try writeAtomically(data, to: tmp, durable: false)
+        defer { unlink(tmp.path) }
+        if link(tmp.path, url.path) == 0 { return true }
+        if errno == EEXIST { return false }
+        throw StoreError(errno: errno, "cannot create \(url.path)")
     }
 
     /// The short host name (cached: Foundation's `hostName` may do a DNS lookup).
@@ -380,7 +408,18 @@ enum Store {
 
 public struct StoreError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    public init(_ d: String) { description = d }
+    /// The errno behind it, when a system call failed.
+    public let code: Int32?
+    public init(_ d: String, code: Int32? = nil) { description = d; self.code = code }
+    /// "<what>: <strerror(code)>".
+    init(errno code: Int32, _ what: String) { self.init("\(what): \(String(cString: strerror(code)))", code: code) }
+
+    /// The output location itself is unusable — full, read-only, not ours, failing: every further
+    /// write would fail the same way, so a sweep stops instead of failing point after point.
+    public var isStorageFailure: Bool {
+        guard let code else { return false }
+        return [ENOSPC, EDQUOT, EROFS, EACCES, EPERM, EIO, EFBIG].contains(code)
+    }
 }
 
 // MARK: - Resolved scenario and plan files

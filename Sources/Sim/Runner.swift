@@ -75,6 +75,12 @@ public struct SweepReport: Sendable {
     public var remaining: Int
     /// Points that were running when the sweep was cancelled; marked `.interrupted`.
     public var interrupted: Int = 0
+    /// Points another live process on this host was running (two `sim run` on one sweep directory):
+    /// this invocation waited for them instead of running them twice.
+    public var finishedElsewhere: Int = 0
+    /// The output location failed (disk full, read-only, permission): the sweep stopped; every point
+    /// finished before is kept (its record was written before its `.done` marker).
+    public var storageFailure: String? = nil
     /// Points a killed earlier invocation left running (stale `.running` markers), marked `.interrupted` and re-run.
     public var recovered: Int = 0
     public var cancelled: Bool
@@ -89,6 +95,7 @@ public struct SweepReport: Sendable {
         if !diverged.isEmpty { s += ", \(diverged.count) diverged" }
         if remaining > 0 { s += ", \(remaining) not finished" }
         if interrupted > 0 { s += " (\(interrupted) interrupted while running)" }
+        if finishedElsewhere > 0 { s += "; \(finishedElsewhere) run by another process on this sweep directory" }
         s += " (\(ProgressReporter.duration(elapsedSeconds)))"
         if staleRerun > 0 {
             s += "\n  re-ran \(staleRerun) finished point\(staleRerun == 1 ? "" : "s") whose record came from other code (code fingerprint ≠ \(BuildInfo.codeFingerprint))"
@@ -99,6 +106,9 @@ public struct SweepReport: Sendable {
         if recovered > 0 { s += "\n  resumed \(recovered) point\(recovered == 1 ? "" : "s") a killed earlier run had left unfinished" }
         for f in failed { s += "\n  failed   \(f)" }
         for d in diverged { s += "\n  diverged \(d)" }
+        if let storageFailure {
+            s += "\n  stopped: \(storageFailure)\n  the \(skipped + executed) finished points are kept; fix the output location (free space, permissions) and re-run the same command to resume"
+        }
         if cancelled { s += "\n  interrupted: re-run the same command (or `sim run --resume \(layout.sweepDirectory.path)`) to resume" }
         return s
     }
@@ -176,8 +186,9 @@ public enum Runner {
             let diverged = (p.diverged + outcome.diverged).sorted { $0.id < $1.id }
             return SweepReport(layout: p.layout, sweepID: p.plan.sweepID, shard: options.shard, total: p.total, skipped: p.skipped,
                                staleReused: p.staleReused, staleRerun: p.staleRerun, executed: outcome.executed, failed: outcome.failed.sorted { $0.id < $1.id },
-                               diverged: diverged, remaining: p.pending.count - outcome.executed - outcome.failed.count,
-                               interrupted: outcome.interrupted, recovered: p.recovered,
+                               diverged: diverged, remaining: p.pending.count - outcome.executed - outcome.failed.count - outcome.elsewhere,
+                               interrupted: outcome.interrupted, finishedElsewhere: outcome.elsewhere,
+                               storageFailure: state.storageFailure, recovered: p.recovered,
                                cancelled: options.cancellation.isCancelled,
                                elapsedSeconds: plans.count == 1 ? elapsed : outcome.span)
         }
@@ -324,17 +335,27 @@ public enum Runner {
 
     private static func worker(plans: [WorkerPlan], state: WorkState, options: RunOptions, progress: ProgressReporter) {
         let flag = options.cancellation
-        let isCancelled: @Sendable () -> Bool = { flag.isCancelled }
+        let isCancelled: @Sendable () -> Bool = { flag.isCancelled || state.storageFailure != nil }
         var running = RunningMarker.current()
-        while !flag.isCancelled, let job = state.next() {
+        while !isCancelled(), let job = state.next() {
             let p = job.point, plan = plans[job.plan].plan, layout = plans[job.plan].layout, commit = plans[job.plan].commit
-            options.onEvent?(.started(p))
             let t0 = Date()
-            // Transient state: not fsynced (after a power loss the point is simply pending).
             running.started = Store.isoDate(t0)
-            if let body = try? Store.encoder().encode(running) {
-                try? Store.writeAtomically(body, to: layout.running(p.id), durable: false)
+            switch claim(p, plan: plan, layout: layout, marker: running, options: options) {
+            case .finishedElsewhere:
+                state.finishedElsewhere(job)
+                progress.pointFinished(failed: false, diverged: false)
+                continue
+            case .busyElsewhere:
+                state.deferToLater(job)
+                continue
+            case .failed(let error):
+                state.storageFailed(error.description)
+                continue
+            case .claimed:
+                break
             }
+            options.onEvent?(.started(p))
             do {
                 let result = try plan.experiment.run(p.parameters, context: RunContext(seed: p.seed, pointID: p.id, isCancelled: isCancelled))
                 let record = PointRecord(experiment: plan.experiment.name, pointID: p.id, canonical: p.canonical,
@@ -352,12 +373,20 @@ public enum Runner {
                 progress.pointFinished(failed: false, diverged: divergence != nil)
                 if let divergence { progress.message("diverged: \(divergence)") }
                 options.onEvent?(.finished(p, result.status))
-            } catch is RunCancelled where flag.isCancelled {
-                let m = InterruptedMarker(date: Store.isoDate(), host: Store.hostName, pid: getpid(), reason: flag.reason ?? "cancelled")
+            } catch is RunCancelled where isCancelled() {
+                let m = InterruptedMarker(date: Store.isoDate(), host: Store.hostName, pid: getpid(),
+                                          reason: flag.reason ?? state.storageFailure.map { "stopped: \($0)" } ?? "cancelled")
                 if let body = try? Store.encoder().encode(m) { try? Store.writeAtomically(body, to: layout.interrupted(p.id)) }
                 Store.remove(layout.running(p.id))
                 state.cancelled(job)
                 options.onEvent?(.cancelled(p))
+            } catch let e as StoreError where e.isStorageFailure {
+                // The output location is unusable (full, read-only): stop the sweep rather than fail
+                // every remaining point the same way. No `.done` marker was written for this point.
+                Store.remove(layout.running(p.id))
+                state.storageFailed(e.description)
+                progress.message("stopped: \(e.description)")
+                options.onEvent?(.failed(p, e.description))
             } catch {
                 let text = "\(error)"
                 let body = "point: \(p.id)\nreplicate: \(p.replicate)\nseed: \(p.seed)\nparameters: \(p.canonical)\n"
@@ -370,6 +399,42 @@ public enum Runner {
                 progress.message("failed: \(i)")
                 options.onEvent?(.failed(p, text))
             }
+        }
+    }
+
+    enum Claim { case claimed, busyElsewhere, finishedElsewhere, failed(StoreError) }
+
+    /// Take a point before running it: create its `.running` marker exclusively. Another `sim run`
+    /// on the same sweep directory that holds it (a live process of this host) keeps it — this one
+    /// comes back to it after its other points (`WorkState.deferToLater`) and finds it finished, or
+    /// takes it over if that process died. A marker of a dead process, an unreadable one, or one
+    /// from another host (whose liveness cannot be checked; shards never share points) is taken over.
+    /// A point another process finished since this one looked is not run again.
+    static func claim(_ p: PlanPoint, plan: Plan, layout: RunLayout, marker: RunningMarker, options: RunOptions) -> Claim {
+        func finished() -> Bool {
+            guard let e = existingResult(of: p, plan: plan, layout: layout) else { return false }
+            return options.reuseStale || e.code == options.fingerprint
+        }
+        do {
+            let body = try Store.encoder().encode(marker)
+            if try Store.createExclusively(body, at: layout.running(p.id)) {
+                if finished() { Store.remove(layout.running(p.id)); return .finishedElsewhere }
+                return .claimed
+            }
+            let holder = FileManager.default.contents(atPath: layout.running(p.id).path)
+                .flatMap { try? Store.decoder().decode(RunningMarker.self, from: $0) }
+            // A marker of this very process is a leftover (each point is handed out once per run), so
+            // it is taken over like a dead one.
+            if let holder, holder.isAlive == true, !(holder.pid == getpid() && holder.host == Store.hostName) {
+                return finished() ? .finishedElsewhere : .busyElsewhere
+            }
+            if finished() { return .finishedElsewhere }
+            try Store.writeAtomically(body, to: layout.running(p.id), durable: false)
+            return .claimed
+        } catch let e as StoreError {
+            return .failed(e)
+        } catch {
+            return .failed(StoreError("cannot write \(layout.running(p.id).path): \(error)"))
         }
     }
 
@@ -425,6 +490,7 @@ private final class WorkState: @unchecked Sendable {
         var failed: [PointIssue] = []
         var diverged: [PointIssue] = []
         var interrupted = 0
+        var elsewhere = 0
         var first: Date?
         var last: Date?
     }
@@ -432,17 +498,33 @@ private final class WorkState: @unchecked Sendable {
     private let pending: [Job]
     private var nextIndex = 0
     private var tallies: [Tally]
+    /// Points another process was running when a worker reached them, in the order they were met.
+    private var deferred: [Job] = []
+    private var failure: String?
 
     init(pending: [Job], plans: Int) { self.pending = pending; tallies = Array(repeating: Tally(), count: plans) }
 
+    /// The next point to run: the plan's points in order, then the deferred ones again (after a short
+    /// wait, so a worker polls another process's point a few times a second, not in a busy loop).
     func next() -> Job? {
-        lock.lock(); defer { lock.unlock() }
-        guard nextIndex < pending.count else { return nil }
-        defer { nextIndex += 1 }
-        let j = pending[nextIndex]
-        if tallies[j.plan].first == nil { tallies[j.plan].first = Date() }
+        lock.lock()
+        if nextIndex < pending.count {
+            defer { nextIndex += 1; lock.unlock() }
+            let j = pending[nextIndex]
+            if tallies[j.plan].first == nil { tallies[j.plan].first = Date() }
+            return j
+        }
+        guard !deferred.isEmpty else { lock.unlock(); return nil }
+        let j = deferred.removeFirst()
+        lock.unlock()
+        Thread.sleep(forTimeInterval: 0.2)
         return j
     }
+    func deferToLater(_ j: Job) { lock.lock(); deferred.append(j); lock.unlock() }
+    func finishedElsewhere(_ j: Job) { lock.lock(); tallies[j.plan].elsewhere += 1; tallies[j.plan].last = Date(); lock.unlock() }
+    /// The first storage failure (later ones are the same problem).
+    var storageFailure: String? { lock.lock(); defer { lock.unlock() }; return failure }
+    func storageFailed(_ text: String) { lock.lock(); if failure == nil { failure = text }; lock.unlock() }
     func finished(_ j: Job, diverged: PointIssue?) {
         lock.lock(); defer { lock.unlock() }
         tallies[j.plan].executed += 1; tallies[j.plan].last = Date()
@@ -453,10 +535,10 @@ private final class WorkState: @unchecked Sendable {
     }
     func cancelled(_ j: Job) { lock.lock(); tallies[j.plan].interrupted += 1; tallies[j.plan].last = Date(); lock.unlock() }
 
-    func snapshot(plan: Int) -> (executed: Int, failed: [PointIssue], diverged: [PointIssue], interrupted: Int, span: Double) {
+    func snapshot(plan: Int) -> (executed: Int, failed: [PointIssue], diverged: [PointIssue], interrupted: Int, elsewhere: Int, span: Double) {
         lock.lock(); defer { lock.unlock() }
         let t = tallies[plan]
         let span = t.first.flatMap { f in t.last.map { $0.timeIntervalSince(f) } } ?? 0
-        return (t.executed, t.failed, t.diverged, t.interrupted, max(span, 0))
+        return (t.executed, t.failed, t.diverged, t.interrupted, t.elsewhere, max(span, 0))
     }
 }

@@ -174,6 +174,7 @@ public enum Verifier {
                 scenarios[i].seconds += report.elapsedSeconds
                 var problems: [String] = []
                 if !report.failed.isEmpty { problems.append("\(report.failed.count) of \(report.total) runs failed (first: \(report.failed[0].message))") }
+                if let failure = report.storageFailure { problems.append("stopped: \(failure)") }
                 if report.cancelled && report.remaining > 0 { problems.append("interrupted with \(report.remaining) runs unfinished") }
                 scenarios[i].error = problems.isEmpty ? nil : problems.joined(separator: "; ")
             }

@@ -52,6 +52,10 @@ struct ReproduceCommand: ParsableCommand {
             var built: [URL] = []
             for plan in paperPlans {
                 let report = reports[next]; next += 1
+                if let failure = report.storageFailure {
+                    print(report.summary)
+                    throw CLIError("the sweeps stopped because the output location failed: \(failure). Finished points are kept; free space or fix permissions and re-run to resume")
+                }
                 if report.cancelled && !report.isComplete {
                     print(report.summary)
                     interrupted = interrupted ?? report

@@ -153,6 +153,9 @@ enum CLI {
         let layout = RunLayout(out: outURL, plan: plan)
         print(report.summary)
         if report.cancelled { throw Interrupted(report: report, signal: InterruptHandler.receivedSignal ?? SIGINT) }
+        if let failure = report.storageFailure {
+            throw CLIError("the sweep stopped because the output location failed: \(failure). The \(report.skipped + report.executed) finished points are kept; free space or fix permissions and re-run the same command to resume")
+        }
         if let shard {
             print("shard \(shard) done; once every shard has run: sim aggregate <each shard's \(layout.sweepDirectory.lastPathComponent) directory> (or sim plot with one shared --out)")
             return (report, [])

@@ -72,35 +72,53 @@ public final class GraphTransformer: AttentionReadoutClassifier {
 
     /// Gather the neighbourhoods of `nodes` into the batch and set the score bias (PE / padding).
     /// `shell` restricts T^n to the nodes at exactly that distance (PE-based sampling, §5.7).
+    ///
+    /// The copy loops run on unsafe buffer pointers, not checked array subscripts: with `-O` (checks
+    /// on) the element-wise copy through the class's stored `batch` paid a bounds check, a uniqueness
+    /// check and an exclusivity check per scalar, and the graph step ran at 5656 steps/s against
+    /// 30845 with `-Ounchecked` (`sim bench graph`). Every index is bounded by the checks below, done
+    /// once per node instead of once per scalar.
     public func gather(_ nodes: ArraySlice<Int>, from data: GraphNodes, shell: Int? = nil) {
         precondition(nodes.count <= config.batchCapacity)
-        let L = config.maxNeighborhood + 1, d = config.d, hoods = data.hoods
-        let bias = attention.scoreBias!
+        let L = config.maxNeighborhood + 1, d = config.d, hoods = data.hoods, kMax = config.maxNeighborhood
+        precondition(data.features.cols == d && batch.x.count == config.batchCapacity * L * d
+                     && keyDistance.count == config.batchCapacity * L && batch.pattern.count == keyDistance.count)
+        let bias = attention.scoreBias!.p
+        let usePE = config.variant == .gtPE
+        let nodeCount = data.features.rows
         batch.count = nodes.count
-        for (j, n) in nodes.enumerated() {
-            var slot = 0
-            for k in hoods.offsets[n]..<hoods.offsets[n + 1] {
-                let z = Int(hoods.distance[k])
-                if let s = shell, z != s { continue }
-                guard slot < config.maxNeighborhood else { break }   // validated: K_max ≥ max |T^n|
-                let member = Int(hoods.members[k])
-                for c in 0..<d { batch.x[(j * L + slot) * d + c] = data.features[member, c] }
-                keyDistance[j * L + slot] = Int8(z)
-                batch.pattern[j * L + slot] = Int32(data.pattern[member])
-                slot += 1
+        batch.withUnsafeMutableBuffers { x, labels, pattern in
+        keyDistance.withUnsafeMutableBufferPointer { keyDistance in
+        data.features.storage.withUnsafeBufferPointer { features in
+        pe.withUnsafeBufferPointer { pe in
+            let x = x.baseAddress!, features = features.baseAddress!
+            for (j, n) in nodes.enumerated() {
+                precondition(n >= 0 && n < nodeCount)
+                let row = j * L
+                var slot = 0
+                for k in hoods.offsets[n]..<hoods.offsets[n + 1] {
+                    let z = Int(hoods.distance[k])
+                    if let s = shell, z != s { continue }
+                    guard slot < kMax else { break }   // validated: K_max ≥ max |T^n|
+                    let member = Int(hoods.members[k])
+                    precondition(member >= 0 && member < nodeCount && z < pe.count)
+                    (x + (row + slot) * d).update(from: features + member * d, count: d)
+                    keyDistance[row + slot] = Int8(z)
+                    pattern[row + slot] = Int32(data.pattern[member])
+                    slot += 1
+                }
+                if slot < kMax {
+                    (x + (row + slot) * d).update(repeating: 0, count: (kMax - slot) * d)
+                    for s in slot..<kMax { keyDistance[row + s] = -1; pattern[row + s] = -1 }
+                }
+                (x + (row + L - 1) * d).update(from: features + n * d, count: d)
+                labels[j] = data.labels[n]
+                for s in 0..<(L - 1) {
+                    let z = keyDistance[row + s]
+                    bias[row + s] = z < 0 ? -Double.infinity : (usePE ? pe[Int(z)] : 0)
+                }
             }
-            for s in slot..<config.maxNeighborhood {
-                for c in 0..<d { batch.x[(j * L + s) * d + c] = 0 }
-                keyDistance[j * L + s] = -1
-                batch.pattern[j * L + s] = -1
-            }
-            for c in 0..<d { batch.x[(j * L + L - 1) * d + c] = data.features[n, c] }
-            batch.labels[j] = data.labels[n]
-            for s in 0..<(L - 1) {
-                let z = keyDistance[j * L + s]
-                bias.p[j * L + s] = z < 0 ? -Double.infinity : (config.variant == .gtPE ? pe[Int(z)] : 0)
-            }
-        }
+        }}}}
     }
 
     /// One SGD step on the gathered batch (W's and, for GT+PE, b). Returns the batch's mean loss.
