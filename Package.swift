@@ -29,10 +29,13 @@ let vectorISA: [String] = {
 /// working precision (`BLASScalar`: Double or Float); without it every step ran through unspecialized
 /// generic code, 2–8× slower (`sim bench lowrank|icl`).
 /// `-O`, not `-Ounchecked`: bounds, overflow and precondition checks stay on, so a programming error
-/// traps instead of giving a wrong number. Measured (`sim bench <paper>`, last line, same machine):
-/// low-rank 1374 → 1355 steps/s, ICL 6541 → 6088, MoE 5023 → 4487, graph 30845 → 5656 — the graph
-/// step's neighbourhood gather pays for its checks and is the hot loop to make locally unchecked
-/// (issue 14). Committed figure data re-run with -O is byte-identical (R1, F-PRUNE, S5, S6).
+/// traps instead of giving a wrong number. Measured (`sim bench <paper>`, last line, same machine,
+/// -Ounchecked → -O): low-rank 1374 → 1355 steps/s, ICL 6541 → 6088, MoE 5023 → 4487, graph
+/// 30845 → 5656. The graph step's neighbourhood gather paid 5× for per-scalar checks; it now runs on
+/// raw pointers (`GraphTransformer.gather`), and the same code built both ways, interleaved, best of
+/// 3 on a loaded 2-core machine, gives low-rank 1330 → 1499, ICL 6322 → 6413, graph 30396 → 36171,
+/// MoE 4314 → 4244 (−1.6%, within run-to-run noise). Committed figure data re-run with -O is
+/// byte-identical (R1, F-PRUNE, S5, S6, S7).
 let optimized: [SwiftSetting] = [.unsafeFlags(["-O", "-wmo", "-cross-module-optimization"] + vectorISA, .when(configuration: .release))]
 
 let package = Package(
