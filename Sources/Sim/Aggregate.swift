@@ -83,7 +83,18 @@ public enum Aggregator {
         provenance += warnings.map { "warning: \($0)" }
         var results = AggregateResults(scenarioName: plan.scenario.name, groups: groups, axes: plan.axes, provenance: provenance)
         results.codeFingerprints = codes
+        if let n = codeNotice(codes) { results.notices.append(n) }
         return results
+    }
+
+    /// A remark when the records do not all come from this binary's code (see `PointRecord.code`).
+    static func codeNotice(_ codes: [String: Int]) -> String? {
+        let foreign = codes.filter { $0.key != SimVersion.code }
+        guard !foreign.isEmpty else { return nil }
+        let list = codes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+        return codes.count > 1
+            ? "these results mix \(codes.count) code versions (records per code fingerprint: \(list); this binary is \(SimVersion.code))"
+            : "these results come from other code than this binary (records per code fingerprint: \(list); this binary is \(SimVersion.code))"
     }
 
     static func recordsLine(found: Int, total: Int) -> String {
@@ -269,6 +280,7 @@ extension Aggregator {
         var results = AggregateResults(scenarioName: scenarioName, groups: groups, axes: axes, provenance: provenance)
         results.notices = notices
         results.codeFingerprints = codes
+        if let n = codeNotice(codes) { results.notices.append(n) }
         return results
     }
 }

@@ -163,6 +163,7 @@ enum CLI {
         let results = try Aggregator.aggregate(plan, out: outURL)
         let tsvs = try Aggregator.write(results, to: layout.aggregateDirectory)
         print("aggregate: \(layout.aggregateDirectory.path)/ (metrics.tsv\(tsvs.count > 1 ? " + \(tsvs.count - 1) series" : ""))")
+        for n in results.notices { warn(n) }
         var files: [FigureFiles] = []
         if !plan.scenario.figures.isEmpty {
             if results.groups.isEmpty {

@@ -93,6 +93,8 @@ struct FingerprintTests {
         #expect(results.codeFingerprints == [Self.other: 3, BuildInfo.codeFingerprint: plan.points.count - 3])
         let fromDirectory = try Aggregator.aggregate(sweepDirectories: [layout.sweepDirectory])
         #expect(fromDirectory.codeFingerprints == results.codeFingerprints)
+        #expect(results.notices.contains { $0.hasPrefix("these results mix 2 code versions") }, "\(results.notices)")
+        #expect(fromDirectory.notices.contains { $0.hasPrefix("these results mix 2 code versions") }, "\(fromDirectory.notices)")
 
         // The report lists every fingerprint and marks the mix at the top of each format.
         let mixed = verification(plan, results)
