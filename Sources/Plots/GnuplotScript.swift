@@ -6,7 +6,8 @@ import Foundation
 ///
 /// Text is printed literally: every terminal is `noenhanced`, so `W_Q` keeps its underscore and
 /// `x^2` its caret; write symbols as Unicode (α, σ, Δ, ², ₀), which all terminals render
-/// (`set encoding utf8`). Strings are double-quoted with `\`, `"` and newlines escaped.
+/// (`set encoding utf8`). Every string is written by `quoted(_:role:)`, which leaves gnuplot nothing
+/// to substitute or execute; comment lines by `TSVFormat.oneLine`.
 enum GnuplotScript {
 
     static func text(for figure: Figure) -> String {
@@ -109,7 +110,7 @@ enum GnuplotScript {
         if lo != nil || hi != nil { lines.append("set \(name)range [\(lo ?? "*"):\(hi ?? "*")]") }
 
         if let tics = axis.tics {
-            let list = tics.map { "\(quoted($0.1)) \(Number.text($0.0))" }.joined(separator: ", ")
+            let list = tics.map { "\(quoted($0.1, role: .ticLabel)) \(Number.text($0.0))" }.joined(separator: ", ")
             lines.append("set \(name)tics (\(list))")
         }
         return lines
@@ -351,23 +352,65 @@ enum GnuplotScript {
 
     // MARK: Strings
 
-    /// A gnuplot double-quoted string with `\`, `"`, newlines and tabs escaped (`@` and `$` are
-    /// not special inside quotes). A backquote is written as the octal escape `\140`: gnuplot runs
-    /// backquoted text as a shell command even inside double quotes (5.4), and the escape prints
-    /// the same character without one.
-    static func quoted(_ text: String) -> String {
+    /// What a quoted string is in the script. gnuplot uses an explicit tic label as a printf
+    /// format for the tic's value (`"%s"` stops the script with "Bad format character"), so a
+    /// literal `%` there is written `%%`.
+    enum TextRole { case text, ticLabel }
+
+    /// Every user string that reaches a gnuplot script goes through here: titles, axis and tic
+    /// labels, key entries, colour-box labels, forest-plot rows. The result is a double-quoted
+    /// gnuplot string that prints the text and makes gnuplot substitute or execute nothing:
+    /// - `\` and `"` are escaped;
+    /// - a backquote is the octal escape `\140`: gnuplot runs backquoted text as a shell command
+    ///   even inside double quotes (5.4), and the escape prints the same character without one;
+    /// - line breaks become `\n`, tabs `\t`, other control characters (NUL included) a space;
+    /// - `]]>` gets a word joiner (U+2060) after `]]`: the svg terminal does not escape `>`, and
+    ///   `]]>` may not appear in XML text; noncharacters (U+FFFE, …) become U+FFFD;
+    /// - `%` is doubled in tic labels (see `TextRole`).
+    /// `@` (macros) and `$` (data blocks) are not special inside quotes; `{`, `^`, `_` are not
+    /// special on the `noenhanced` terminals used here.
+    ///
+    /// It works per Unicode scalar, never per Character: a combining mark after a backquote or a
+    /// quote makes one Character that compares unequal to "`" or "\"", and gnuplot, which reads
+    /// bytes, would still see the backquote.
+    static func quoted(_ text: String, role: TextRole = .text) -> String {
         var out = "\""
-        for ch in text {
-            switch ch {
+        let scalars = Array(text.unicodeScalars)
+        var i = 0
+        while i < scalars.count {
+            let u = scalars[i]
+            defer { i += 1 }
+            switch u {
             case "\\": out += "\\\\"
             case "\"": out += "\\\""
             case "`": out += "\\140"
-            case "\n", "\r\n": out += "\\n"
-            case "\r": break
             case "\t": out += "\\t"
-            default: out.append(ch)
+            case "%" where role == .ticLabel: out += "%%"
+            case "]" where i + 2 < scalars.count && scalars[i + 1] == "]" && scalars[i + 2] == ">":
+                out += "]]\u{2060}"
+                i += 1
+            case "\r" where i + 1 < scalars.count && scalars[i + 1] == "\n":
+                break  // \r\n: the \n writes the break
+            default:
+                if isLineBreak(u) {
+                    out += "\\n"
+                } else if u.properties.generalCategory == .control {
+                    out += " "
+                } else if u.properties.isNoncharacterCodePoint {
+                    out += "\u{FFFD}"  // U+FFFE, U+FFFF, …: not allowed in the svg's XML
+                } else {
+                    out.unicodeScalars.append(u)
+                }
             }
         }
         return out + "\""
+    }
+
+    /// Line breaks as a reader sees them: LF, CR, VT, FF, NEL, LINE and PARAGRAPH SEPARATOR.
+    static func isLineBreak(_ u: Unicode.Scalar) -> Bool {
+        switch u.value {
+        case 0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0x2028, 0x2029: return true
+        default: return false
+        }
     }
 }

@@ -146,11 +146,29 @@ enum TSVFormat {
     }
 
     static func comment(_ text: String) -> String {
-        text.isEmpty ? "#\n" : "# " + text + "\n"
+        text.isEmpty ? "#\n" : "# " + oneLine(text) + "\n"
     }
 
-    /// Header lines must stay single lines.
+    /// Comment and header lines must stay single lines, in the `.tsv` and in the `.gp`: every line
+    /// break (`\n`, `\r\n`, a lone `\r`, VT, FF, NEL, U+2028/2029) becomes ` / `, every other
+    /// control character but the tab (column headers are tab-separated) a space, and a trailing backslash gets a space after it, because gnuplot
+    /// continues a line that ends in `\` — a comment would swallow the script's next line.
+    /// Works per Unicode scalar: a combining mark after `\r` cannot hide it inside one Character.
     static func oneLine(_ text: String) -> String {
-        text.replacingOccurrences(of: "\r\n", with: " / ").replacingOccurrences(of: "\n", with: " / ")
+        var out = String.UnicodeScalarView()
+        var previous: Unicode.Scalar?
+        for u in text.unicodeScalars {
+            defer { previous = u }
+            if u == "\n" && previous == "\r" { continue }  // \r\n: one break, already written
+            if GnuplotScript.isLineBreak(u) {
+                out.append(contentsOf: " / ".unicodeScalars)
+            } else if u.properties.generalCategory == .control && u != "\t" {
+                out.append(" ")
+            } else {
+                out.append(u)
+            }
+        }
+        if out.last == "\\" { out.append(" ") }
+        return String(out)
     }
 }

@@ -455,10 +455,13 @@ public enum Runner {
     }
 
     /// Output of `git <args>` run in `directory`, trimmed; nil outside a repository or without git.
+    /// The directory is the scenario's, possibly a clone of someone else's repository: its
+    /// `.git/config` could name a `core.fsmonitor` command, which `git status` would run, so that
+    /// is switched off on the command line (which wins over the repository's config).
     static func git(_ args: [String], in directory: String) -> String? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git", "-C", directory.isEmpty ? "." : directory] + args
+        p.arguments = ["git", "-c", "core.fsmonitor=false", "-C", directory.isEmpty ? "." : directory] + args
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice

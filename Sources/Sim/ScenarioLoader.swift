@@ -258,7 +258,14 @@ public enum ScenarioLoader {
                                         "expected a name usable as a directory (letters, digits, `_`, `-`, `.`), found `\(name)`")
                 }
             } else {
+                // The file name becomes a directory name and reaches sbatch scripts (`sim slurm`):
+                // held to the same rule as `name:`.
                 name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+                guard isFileStem(name) else {
+                    throw ScenarioError(.wrongType, at: SourceLocation(source: path), key: "name",
+                                        "the scenario's name comes from its file name, which is not usable as a directory (letters, digits, `_`, `-`, `.`): `\(name)`",
+                                        hint: "rename the file or give the scenario a `name:`")
+                }
             }
             let description = try root["description"].map { try string($0, keyPath: "description") }
 

@@ -33,7 +33,7 @@ struct SlurmTests {
         job.seed = 7
         job.partition = "short"; job.time = "02:00:00"; job.cpusPerTask = 8; job.arrayLimit = 2; job.memory = "4G"
         job.extra = ["--qos=low"]
-        let a = job.arrayScript
+        let a = try job.arrayScript()
         for line in ["#SBATCH --array=0-3%2", "#SBATCH --partition=short", "#SBATCH --time=02:00:00", "#SBATCH --cpus-per-task=8",
                      "#SBATCH --mem=4G", "#SBATCH --qos=low", "#SBATCH --chdir=/home/me/provable",
                      "#SBATCH --output=/shared/out/slurm/s/s-0123abcd/logs/shard-%a.out",
@@ -41,7 +41,7 @@ struct SlurmTests {
             #expect(a.contains(line + "\n"), "missing `\(line)` in\n\(a)")
         }
         #expect(a.hasPrefix("#!/bin/bash\n"))
-        let g = job.aggregateScript
+        let g = try job.aggregateScript()
         #expect(g.contains("/opt/sim/bin/sim status /shared/out/runs/s/s-0123abcd\n"))
         #expect(g.contains("exec /opt/sim/bin/sim plot 'scenarios/x y/s.yaml' --out /shared/out --smoke --set params.tau=0.2 --set 'sweep.grid.n=[1, 2]' --seed 7\n"))
         #expect(job.submitScript.contains("sbatch --parsable --dependency=afterany:${array} aggregate.sbatch"))

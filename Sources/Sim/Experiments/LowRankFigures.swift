@@ -145,7 +145,13 @@ enum LowRankFigures {
         for g in groups {
             guard let t = g.metrics["T_star"] else { continue }
             let x: Double
-            if axis == "n_rel" { x = Double(g.parameters.int("L")) / Double(g.parameters.int("n_rel")) } else { x = g.parameters.double(axis) }
+            if axis == "n_rel" {
+                x = Double(g.parameters.int("L")) / Double(g.parameters.int("n_rel"))
+            } else if let v = g.parameters[axis]?.doubleValue {
+                x = v
+            } else {
+                throw RecipeError("option `axis: \(axis)` is not a numeric parameter of \(r.scenarioName) (use n_rel or learning_rate)")
+            }
             xs.append(x); ys.append(t.mean); sds.append(t.sd.isFinite ? t.sd : 0)
         }
         let order = xs.indices.sorted { xs[$0] < xs[$1] }
