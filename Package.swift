@@ -29,13 +29,14 @@ let vectorISA: [String] = {
 /// working precision (`BLASScalar`: Double or Float); without it every step ran through unspecialized
 /// generic code, 2–8× slower (`sim bench lowrank|icl`).
 /// `-O`, not `-Ounchecked`: bounds, overflow and precondition checks stay on, so a programming error
-/// traps instead of giving a wrong number. Measured (`sim bench <paper>`, last line, same machine,
-/// -Ounchecked → -O): low-rank 1374 → 1355 steps/s, ICL 6541 → 6088, MoE 5023 → 4487, graph
-/// 30845 → 5656. The graph step's neighbourhood gather paid 5× for per-scalar checks; it now runs on
-/// raw pointers (`GraphTransformer.gather`), and the same code built both ways, interleaved, best of
-/// 3 on a loaded 2-core machine, gives low-rank 1330 → 1499, ICL 6322 → 6413, graph 30396 → 36171,
-/// MoE 4314 → 4244 (−1.6%, within run-to-run noise). Committed figure data re-run with -O is
-/// byte-identical (R1, F-PRUNE, S5, S6, S7).
+/// traps instead of giving a wrong number. Measured with `sim bench <paper>` (last line, steps/s), the
+/// same commit built both ways, interleaved, best of 3 on a quiet 2-core machine (2026-12-07),
+/// -Ounchecked → -O: low-rank 3270 → 3241 (−0.9%), ICL 10278 → 9992 (−2.8%), MoE 7674 → 7351 (−4.2%),
+/// graph 65520 → 59552 (−9.1%). The graph step's neighbourhood gather first paid 5× for per-scalar
+/// checks and now runs on buffer pointers (`GraphTransformer.gather`); graph's remaining cost is
+/// overflow checks on index arithmetic spread over its many small loops (a 17 µs step), no single
+/// loop above a few percent in `perf`. Committed figure data re-run with -O is byte-identical (R1,
+/// F-PRUNE, S5, S6, S7).
 let optimized: [SwiftSetting] = [.unsafeFlags(["-O", "-wmo", "-cross-module-optimization"] + vectorISA, .when(configuration: .release))]
 
 let package = Package(
