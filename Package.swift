@@ -1,6 +1,8 @@
-// swift-tools-version:6.0
-// Provable — theory-verification simulation suite. Layout and module arrows: see README / DESIGN.
-//   Numerics ← DataModels ← Training ← Sim → Plots,  SimCLI → Sim
+// swift-tools-version:6.2
+// Provable — theory-verification simulation suite. Module arrows (see README, docs/adding-a-paper.md):
+//   ProvableNumerics ← DataModels ← Training ← Sim (engine) → Plots
+//   Papers/<paper> → Sim, Training;  ProvablePapers → Papers/*;  SimCommandLine → Sim;  sim → both
+// Tools version 6.2: SwiftPM accepts the unsafe (optimization) flags below in a versioned dependency.
 import PackageDescription
 import Foundation
 
@@ -39,12 +41,22 @@ let vectorISA: [String] = {
 /// F-PRUNE, S5, S6, S7).
 let optimized: [SwiftSetting] = [.unsafeFlags(["-O", "-wmo", "-cross-module-optimization"] + vectorISA, .when(configuration: .release))]
 
+/// What every paper target builds on: the engine and the shared layers.
+let paperDependencies: [Target.Dependency] = ["Sim", "Training", "DataModels", "ProvableNumerics", "Plots"]
+
 let package = Package(
     name: "Provable",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "sim", targets: ["SimCLI"]),
+        .executable(name: "sim", targets: ["SimExecutable"]),
+        // Libraries for a package that adds its own papers (Examples/ is one).
+        .library(name: "ProvableNumerics", targets: ["ProvableNumerics"]),
+        .library(name: "DataModels", targets: ["DataModels"]),
+        .library(name: "Training", targets: ["Training"]),
+        .library(name: "Plots", targets: ["Plots"]),
         .library(name: "Sim", targets: ["Sim"]),
+        .library(name: "SimCommandLine", targets: ["SimCommandLine"]),
+        .library(name: "ProvablePapers", targets: ["ProvablePapers", "LowRankPaper", "ICLPaper", "GraphPaper", "MoEPaper"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -60,22 +72,33 @@ let package = Package(
         // The code fingerprint every point record carries (Plugins/CodeFingerprint, run at build time).
         .plugin(name: "CodeFingerprint", capability: .buildTool()),
         .target(name: "BuildInfo", plugins: ["CodeFingerprint"]),
-        .target(name: "Numerics", dependencies: ["CBLAS", "CGSL"], swiftSettings: optimized),
-        .target(name: "DataModels", dependencies: ["Numerics"], swiftSettings: optimized),
-        .target(name: "Training", dependencies: ["Numerics", "DataModels", "CBLAS"], swiftSettings: optimized),
+        // Not `Numerics`: apple/swift-numerics has a module of that name.
+        .target(name: "ProvableNumerics", dependencies: ["CBLAS", "CGSL"], swiftSettings: optimized),
+        .target(name: "DataModels", dependencies: ["ProvableNumerics"], swiftSettings: optimized),
+        .target(name: "Training", dependencies: ["ProvableNumerics", "DataModels", "CBLAS"], swiftSettings: optimized),
         .target(name: "Plots", dependencies: [], swiftSettings: optimized),
-        .target(name: "Sim", dependencies: ["BuildInfo", "Numerics", "DataModels", "Training", "Plots",
+        // The paper-agnostic engine: scenarios, plans, runner, store, aggregation, claims, verifier, report, Slurm.
+        .target(name: "Sim", dependencies: ["BuildInfo", "ProvableNumerics", "DataModels", "Training", "Plots",
                                             .product(name: "Yams", package: "Yams")],
                 swiftSettings: optimized),
-        .executableTarget(name: "SimCLI", dependencies: ["Sim",
-                                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          swiftSettings: optimized),
-        .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
-        .testTarget(name: "DataModelsTests", dependencies: ["DataModels", "Numerics"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "DataModels", "Numerics"],
+        // One target per paper: its experiment, figures, claims and benchmark.
+        .target(name: "LowRankPaper", dependencies: paperDependencies, path: "Sources/Papers/LowRank", swiftSettings: optimized),
+        .target(name: "ICLPaper", dependencies: paperDependencies, path: "Sources/Papers/ICL", swiftSettings: optimized),
+        .target(name: "GraphPaper", dependencies: paperDependencies, path: "Sources/Papers/Graph", swiftSettings: optimized),
+        .target(name: "MoEPaper", dependencies: paperDependencies, path: "Sources/Papers/MoE", swiftSettings: optimized),
+        // The one list of shipped papers.
+        .target(name: "ProvablePapers", dependencies: ["Sim", "LowRankPaper", "ICLPaper", "GraphPaper", "MoEPaper"],
+                path: "Sources/Papers/All", swiftSettings: optimized),
+        .target(name: "SimCommandLine", dependencies: ["Sim", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: optimized),
+        .executableTarget(name: "SimExecutable", dependencies: ["SimCommandLine", "ProvablePapers"], swiftSettings: optimized),
+        .testTarget(name: "NumericsTests", dependencies: ["ProvableNumerics"]),
+        .testTarget(name: "DataModelsTests", dependencies: ["DataModels", "ProvableNumerics"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "DataModels", "ProvableNumerics"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
-        .testTarget(name: "SimTests", dependencies: ["BuildInfo", "Sim", "Training", "DataModels", "Numerics", "Plots",
+        .testTarget(name: "SimTests", dependencies: ["BuildInfo", "Sim", "Training", "DataModels", "ProvableNumerics", "Plots",
+                                                     "ProvablePapers", "LowRankPaper", "ICLPaper", "GraphPaper", "MoEPaper", "SimCommandLine",
                                                      .product(name: "PropertyBased", package: "swift-property-based")],
                     resources: [.copy("Fixtures")]),
     ],

@@ -1,5 +1,5 @@
 import Foundation
-import Numerics
+import ProvableNumerics
 
 /// Data model of the graph-transformer paper (spec `graph-transformer.md` §2): one graph whose nodes
 /// carry noisy copies of discriminative (μ_+, μ_−) or non-discriminative patterns; a node's label is

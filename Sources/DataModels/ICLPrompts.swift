@@ -1,4 +1,4 @@
-import Numerics
+import ProvableNumerics
 
 /// Data model of the ICL paper (spec `icl.md` §2): binary tasks over in-domain-relevant (IDR)
 /// patterns, prompts of (x_i, y_i) context pairs plus a query, and out-of-domain (OOD) shifts.

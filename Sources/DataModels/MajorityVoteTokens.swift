@@ -1,4 +1,4 @@
-import Numerics
+import ProvableNumerics
 
 /// Data model of the low-rank & sparse paper (spec `lowrank-sparse.md` §2.2, and §5.6's 2K extension).
 ///

@@ -1,4 +1,4 @@
-import Numerics
+import ProvableNumerics
 
 /// Data model of the MoE expert-pruning paper (spec `moe-pruning.md` §2), and the "pre-trained"
 /// checkpoint the theory assumes (§2.4).

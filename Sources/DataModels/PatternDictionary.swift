@@ -1,4 +1,4 @@
-import Numerics
+import ProvableNumerics
 
 /// M orthonormal patterns in R^d, stored as the rows of an M×d matrix (row k = pattern k).
 ///

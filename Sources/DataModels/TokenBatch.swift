@@ -1,4 +1,4 @@
-import Numerics
+import ProvableNumerics
 
 /// A batch of B token sequences of length L in R^d, pre-allocated and refilled in place.
 ///

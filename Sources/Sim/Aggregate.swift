@@ -1,5 +1,5 @@
 import Foundation
-import Numerics
+import ProvableNumerics
 
 extension Summary {
     /// Mean, sd and 95% t interval of the finite `values` (NaN entries are kept in `values` but not

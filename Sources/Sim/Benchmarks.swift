@@ -4,7 +4,7 @@ import Foundation
 ///
 /// A benchmark runs a fixed, representative workload and returns its report as text lines; the
 /// **last line must be the throughput** (e.g. `throughput: 1234 steps/s`) so scripts comparing
-/// implementations can read it with `tail -1`. Papers register in `Sim/Builtins.swift` (or at start-up).
+/// implementations can read it with `tail -1`. Papers register at start-up (the `sim` executable registers its papers), or through an experiment's `benchmark`.
 public enum BenchmarkRegistry {
     public typealias Benchmark = @Sendable () throws -> String
 

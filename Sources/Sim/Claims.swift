@@ -1,5 +1,5 @@
 import Foundation
-import Numerics
+import ProvableNumerics
 
 /// A theorem's claim as data: what the paper predicts, in its symbols; which scenario measures it;
 /// the statistic computed from that scenario's aggregated results; and the rule that turns the
@@ -223,16 +223,15 @@ public struct ClaimOutcome: Sendable {
     }
 }
 
-/// Every paper's claims, in paper then declaration order (each experiment declares its paper's).
+/// Every registered paper's claims, in paper (registration) then declaration order. A paper declares
+/// its claims on its experiments (`Experiment.claims`, the same list on each of a paper's
+/// experiments); the first registered experiment of a paper that declares any is used.
 public enum ClaimRegistry {
     public static var all: [Claim] {
-        var seen = Set<String>()
-        var out: [Claim] = []
-        for e in builtinExperiments where !seen.contains(e.paper) {
-            seen.insert(e.paper)
-            out += e.claims
+        let experiments = ExperimentRegistry.all
+        return ExperimentRegistry.papers.flatMap { paper in
+            experiments.first { $0.paper == paper && !$0.claims.isEmpty }?.claims ?? []
         }
-        return out
     }
 
     public static var papers: [String] {
@@ -259,12 +258,7 @@ extension AggregateResults {
     /// different numeric kind than the plan's (int 160 vs double 160.0) still matches by value.
     public func claimGroup(_ coordinates: [String: ParamValue] = [:]) throws -> AggregateGroup {
         let match = groups.first { g in
-            coordinates.allSatisfy { k, v in
-                guard let have = g.coordinates[k] ?? g.parameters[k] else { return false }
-                if have == v { return true }
-                if let a = have.doubleValue, let b = v.doubleValue { return a == b }
-                return false
-            }
+            coordinates.allSatisfy { k, v in AggregateResults.sameValue(g.coordinates[k] ?? g.parameters[k], v) }
         }
         guard let g = match else {
             throw RecipeError("no finished runs at \(coordinates.isEmpty ? "the scenario's point" : coordinates.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ", ")) in \(scenarioName)")
@@ -348,6 +342,27 @@ extension AggregateResults {
             }
         }
         return out
+    }
+}
+
+extension AggregateResults {
+    /// The power-law exponent k of a metric's mean against a numeric parameter, mean ∝ axis^k, one
+    /// group per value, with a bootstrap interval over seeds: the commonest scaling-law claim. Every
+    /// group is required (a missing or non-positive mean makes the exponent NaN, never a quiet fit of
+    /// the rest).
+    public func exponentClaim(_ metric: String, against axis: String) throws -> ClaimMeasurement {
+        func points(_ r: AggregateResults) -> (x: [Double], y: [Double]) {
+            let gs = r.groups.compactMap { g in (g.coordinates[axis] ?? g.parameters[axis])?.doubleValue.map { (x: $0, g: g) } }
+                .sorted { $0.x < $1.x }
+            return (gs.map(\.x), gs.map { $0.g.metrics[metric]?.mean ?? .nan })
+        }
+        let p = points(self)
+        guard p.x.count >= 2 else { throw RecipeError("fewer than two values of `\(axis)` to fit an exponent against in \(scenarioName)") }
+        let detail = "\(metric) = " + zip(p.x, p.y).map { "\(fmt($1, 3)) at \(axis) = \(fmt($0))" }.joined(separator: ", ")
+        return try bootstrap(detail: detail) { r in
+            let p = points(r)
+            return ClaimStatistics.exponent(x: p.x, y: p.y)
+        }
     }
 }
 

@@ -40,7 +40,9 @@ public struct RunContext: Sendable {
 }
 
 /// Thrown by a run that noticed `isCancelled`.
-public struct RunCancelled: Error {}
+public struct RunCancelled: Error, Sendable {
+    public init() {}
+}
 
 /// Builds one figure from aggregated results. `options` are the figure entry's extra keys from the scenario.
 public typealias FigureRecipe = @Sendable (_ request: FigureRequest, _ results: AggregateResults) throws -> Figure
@@ -96,32 +98,35 @@ extension Experiment {
     }
 }
 
-/// Name → experiment. Papers register here; nothing is parsed out of strings.
+/// Name → experiment. Papers register here (the `sim` executable registers its papers at start-up,
+/// `SimMain.main(papers:)`; a test registers what it uses); nothing is parsed out of strings. The
+/// engine names no paper: a paper is whatever registers experiments with a `paper` key.
 public enum ExperimentRegistry {
     nonisolated(unsafe) private static var table: [String: any Experiment] = [:]
+    /// Papers in the order their first experiment was registered: the order of `ClaimRegistry.all`
+    /// and of the report.
+    nonisolated(unsafe) private static var paperOrder: [String] = []
     private static let lock = NSLock()
 
     public static func register(_ e: any Experiment) {
         lock.lock(); defer { lock.unlock() }
         table[e.name] = e
+        if !paperOrder.contains(e.paper) { paperOrder.append(e.paper) }
+    }
+    public static func register(_ experiments: [any Experiment]) {
+        for e in experiments { register(e) }
     }
     public static func experiment(named name: String) -> (any Experiment)? {
-        registerBuiltins()
         lock.lock(); defer { lock.unlock() }
         return table[name]
     }
     public static var all: [any Experiment] {
-        registerBuiltins()
         lock.lock(); defer { lock.unlock() }
         return table.values.sorted { $0.name < $1.name }
     }
-    nonisolated(unsafe) private static var builtinsDone = false
-    /// Every paper's experiments (`builtinExperiments`). Registered under the lock, before any lookup
-    /// can see the table, so a concurrent first lookup never misses them.
-    public static func registerBuiltins() {
+    /// Paper keys in registration order.
+    public static var papers: [String] {
         lock.lock(); defer { lock.unlock() }
-        if builtinsDone { return }
-        for e in builtinExperiments { table[e.name] = e }
-        builtinsDone = true
+        return paperOrder
     }
 }

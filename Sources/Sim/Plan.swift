@@ -1,5 +1,5 @@
 import Foundation
-import Numerics
+import ProvableNumerics
 
 /// One run of a sweep: a parameter point and a replicate, with its derived seed and stable id.
 public struct PlanPoint: Sendable {

@@ -1,12 +1,21 @@
 import Foundation
-import Numerics
+import ProvableNumerics
 import Plots
 
 /// Small helpers that figure recipes share: finding groups and series, and turning summaries into layers.
 extension AggregateResults {
-    /// The group whose coordinates match (all groups when `where` is empty; first match).
+    /// The group whose coordinates (or parameters) match, first match; any group when `coordinates`
+    /// is empty. Values match by value across numeric kinds: an int 160 finds a group at 160.0.
     public func group(_ coordinates: [String: ParamValue] = [:]) -> AggregateGroup? {
-        groups.first { g in coordinates.allSatisfy { g.coordinates[$0.key] == $0.value } }
+        groups.first { g in coordinates.allSatisfy { k, v in AggregateResults.sameValue(g.coordinates[k] ?? g.parameters[k], v) } }
+    }
+
+    /// A coordinate lookup: equal values, or equal numbers of different kinds (int vs double).
+    static func sameValue(_ have: ParamValue?, _ want: ParamValue) -> Bool {
+        guard let have else { return false }
+        if have == want { return true }
+        if let a = have.doubleValue, let b = want.doubleValue { return a == b }
+        return false
     }
 
     /// The single group of a sweep without axes.

@@ -1,6 +1,6 @@
 import BuildInfo
 import Foundation
-import Numerics
+import ProvableNumerics
 
 /// Where a sweep's files live under an output root.
 ///

@@ -1,6 +1,6 @@
 import BuildInfo
 import Foundation
-import Numerics
+import ProvableNumerics
 
 /// How to run a plan.
 public struct RunOptions: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 import Plots
-import Numerics
+import ProvableNumerics
 
 /// Writes a `Verification` as `report/index.md` (figures linked) and a self-contained
 /// `report/index.html` (figures embedded as SVG data URIs), plus `report/claims.tsv`.

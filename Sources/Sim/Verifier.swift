@@ -1,9 +1,9 @@
 import Foundation
-import Numerics
+import ProvableNumerics
 import Plots
 
-/// The learners' working precision (`Numerics.Precision`), visible to the CLI through Sim.
-public typealias Precision = Numerics.Precision
+/// The learners' working precision (`ProvableNumerics.Precision`), visible to the CLI through Sim.
+public typealias Precision = ProvableNumerics.Precision
 
 /// How hard `sim verify` looks.
 ///

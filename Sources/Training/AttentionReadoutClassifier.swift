@@ -1,4 +1,4 @@
-import Numerics
+import ProvableNumerics
 import DataModels
 
 /// An attention layer with paired forward/backward, as the classifiers below use it:

@@ -1,4 +1,4 @@
-import Numerics
+import ProvableNumerics
 
 /// A fixed-size scratch buffer, allocated once and reused every step.
 ///

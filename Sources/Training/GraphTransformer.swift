@@ -1,4 +1,4 @@
-import Numerics
+import ProvableNumerics
 import DataModels
 
 /// The learner of the graph-transformer paper (spec `graph-transformer.md` §3): node n's query

@@ -1,4 +1,4 @@
-import Numerics
+import ProvableNumerics
 import DataModels
 import CBLAS
 

@@ -1,4 +1,4 @@
-import Numerics
+import ProvableNumerics
 import DataModels
 
 /// The learner of the ICL paper (spec `icl.md` §3): one-layer softmax attention of the query column

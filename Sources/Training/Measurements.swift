@@ -1,4 +1,4 @@
-import Numerics
+import ProvableNumerics
 
 /// What the theorems talk about, measured on weight updates ΔW = W^(T) − W^(0) (spec §5.4–5.5, 5.8).
 public enum Measure {

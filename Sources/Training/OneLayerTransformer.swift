@@ -1,4 +1,4 @@
-import Numerics
+import ProvableNumerics
 import DataModels
 
 /// The learner of the low-rank & sparse paper (spec `lowrank-sparse.md` §3): one-layer softmax

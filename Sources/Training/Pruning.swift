@@ -1,4 +1,4 @@
-import Numerics
+import ProvableNumerics
 
 /// Neuron pruning of W_O rows by a mask on the fixed output layer (spec §3.3): one-shot, after
 /// training, no retraining. Neuron i's magnitude is n_i = ‖W_O[i,:]‖₂.

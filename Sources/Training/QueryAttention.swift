@@ -1,4 +1,4 @@
-import Numerics
+import ProvableNumerics
 
 /// Softmax attention of one query per sequence over that sequence's context tokens, with its paired
 /// backward pass — the ICL paper's attention (spec `icl.md` §3): only the prompt's last column (the

@@ -1,4 +1,4 @@
-import Numerics
+import ProvableNumerics
 
 /// ReLU perceptron readout with a fixed output layer, token-averaged (spec `lowrank-sparse.md` §3.1):
 ///   g_l = W_O h_l (m),  F = (1/L) Σ_l (a ⊙ mask)ᵀ ReLU(g_l).

@@ -1,4 +1,4 @@
-import Numerics
+import ProvableNumerics
 
 /// One-layer softmax self-attention over token sequences, with its paired backward pass.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import Numerics
+import ProvableNumerics
 import DataModels
 
 /// The learner of the MoE expert-pruning paper (spec `moe-pruning.md` §3): one sparse MoE layer of k

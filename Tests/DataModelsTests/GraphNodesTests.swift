@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-import Numerics
+import ProvableNumerics
 @testable import DataModels
 
 /// T1/T2 of spec `graph-transformer.md` §5.8 and the real-graph loader.

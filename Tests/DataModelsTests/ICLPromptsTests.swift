@@ -1,5 +1,5 @@
 import Testing
-import Numerics
+import ProvableNumerics
 @testable import DataModels
 
 /// Statistics of the ICL prompt model (spec `icl.md` §2).

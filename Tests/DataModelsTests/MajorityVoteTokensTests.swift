@@ -1,5 +1,5 @@
 import Testing
-import Numerics
+import ProvableNumerics
 @testable import DataModels
 
 /// T1: statistics of the majority-vote token data model (spec §2.2, Appendix C).

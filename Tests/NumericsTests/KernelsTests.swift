@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Numerics
+@testable import ProvableNumerics
 
 /// The hand-vectorized kernels of the training hot loops, against their plain definitions.
 @Suite("Kernels")

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Numerics
+@testable import ProvableNumerics
 
 /// |a − b| ≤ abs + rel·|b|.
 private func close(_ a: Double, _ b: Double, abs: Double = 1e-12, rel: Double = 1e-10) -> Bool {

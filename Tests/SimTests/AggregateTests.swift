@@ -1,7 +1,12 @@
 import Foundation
-import Numerics
+import ProvableNumerics
 import Testing
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 @Suite("Aggregation and figures")
 struct AggregateTests {

@@ -2,6 +2,11 @@ import Foundation
 import PropertyBased
 import Testing
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 /// Every malformed scenario gets a one-paragraph `ScenarioError` naming the file, the line and the
 /// key — never a crash or a trap: a hand-written corpus (Fixtures/bad/, one file per case, each

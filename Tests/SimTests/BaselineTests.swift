@@ -1,13 +1,18 @@
 import Foundation
 import Testing
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 /// Issue 14, part 3: `sim verify --baseline` compares every claim with a committed claims.tsv.
 @Suite("Claims compared with a baseline")
 struct BaselineTests {
     /// Three real claims with fabricated measurements (the comparison reads only ids, papers,
     /// verdicts and values).
-    private static let claims = Array(ClaimRegistry.claims(paper: "moe").prefix(3))
+    private static let claims: [Claim] = { ProvablePapers.register(); return Array(ClaimRegistry.claims(paper: "moe").prefix(3)) }()
 
     private func outcome(_ i: Int, _ value: Double, _ lo: Double, _ hi: Double, _ verdict: ClaimVerdict) -> ClaimOutcome {
         ClaimOutcome(claim: Self.claims[i], measurement: ClaimMeasurement(value: value, ciLow: lo, ciHigh: hi, method: .t, seeds: 5),

@@ -1,7 +1,12 @@
 import Foundation
-import Numerics
+import ProvableNumerics
 import Testing
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 /// The seed-resampling bootstrap behind exponent and threshold claims (`AggregateResults.bootstrap`,
 /// `Bootstrap.interval`), checked on synthetic sweeps whose true exponent is known.

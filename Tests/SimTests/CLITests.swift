@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 /// The `sim` executable itself, run as a subprocess from the package root: bad input, sharding
 /// with `sim aggregate`, SIGKILL / SIGTERM in the middle of a sweep, `sim slurm`.

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 /// Every paper's claims, tested from their declarations (`LowRankClaims`, `ICLClaims`, `GraphClaims`,
 /// `MoEClaims`): each claim's committed scenario runs at standard fidelity (the configuration the
@@ -36,7 +41,9 @@ struct ClaimsTests {
     }
     static let cache = Cache()
 
-    static let claimIDs = ClaimRegistry.all.map(\.id)
+    /// Evaluated at test discovery, possibly before any test ran: register the papers first, or the
+    /// parameterized test below would silently have no cases.
+    static let claimIDs: [String] = { ProvablePapers.register(); return ClaimRegistry.all.map(\.id) }()
 
     @Test("declarations: unique ids, existing scenarios and figures, every paper covered, bands contain the prediction")
     func declarations() throws {

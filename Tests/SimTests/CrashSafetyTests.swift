@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 /// Crash safety and `sim status` on the toy experiment (in-process; the subprocess SIGKILL/SIGTERM
 /// tests on a real scenario are in `CLITests`).

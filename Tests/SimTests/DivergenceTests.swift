@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 /// A run whose loss becomes NaN/∞ or explodes is recorded as diverged with its step, the sweep goes
 /// on, the summary and `sim status` list it, and aggregates and figures show it as missing (NaN), not 0.

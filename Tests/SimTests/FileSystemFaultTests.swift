@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 /// Small, real file systems for fault tests: a tmpfs mounted for one test (root or CAP_SYS_ADMIN).
 enum ScratchMount {

@@ -2,6 +2,11 @@ import BuildInfo
 import Foundation
 import Testing
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 /// Issue 14, part 2: every record names the code that produced it, and only a binary with the same
 /// code fingerprint reuses it.

@@ -1,7 +1,12 @@
 import Testing
 import Foundation
-import Numerics
+import ProvableNumerics
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 /// The graph-transformer paper's predictions (spec `graph-transformer.md` §5.2–5.7, tests T3–T8) on
 /// real training runs over several seeds, with the spec's tolerances, plus the real-graph check.

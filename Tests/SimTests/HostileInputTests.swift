@@ -6,6 +6,11 @@ import PropertyBased
 import Testing
 @testable import Plots
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 /// Scenario files are untrusted input (issue 14): they are shared between colleagues and cloned from
 /// other people's repositories. Every string a scenario can put into a gnuplot script or an sbatch

@@ -1,7 +1,12 @@
 import Testing
 import Foundation
-import Numerics
+import ProvableNumerics
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 /// The ICL paper's claims (spec `icl.md` §5) on real training runs over several seeds, with the
 /// spec's tolerances: T1a, T1c, T2, T3a–T3b, P1, P2, plus the baselines' sanity. The scaling laws

@@ -1,7 +1,12 @@
 import Testing
 import Foundation
-import Numerics
+import ProvableNumerics
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 /// Checks T2–T8 of spec `lowrank-sparse.md` Appendix C: the mechanisms behind claims P1–P8 asserted
 /// on small real training runs over three seeds, with the spec's tolerances. The scaling laws (T9: T*

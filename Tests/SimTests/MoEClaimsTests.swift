@@ -1,9 +1,14 @@
 import Testing
 import Foundation
-import Numerics
+import ProvableNumerics
 import DataModels
 import Training
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 /// The MoE expert-pruning paper's claims (spec `moe-pruning.md` §5.5, tests T2–T8; T1, the gradient
 /// check, is `MoEGradientCheckTests`) on real fine-tuning runs over several seeds, with the spec's

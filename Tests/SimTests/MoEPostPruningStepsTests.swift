@@ -1,5 +1,10 @@
 import Testing
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 /// The accuracy along the post-pruning fine-tuning steps t′ (claim T6, Fig. S8) is a measurement
 /// only: `post_eval_every` adds the curves `acc_delta_ft_steps_j<j>` and changes no other number,

@@ -1,7 +1,12 @@
 import Testing
 import Foundation
-import Numerics
+import ProvableNumerics
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 /// `precision: float` is offered where these tests show that the quantities the claims measure agree
 /// with Double: the same runs (same seeds, hence the same data, initialization and test sets) in both

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 @Suite("Slurm scripts and shards")
 struct SlurmTests {

@@ -1,10 +1,19 @@
 import Foundation
 import Testing
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
-/// The package root (this file is Tests/SimTests/TestSupport.swift).
-let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
+/// The package root (this file is Tests/SimTests/TestSupport.swift). Its first use also registers
+/// the shipped papers (the engine registers none by itself), so a test that reads a scenario file
+/// finds its experiment; suites that use the registry without files register in `init()`.
+let packageRoot: URL = {
+    ProvablePapers.register()
+    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}()
 
 /// Every paper directory under scenarios/ (lowrank, icl, …), sorted: tests that must cover every
 /// paper iterate over this, so a new paper is picked up without editing them.

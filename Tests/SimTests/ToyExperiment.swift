@@ -1,8 +1,13 @@
 import Testing
 import Foundation
-import Numerics
+import ProvableNumerics
 import Plots
 @testable import Sim
+@testable import LowRankPaper
+@testable import ICLPaper
+@testable import GraphPaper
+@testable import MoEPaper
+import ProvablePapers
 
 /// A tiny experiment for the Sim tests: metrics from the parameters plus seeded noise, a short
 /// series, and switches to throw, diverge or take a while (polling cancellation).
@@ -69,7 +74,11 @@ struct ToyExperiment: Experiment {
 
     var benchmark: BenchmarkRegistry.Benchmark? { { "toy workload\nthroughput: 42 runs/s" } }
 
-    static func register() { ExperimentRegistry.register(ToyExperiment()) }
+    /// The toy, and the shipped papers (the engine registers none by itself).
+    static func register() {
+        ProvablePapers.register()
+        ExperimentRegistry.register(ToyExperiment())
+    }
 }
 
 struct ToyFailure: Error, CustomStringConvertible {

@@ -1,5 +1,5 @@
 import Testing
-import Numerics
+import ProvableNumerics
 import DataModels
 @testable import Training
 

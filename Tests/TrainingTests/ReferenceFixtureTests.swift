@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Numerics
+import ProvableNumerics
 import DataModels
 @testable import Training
 

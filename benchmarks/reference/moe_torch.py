@@ -3,7 +3,7 @@
 
 Same data model, constructed checkpoint, model and plain-SGD step as Provable's `sim bench moe`
 (Sources/DataModels/MoETokens.swift, Sources/Training/SparseMoE.swift,
-Sources/Sim/Experiments/MoEBench.swift), written the way an ML researcher would: batched einsum
+Sources/Papers/MoE/MoEBench.swift), written the way an ML researcher would: batched einsum
 forward, torch.topk routing, autograd backward, torch.optim.SGD with two parameter groups.
 
   Data   d = 100 coordinates; patterns are the standard basis. y = ±1 (½ each); one feature token

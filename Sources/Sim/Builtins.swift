@@ -1,1 +1,0 @@
-let builtinExperiments: [any Experiment] = [LowRankExperiment(), ICLExperiment(), GraphExperiment(), MoEExperiment()]
