@@ -57,6 +57,8 @@ public enum IntervalMethod: String, Sendable, Codable {
     case bootstrap = "bootstrap"
     /// No sampling interval: the statistic is computed once (e.g. a count on a fixed grid).
     case none = "none"
+    /// Wilson score interval of a fraction of seeds (`fraction:` claims in scenario files).
+    case wilson = "wilson"
 }
 
 /// A measured statistic: value with its 95% confidence interval over seeds.
@@ -223,15 +225,51 @@ public struct ClaimOutcome: Sendable {
     }
 }
 
-/// Every registered paper's claims, in paper (registration) then declaration order. A paper declares
-/// its claims on its experiments (`Experiment.claims`, the same list on each of a paper's
-/// experiments); the first registered experiment of a paper that declares any is used.
+/// Every registered paper's claims, in paper (registration) then declaration order: the claims its
+/// experiments declare in Swift (`Experiment.claims`, on one experiment of the paper), then those
+/// declared in the `claims:` blocks of its scenario files (`<root>/scenarios/<paper>/`, presets
+/// excluded, in file order).
 public enum ClaimRegistry {
+    /// The package root whose `scenarios/` hold the scenario-file claims; claims name their scenario
+    /// relative to it. `sim verify --root` sets it; the working directory by default.
+    nonisolated(unsafe) public static var root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+
     public static var all: [Claim] {
         let experiments = ExperimentRegistry.all
+        let files = scenarioClaims()
         return ExperimentRegistry.papers.flatMap { paper in
-            experiments.first { $0.paper == paper && !$0.claims.isEmpty }?.claims ?? []
+            (experiments.first { $0.paper == paper && !$0.claims.isEmpty }?.claims ?? []) + files.claims.filter { $0.paper == paper }
         }
+    }
+
+    /// Claims declared in scenario files under `root`, and the files that failed to load (with their
+    /// error, which `sim verify` reports instead of silently leaving their claims out).
+    public static func scenarioClaims() -> (claims: [Claim], errors: [(path: String, error: String)]) {
+        var claims: [Claim] = [], errors: [(String, String)] = []
+        let scenarios = root.appendingPathComponent("scenarios")
+        for paper in ExperimentRegistry.papers {
+            let dir = scenarios.appendingPathComponent(paper)
+            guard let e = FileManager.default.enumerator(atPath: dir.path) else { continue }
+            var files: [String] = []
+            while let rel = e.nextObject() as? String {
+                guard rel.hasSuffix(".yaml") || rel.hasSuffix(".yml"), !rel.split(separator: "/").contains("presets") else { continue }
+                files.append(rel)
+            }
+            for rel in files.sorted() {
+                let url = dir.appendingPathComponent(rel)
+                // Cheap filter: only files with a top-level `claims:` are loaded.
+                guard let text = try? String(contentsOf: url, encoding: .utf8),
+                      text.split(separator: "\n").contains(where: { $0.hasPrefix("claims:") }) else { continue }
+                let relative = "scenarios/\(paper)/\(rel)"
+                do {
+                    let scenario = try ScenarioLoader.load(url.path)
+                    claims += scenario.claims.map { $0.claim(paper: scenario.experiment.paper, scenario: relative) }
+                } catch {
+                    errors.append((relative, "\(error)"))
+                }
+            }
+        }
+        return (claims, errors)
     }
 
     public static var papers: [String] {

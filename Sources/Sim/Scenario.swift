@@ -82,6 +82,8 @@ public struct Scenario: Sendable {
     public var files: [String]
     /// Whether the composed scenario has a `smoke:` block (applied or not).
     public var hasSmokeBlock: Bool = false
+    /// Claims declared in the file's `claims:` block (`ClaimDeclaration`); they do not change the plan.
+    public var claims: [ClaimDeclaration] = []
     /// The `--seed` option that replaced the file's seed, if any (recorded in manifests so that
     /// `sim run --resume <dir>` reloads the same plan).
     public var seedOverride: UInt64? = nil

@@ -21,9 +21,10 @@ public struct ScenarioOptions: Sendable {
 /// what was expected.
 ///
 /// Schema (top level): `experiment` (required, possibly inherited), `name`, `description`, `base`,
-/// `seed`, `params`, `sweep {grid, zip, seeds}`, `smoke {params, sweep}`, `figures [{id, recipe, title, …}]`.
+/// `seed`, `params`, `sweep {grid, zip, seeds}`, `smoke {params, sweep}`, `figures [{id, recipe, title, …}]`,
+/// `claims [{id, statement, prediction, measure, kind, predicted, band, rationale, …}]` (see `ClaimDeclaration`).
 public enum ScenarioLoader {
-    static let topLevelKeys = ["experiment", "name", "description", "base", "seed", "params", "sweep", "smoke", "figures"]
+    static let topLevelKeys = ["experiment", "name", "description", "base", "seed", "params", "sweep", "smoke", "figures", "claims"]
     static let sweepKeys = ["grid", "zip", "seeds"]
     static let smokeKeys = ["params", "sweep"]
     /// Largest sweep (parameter points × replicates) a scenario may expand to.
@@ -403,8 +404,10 @@ public enum ScenarioLoader {
                 }
             }
 
-            return Scenario(name: name, path: path, experiment: experiment, description: description, seed: seed,
-                            params: params, sweep: sweep, figures: figures, smoke: smoke, overrides: overrides, files: files)
+            var scenario = Scenario(name: name, path: path, experiment: experiment, description: description, seed: seed,
+                                    params: params, sweep: sweep, figures: figures, smoke: smoke, overrides: overrides, files: files)
+            if let cn = root["claims"] { scenario.claims = try ScenarioLoader.claims(cn, figures: figures) }
+            return scenario
         }
 
         /// Refuse sweeps too large to plan (the product of the axis lengths and `seeds`, computed

@@ -280,6 +280,7 @@ public enum VerificationReport {
         case .t: return "Student t over \(m.seeds) seeds"
         case .bootstrap: return "bootstrap over seeds (\(Bootstrap.defaultResamples) resamples, ≥ \(m.seeds) seeds per point; percentile ∪ t-scaled SE)"
         case .none: return "none (no sampling error)"
+        case .wilson: return "Wilson score interval of a fraction of \(m.seeds) seeds"
         }
     }
 

@@ -152,7 +152,7 @@ public enum Verifier {
 
     /// A claim scenario at the options' fidelity and precision; `seeds` replaces its seeds per point.
     static func load(_ path: String, options: VerifyOptions, seeds: Int?) throws -> Plan {
-        let file = options.root.appendingPathComponent(path).path
+        let file = path.hasPrefix("/") ? path : options.root.appendingPathComponent(path).path
         let committed = try ScenarioLoader.load(file)
         var scenarioOptions = options.fidelity.options(standardSeeds: committed.sweep.seeds)
         if options.precision != .double, committed.experiment.parameters.contains(where: { $0.name == "precision" }) {

@@ -238,7 +238,8 @@ public struct PaperSkeleton: Sendable {
             }
 
             public var figureRecipes: [String: FigureRecipe] { ["rate": __NAME__Figures.rate] }
-            public var claims: [Claim] { __NAME__Claims.all }
+            // The claim is declared in scenarios/__KEY__/rate_n.yaml (`claims:`); Swift claims
+            // (`var claims: [Claim]`) are for statistics the scenario vocabulary does not cover.
         }
 
         enum __NAME__Figures {
@@ -252,19 +253,6 @@ public struct PaperSkeleton: Sendable {
                               notes: r.figureNotes, x: Axis("samples n", log: true, min: overlay.xRange.lowerBound / 1.3, max: overlay.xRange.upperBound * 1.3),
                               y: Axis("‖w − μ‖²", log: true), layers: overlay.layers, key: .bottomLeft)
             }
-        }
-
-        enum __NAME__Claims {
-            static let all: [Claim] = [
-                Claim(id: "__KEY__.rate", paper: "__KEY__",
-                      statement: "The estimation error falls as 1/n.",
-                      prediction: "E‖w_n − μ‖² = d/n: exponent −1 in n",
-                      statistic: "least-squares exponent of the mean error over the n grid, bootstrap over seeds",
-                      scenario: "scenarios/__KEY__/rate_n.yaml", figure: "__KEY___rate_n",
-                      rule: .exact(-1, band: -1.15 ... -0.85, "d/n is exact at every n (no finite-size term): only the seeds' sampling error moves the exponent; ±0.15 is the tolerance set before any run")) { r in
-                    try r.exponentClaim("error", against: "n")
-                },
-            ]
         }
 
         """#
@@ -355,6 +343,16 @@ public struct PaperSkeleton: Sendable {
           sweep: {seeds: 10, grid: {n: [100, 1000, 10000]}}
         figures:
           - {id: __KEY___rate_n, recipe: rate}
+        claims:
+          - id: __KEY__.rate
+            statement: "The estimation error falls as 1/n."
+            prediction: "E‖w_n − μ‖² = d/n: exponent −1 in n"
+            figure: __KEY___rate_n
+            measure: {exponent: error, against: n}
+            kind: exact
+            predicted: -1
+            band: [-1.15, -0.85]
+            rationale: "d/n is exact at every n (no finite-size term): only the seeds' sampling error moves the exponent; ±0.15 is the tolerance set before any run"
 
         """#
 }

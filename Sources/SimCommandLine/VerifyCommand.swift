@@ -20,7 +20,7 @@ struct VerifyCommand: ParsableCommand {
             baseline's interval half-widths (the comparison is also written to <report>/baseline.tsv).
             """)
 
-    @Argument(help: "Paper key (lowrank, icl, graph, moe) or `all`.")
+    @Argument(help: "Paper key (e.g. lowrank, icl, graph, moe), `all`, or a scenario file (its `claims:` block only).")
     var paper: String = "all"
 
     @Option(name: .long, help: "smoke | standard | full.")
@@ -72,9 +72,25 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let claims = paper == "all" ? ClaimRegistry.all : ClaimRegistry.claims(paper: paper)
-        guard !claims.isEmpty else {
-            throw CLIError("no claims declared for paper `\(paper)`; papers with claims: \(ClaimRegistry.papers.joined(separator: ", ")), or `all`")
+        ClaimRegistry.root = URL(fileURLWithPath: root).standardizedFileURL
+        let claims: [Claim]
+        if paper.hasSuffix(".yaml") || paper.hasSuffix(".yml") {
+            // One scenario file's own claims, named relative to the root when it lies inside it.
+            let url = URL(fileURLWithPath: paper).standardizedFileURL
+            let scenario = try ScenarioLoader.load(url.path)
+            let rootPath = ClaimRegistry.root.path + "/"
+            let relative = url.path.hasPrefix(rootPath) ? String(url.path.dropFirst(rootPath.count)) : url.path
+            claims = scenario.claims.map { $0.claim(paper: scenario.experiment.paper, scenario: relative) }
+            guard !claims.isEmpty else { throw CLIError("\(paper) declares no claims (no `claims:` block)") }
+        } else {
+            let failed = ClaimRegistry.scenarioClaims().errors
+            if let first = failed.first {
+                throw CLIError("the claims of \(failed.count) scenario file(s) could not be read; the first: \(first.error)")
+            }
+            claims = paper == "all" ? ClaimRegistry.all : ClaimRegistry.claims(paper: paper)
+            guard !claims.isEmpty else {
+                throw CLIError("no claims declared for paper `\(paper)`; papers with claims: \(ClaimRegistry.papers.joined(separator: ", ")), or `all`, or a scenario file")
+            }
         }
         // Read the baseline before anything runs: a wrong path fails in a second, not after the sweep.
         let base = try baseline.map { path -> Baseline in

@@ -12,7 +12,7 @@ import ProvablePapers
 struct BaselineTests {
     /// Three real claims with fabricated measurements (the comparison reads only ids, papers,
     /// verdicts and values).
-    private static let claims: [Claim] = { ProvablePapers.register(); return Array(ClaimRegistry.claims(paper: "moe").prefix(3)) }()
+    private static let claims: [Claim] = { _ = packageRoot; return Array(ClaimRegistry.claims(paper: "moe").prefix(3)) }()
 
     private func outcome(_ i: Int, _ value: Double, _ lo: Double, _ hi: Double, _ verdict: ClaimVerdict) -> ClaimOutcome {
         ClaimOutcome(claim: Self.claims[i], measurement: ClaimMeasurement(value: value, ciLow: lo, ciHigh: hi, method: .t, seeds: 5),

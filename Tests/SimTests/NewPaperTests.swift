@@ -21,8 +21,7 @@ struct NewPaperTests {
         #expect(!all.contains("__KEY__") && !all.contains("__NAME__") && !all.contains("__PROVABLE__"))
         let scenario = try String(contentsOf: out.appendingPathComponent("scenarios/demo/rate_n.yaml"), encoding: .utf8)
         #expect(scenario.contains("experiment: demo.train") && scenario.contains("smoke:"))
-        let experiment = try String(contentsOf: out.appendingPathComponent("Sources/Demo/DemoExperiment.swift"), encoding: .utf8)
-        #expect(experiment.contains("Claim(id: \"demo.rate\"") && experiment.contains("figure: \"demo_rate_n\""))
+        #expect(scenario.contains("- id: demo.rate") && scenario.contains("figure: demo_rate_n") && scenario.contains("measure: {exponent: error, against: n}"))
         // Never over an existing directory.
         #expect(throws: CLIError.self) { try skeleton.write(to: out, provable: packageRoot) }
     }

@@ -12,7 +12,9 @@ import ProvablePapers
 /// finds its experiment; suites that use the registry without files register in `init()`.
 let packageRoot: URL = {
     ProvablePapers.register()
-    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    ClaimRegistry.root = root   // scenario-file claims are found under <root>/scenarios/<paper>/
+    return root
 }()
 
 /// Every paper directory under scenarios/ (lowrank, icl, …), sorted: tests that must cover every

@@ -133,13 +133,6 @@ enum ICLClaims {
             return try pairedSeries(r, ("ood_error_S1", 4), ("ood_error_S1", 20),
                                     detail: "OOD error \(fmt(try s.at(4).mean, 3)) at l_ts = 4 → \(fmt(try s.at(20).mean, 3)) at 20") { $0 - $1 }
         },
-        Claim(id: "icl.T3a", paper: "icl",
-              statement: "A constant fraction of W_O neurons stays small after training (bimodal neuron norms).",
-              prediction: "fraction of small neurons = Θ(1)", statistic: "mean small-neuron fraction over seeds",
-              scenario: dir + "f_prune.yaml", figure: "F-PRUNE_hinge",
-              rule: .inRange(0.05...0.45, .mechanism, "Θ(1), bounded away from 0 and from ½: the neurons whose sign a_i disagrees with their initial feature correlation stay near initialization (spec T3)")) { r in
-            try r.claimMetric("small_neuron_fraction", detail: "gap ratio large/small \(fmt(try r.metric("neuron_gap_ratio", in: try r.only()).mean, 3))")
-        },
         Claim(id: "icl.T3b", paper: "icl",
               statement: "Magnitude pruning of W_O up to the small-neuron fraction keeps the OOD hinge loss.",
               prediction: "hinge(magnitude R = 0.2) ≤ 1.1 · hinge(unpruned) + 10⁻³ (OOD, α′ = 1)",
@@ -195,13 +188,6 @@ enum ICLClaims {
             return try r.bootstrap(detail: "per seed: " + all.map { fmt($0, 2) }.joined(separator: ", ") + "°") { r in
                 Statistics.median(r.groups.first?.metrics["feature_angle_deg"]?.values ?? [])
             }
-        },
-        Claim(id: "icl.P2-label", paper: "icl",
-              statement: "The large neurons' label part aligns with sign(a_i)·q.",
-              prediction: "fraction of large neurons with label part along sign(a_i)·q → 1", statistic: "mean agreement fraction over seeds",
-              scenario: dir + "f_mechanism.yaml", figure: "F-ATTN-SUM_same_pattern_attention",
-              rule: .atLeast(0.9, .mechanism, "against ½ for random signs: 0.9 allows a few large neurons whose label part is still mixed (spec)")) { r in
-            try r.claimMetric("label_sign_agreement")
         },
         Claim(id: "icl.F-BASE", paper: "icl",
               statement: "Where the irrelevant component can exceed the pattern separation (K ≥ 2√2·β), the trained transformer beats classical per-prompt learners on the same prompts.",

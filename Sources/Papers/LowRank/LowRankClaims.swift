@@ -59,13 +59,6 @@ enum LowRankClaims {
     static let p9Tolerance = ClaimStatistics.gridTolerance(x: p9InverseAlphas, step: 2)
 
     static let all: [Claim] = [
-        Claim(id: "lowrank.P1", paper: "lowrank",
-              statement: "SGD on the one-layer transformer reaches zero test error on the majority-vote data (Config A).",
-              prediction: "test 0-1 error after T = 200 steps → 0", statistic: "mean test error over seeds (2000 fresh samples)",
-              scenario: dir + "r1_update_spectra.yaml", figure: "R1_update_spectra",
-              rule: .atMost(0.01, .bound, "zero generalization error (Theorem 1); 0.01 allows the 2000-sample test set's resolution and a finite T")) { r in
-            try r.claimMetric("test_error", detail: "test hinge \(fmt(try r.metric("test_loss", in: try r.only()).mean, 3))")
-        },
         Claim(id: "lowrank.P2a", paper: "lowrank",
               statement: "Iterations to learn scale inversely with the fraction of label-relevant tokens.",
               prediction: "T* = Θ(α_*⁻¹ η⁻¹): slope of log T* vs log(1/α_*) = 1",
@@ -96,27 +89,6 @@ enum LowRankClaims {
               rule: .atLeast(0.95, .mechanism, "E₂ → 1; the token noise (τ) adds energy outside span{μ₁, μ₂} of relative order τ²/(d·T) per step, far below 5%")) { r in
             try worst(r, "E2", largest: false)
         },
-        Claim(id: "lowrank.P4a", paper: "lowrank",
-              statement: "The column space of ΔW_Q aligns with the label-relevant patterns span{μ₁, μ₂}.",
-              prediction: "ρ_col(ΔW_Q) → 1", statistic: "mean ρ_col(ΔW_Q) over seeds",
-              scenario: dir + "r2_rank_over_training.yaml", figure: "R2_rank_over_training",
-              rule: .atLeast(0.9, .mechanism, "ρ → 1, against 2/d = 0.1 for a random 2-dimensional subspace; 0.9 leaves 10% to finite-T noise (spec App. C)")) { r in
-            try r.claimMetric("align_Q")
-        },
-        Claim(id: "lowrank.P4b", paper: "lowrank",
-              statement: "The row space of ΔW_K aligns with span{μ₁, μ₂}.",
-              prediction: "ρ_row(ΔW_K) → 1 (accepted ≥ 0.75)", statistic: "mean ρ_row(ΔW_K) over seeds",
-              scenario: dir + "r2_rank_over_training.yaml", figure: "R2_rank_over_training",
-              rule: .atLeast(0.75, .mechanism, "ρ → 1 against 2/d = 0.1 at random; W_K's row space also absorbs the irrelevant tokens it is contrasted with, which the theory bounds by a constant fraction (spec App. C)")) { r in
-            try r.claimMetric("align_K")
-        },
-        Claim(id: "lowrank.P4c", paper: "lowrank",
-              statement: "The row space of ΔW_V aligns with span{μ₁, μ₂}.",
-              prediction: "ρ_row(ΔW_V) → 1 (accepted ≥ 0.85)", statistic: "mean ρ_row(ΔW_V) over seeds",
-              scenario: dir + "r2_rank_over_training.yaml", figure: "R2_rank_over_training",
-              rule: .atLeast(0.85, .mechanism, "ρ → 1 against 2/d = 0.1 at random; 15% for the value path's noise-token component (spec App. C)")) { r in
-            try r.claimMetric("align_V")
-        },
         Claim(id: "lowrank.P5", paper: "lowrank",
               statement: "The rank of ΔW_Q and ΔW_K tracks the number of label-relevant patterns 2K.",
               prediction: "rank ΔW_Q = rank ΔW_K = 2K for K = 1, 2, 3",
@@ -146,13 +118,6 @@ enum LowRankClaims {
               scenario: dir + "r4_truncation.yaml", figure: "R4_truncation",
               rule: .atLeast(0.1, .mechanism, "dropping one of the two label directions loses one class's margin: a constant (≥ 0.1) hinge, not a small one")) { r in
             try cost(r, series: "truncate_all_loss", at: 1, baseline: "test_loss")
-        },
-        Claim(id: "lowrank.P7a", paper: "lowrank",
-              statement: "W_O becomes sparse: a constant fraction of neurons grows large, the rest stay near initialization.",
-              prediction: "fraction of neurons with ‖W_O[i,:]‖ > 3× the median initial norm = Θ(1)", statistic: "mean large-neuron fraction over seeds",
-              scenario: dir + "r5_neuron_norms.yaml", figure: "R5_neuron_norms",
-              rule: .inRange(0.4...0.9, .mechanism, "the lucky neurons (Lemma: those whose initial W_O·W_V correlates with μ₁ or μ₂ for their sign a_i) are about half, ± sampling at m = 200")) { r in
-            try r.claimMetric("large_neuron_fraction")
         },
         Claim(id: "lowrank.P7b", paper: "lowrank",
               statement: "Magnitude pruning of the small W_O neurons is nearly free.",

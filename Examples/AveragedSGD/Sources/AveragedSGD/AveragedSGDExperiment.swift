@@ -77,7 +77,7 @@ public struct AveragedSGDExperiment: Experiment {
     }
 
     public var figureRecipes: [String: FigureRecipe] { ["rate": AveragedSGDFigures.rate] }
-    public var claims: [Claim] { AveragedSGDClaims.all }
+    // The claims are declared in the scenario files' `claims:` blocks (scenarios/asgd/).
 }
 
 enum AveragedSGDFigures {
@@ -109,43 +109,4 @@ enum AveragedSGDFigures {
                              tics: x.map { ($0, String(Int($0))) }),
                       y: Axis("excess risk R(w) − R(w*)", log: true), layers: layers, key: .bottomLeft)
     }
-}
-
-enum AveragedSGDClaims {
-    static let dir = "scenarios/averaged_sgd/"
-
-    static let all: [Claim] = [
-        Claim(id: "asgd.rate_T", paper: "asgd",
-              statement: "The tail-averaged iterate's excess risk falls as 1/T.",
-              prediction: "E[R(w̄)] − R* = σ² d κ / n, n = T/2: exponent −1 in T",
-              statistic: "least-squares exponent of the mean excess risk over T = 1000 … 32000 (d = 16), bootstrap over seeds",
-              scenario: dir + "rate_T.yaml", figure: "ASGD_rate_T",
-              rule: .exact(-1, band: -1.1 ... -0.9, "the leading correction is relative −1/(γn) (the window's boundary against the iterates' correlation time 1/γ = 64 steps): 13% at T = 1000, 0.4% at T = 32000, which tilts the fitted exponent to about −0.965; the bias ∝ (1 − γ)^{T/2} is below e⁻⁷. ±0.1 allows the tilt with room")) { r in
-            try r.exponentClaim("excess_risk", against: "T")
-        },
-        Claim(id: "asgd.rate_d", paper: "asgd",
-              statement: "At a fixed number of steps the excess risk grows linearly with the dimension.",
-              prediction: "E[R(w̄)] − R* ∝ d κ(d): exponent +1 in d",
-              statistic: "least-squares exponent of the mean excess risk over d = 8 … 64 (T = 16000), bootstrap over seeds",
-              scenario: dir + "rate_d.yaml", figure: "ASGD_rate_d",
-              rule: .exact(1, band: 0.9 ... 1.1, "with γ = c/d, κ(d) = 1 + c(1 + 1/d)/(2 − c(1 + 2/d)) falls by 2% over the grid and the −1/(γn) = −d/(c n) correction grows with d (0.4% to 3%): together they tilt the exponent to about 0.98; the bias is below e⁻³⁰")) { r in
-            try r.exponentClaim("excess_risk", against: "d")
-        },
-        Claim(id: "asgd.last_iterate", paper: "asgd",
-              statement: "Without averaging, constant-step SGD does not converge: the last iterate's excess risk stays at the stationary level.",
-              prediction: "E[R(w_T)] − R* = dγσ²/(2 − (d+2)γ) for every T: exponent 0 in T",
-              statistic: "least-squares exponent of the last iterate's mean excess risk over T (d = 16), bootstrap over seeds",
-              scenario: dir + "rate_T.yaml", figure: "ASGD_rate_T",
-              rule: .exact(0, band: -0.1 ... 0.1, "after the burn-in (1 − γ)^T < e⁻¹⁵ the last iterate is a draw from the stationary distribution at every T")) { r in
-            try r.exponentClaim("excess_risk_last", against: "T")
-        },
-        Claim(id: "asgd.constant", paper: "asgd",
-              statement: "The averaged iterate attains the statistical rate σ²d/n up to the step-size constant κ.",
-              prediction: "n (R(w̄) − R*) / (σ² d κ) = 1",
-              statistic: "mean over seeds of n·ER/(σ²dκ) at T = 32000, d = 16 (t interval)",
-              scenario: dir + "rate_T.yaml", figure: "ASGD_rate_T",
-              rule: .exact(1, band: 0.9 ... 1.1, "κ is exact for the stationary spread of the iterates (Gaussian design); the neglected window term is −1/(γn) = −0.4% at this point; ±10% is the finite-size tolerance")) { r in
-            try r.claimMetric("normalized", ["T": .int(32000)])
-        },
-    ]
 }
