@@ -25,7 +25,13 @@ import ProvableNumerics
 ///   (the same replicate index at both points), t interval;
 /// - `{fraction: M, at_least: X | at_most: X, at: {…}}` — the fraction of seeds whose M meets the
 ///   condition, Wilson 95% interval;
-/// - `{argmax: M, over: AXIS}` — the axis value where M's mean is largest, bootstrap interval.
+/// - `{argmax: M, over: AXIS}` — the axis value where M's mean is largest, bootstrap interval;
+/// - `{difference: [M1, M2], at: {…}}`, `{ratio: [M1, M2], at: {…}}`, `{gap_closed: [M, M0], at: {…}}`
+///   — per seed M1 − M2, M1 / M2, or (M − M0)/(1 − M0) (the share of the distance to 1 that M closed
+///   from M0, e.g. attention mass from its initial value), mean over seeds, t interval;
+/// - `{series: S, x: X, at: {…}}` — each seed's value of curve S at x, mean over seeds, t interval;
+/// - `{worst: M, side: smallest | largest}` — over the sweep's configurations (robustness scenarios),
+///   the worst mean of M, with a bootstrap interval that resamples every configuration's seeds.
 /// `statistic` (the report's description) is generated from `measure` unless given.
 public struct ClaimDeclaration: Sendable {
     public enum Statistic: Sendable, Equatable {
@@ -34,7 +40,12 @@ public struct ClaimDeclaration: Sendable {
         case difference(String, a: [String: ParamValue], b: [String: ParamValue])
         case fraction(String, atLeast: Double?, atMost: Double?, at: [String: ParamValue])
         case argmax(String, over: String)
+        /// Per seed, in one group: M1 − M2, M1 / M2, (M − M0)/(1 − M0).
+        case perSeed(PerSeed, String, String, at: [String: ParamValue])
+        case series(String, x: Double, at: [String: ParamValue])
+        case worst(String, largest: Bool)
     }
+    public enum PerSeed: String, Sendable { case difference, ratio, gapClosed = "gap_closed" }
 
     public var id: String
     public var statement: String
@@ -67,6 +78,12 @@ public struct ClaimDeclaration: Sendable {
             let condition = [lo.map { "≥ \(fmt($0))" }, hi.map { "≤ \(fmt($0))" }].compactMap { $0 }.joined(separator: " and ")
             return "fraction of seeds with \(m) \(condition)\(coordinates(at)) (Wilson interval)"
         case .argmax(let m, let axis): return "the \(axis) where the mean \(m) is largest (bootstrap over seeds)"
+        case .perSeed(let op, let m1, let m2, let at):
+            let f = op == .difference ? "\(m1) − \(m2)" : op == .ratio ? "\(m1) / \(m2)" : "(\(m1) − \(m2)) / (1 − \(m2))"
+            return "mean over seeds of \(f)\(coordinates(at)) (t interval)"
+        case .series(let name, let x, let at): return "mean over seeds of \(name) at x = \(fmt(x))\(coordinates(at)) (t interval)"
+        case .worst(let m, let largest):
+            return "the \(largest ? "largest" : "smallest") mean \(m) over the configurations (bootstrap over every configuration's seeds)"
         }
     }
 
@@ -99,6 +116,21 @@ public struct ClaimDeclaration: Sendable {
             }
             guard r.groups.count >= 2 else { throw RecipeError("argmax of \(m) over \(axis) needs at least two points in \(r.scenarioName)") }
             return try r.bootstrap(detail: "\(m) largest at \(axis) = \(fmt(best(r)))") { best($0) }
+        case .perSeed(let op, let m1, let m2, let at):
+            return try r.claimPerSeed(at) { m in
+                zip(try m(m1), try m(m2)).map { a, b in
+                    switch op {
+                    case .difference: return a - b
+                    case .ratio: return a / b
+                    case .gapClosed: return (a - b) / (1 - b)
+                    }
+                }
+            }
+        case .series(let name, let x, let at):
+            return ClaimMeasurement(Summary(values: try r.perSeed(series: name, at: x, in: try r.claimGroup(at))))
+        case .worst(let m, let largest):
+            let name = { (g: AggregateGroup) in g.coordinates.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ") }
+            return try Robustness.worst(r, largest ? .largest : .smallest, name: name) { g in Robustness.values(g, m) }
         }
     }
 
@@ -116,7 +148,7 @@ public struct ClaimDeclaration: Sendable {
 extension ScenarioLoader {
     static let claimKeys = ["id", "statement", "prediction", "statistic", "figure", "measure", "kind", "predicted", "band",
                             "rationale", "known_issue"]
-    static let measureKeys = ["metric", "exponent", "difference", "fraction", "argmax"]
+    static let measureKeys = ["metric", "exponent", "difference", "fraction", "argmax", "ratio", "gap_closed", "series", "worst"]
 
     /// Decode a `claims:` block. Every error names the file, line and key path.
     static func claims(_ node: ConfigNode, figures: [FigureRequest]) throws -> [ClaimDeclaration] {
@@ -205,9 +237,14 @@ extension ScenarioLoader {
             throw ScenarioError(.wrongType, at: m.location, key: kp,
                                 "expected exactly one of \(measureKeys.joined(separator: ", ")), found \(present.isEmpty ? "none" : present.joined(separator: " and "))")
         }
+        // `difference` with a list compares two metrics of one point; with a name, one metric at two points.
+        var pairDifference = false
+        if which == "difference", case .sequence? = m["difference"] { pairDifference = true }
         let allowed: [String: [String]] = ["metric": ["metric", "at"], "exponent": ["exponent", "against"],
-                                           "difference": ["difference", "a", "b"], "fraction": ["fraction", "at_least", "at_most", "at"],
-                                           "argmax": ["argmax", "over"]]
+                                           "difference": pairDifference ? ["difference", "at"] : ["difference", "a", "b"],
+                                           "fraction": ["fraction", "at_least", "at_most", "at"],
+                                           "argmax": ["argmax", "over"], "ratio": ["ratio", "at"], "gap_closed": ["gap_closed", "at"],
+                                           "series": ["series", "x", "at"], "worst": ["worst", "side"]]
         try checkKeys(m, allowed: allowed[which]!, keyPath: kp)
         func name(_ key: String) throws -> String {
             guard let v = m[key] else { throw ScenarioError(.missingKey, at: m.location, key: "\(kp).\(key)", "the required key `\(key)` is missing") }
@@ -233,7 +270,33 @@ extension ScenarioLoader {
             }
             return x
         }
+        func pair(_ key: String) throws -> (String, String) {
+            guard case .sequence(let items, let loc)? = m[key], items.count == 2,
+                  case .scalar(let a) = items[0], case .scalar(let b) = items[1], !a.text.isEmpty, !b.text.isEmpty else {
+                throw ScenarioError(.wrongType, at: m[key]?.location ?? m.location, key: "\(kp).\(key)", "expected two metric names [M1, M2], found \(m[key]?.shortText ?? "nothing")")
+            }
+            _ = loc
+            return (a.text, b.text)
+        }
         switch which {
+        case "difference" where pairDifference:
+            let (a, b) = try pair("difference")
+            return .perSeed(.difference, a, b, at: try point("at", required: false))
+        case "ratio":
+            let (a, b) = try pair("ratio")
+            return .perSeed(.ratio, a, b, at: try point("at", required: false))
+        case "gap_closed":
+            let (a, b) = try pair("gap_closed")
+            return .perSeed(.gapClosed, a, b, at: try point("at", required: false))
+        case "series":
+            guard let x = try bound("x") else { throw ScenarioError(.missingKey, at: m.location, key: "\(kp).x", "the required key `x` (where on the curve) is missing") }
+            return .series(try name("series"), x: x, at: try point("at", required: false))
+        case "worst":
+            let side = try name("side")
+            guard side == "largest" || side == "smallest" else {
+                throw ScenarioError(.wrongType, at: m["side"]!.location, key: "\(kp).side", "expected largest or smallest, found `\(side)`")
+            }
+            return .worst(try name("worst"), largest: side == "largest")
         case "metric": return .metric(try name("metric"), at: try point("at", required: false))
         case "exponent": return .exponent(try name("exponent"), against: try name("against"))
         case "difference": return .difference(try name("difference"), a: try point("a", required: true), b: try point("b", required: true))

@@ -87,12 +87,6 @@ enum GraphClaims {
                 zip(try m("attention_core"), try m("attention_core_initial")).map { abs($0 - $1) / (1 - $1) }
             }
         },
-        Claim(id: "graph.P5a", paper: "graph",
-              statement: "The graph transformer with PE generalizes from few labels.",
-              prediction: "err(GT+PE) → 0 at |L| = 160", statistic: "mean test error, GT+PE, |L| = 160",
-              scenario: dir + "s6_gt_vs_gcn.yaml", figure: "S6_gt_vs_gcn", rule: .atMost(0.05, .bound, "zero generalization error (the theorem) up to the spec's success threshold 0.05")) { r in
-            ClaimMeasurement(try r.metric("test_error", in: try group(r, ["variant": .string("gt_pe"), "labeled": .int(160)])))
-        },
         Claim(id: "graph.P5b", paper: "graph",
               statement: "GT without PE and GCN do worse than GT+PE (they cannot single out the core distance).",
               prediction: "min(err(GT-noPE), err(GCN)) = Ω(1) at |L| = 160", statistic: "smaller of the two mean test errors at |L| = 160",
@@ -123,13 +117,6 @@ enum GraphClaims {
                 throw RecipeError("no shells other than z_m")
             }
             return ClaimMeasurement(worst)
-        },
-        Claim(id: "graph.real", paper: "graph",
-              statement: "On a real graph (Zachary's karate club) the GT with PE learns the two factions from few labels.",
-              prediction: "accuracy with 16 labelled members → high", statistic: "mean test accuracy over seeds, GT+PE, 16 labels",
-              scenario: dir + "real_karate.yaml", figure: "real_karate_club",
-              rule: .atLeast(0.8, .mechanism, "a real graph is outside the theorem's data model: a qualitative check against 0.5 for chance (spec §6.6)")) { r in
-            ClaimMeasurement(try r.metric("test_accuracy", in: try group(r, ["variant": .string("gt_pe"), "labeled": .int(16)])))
         },
     ]
 }

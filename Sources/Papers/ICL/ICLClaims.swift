@@ -158,16 +158,6 @@ enum ICLClaims {
                 zip(pruned, base.values).map { $0 / $1 }
             }
         },
-        Claim(id: "icl.P1", paper: "icl",
-              statement: "Attention becomes an induction head: the query attends to contexts that share its pattern.",
-              prediction: "attention mass on same-pattern contexts → 1 from the uniform share α′/2",
-              statistic: "per seed (mass − mass at init) / (1 − mass at init): the share of the way from uniform attention to 1, mean over seeds",
-              scenario: dir + "f_mechanism.yaml", figure: "F-ATTN-SUM_same_pattern_attention",
-              rule: .atLeast(0.5, .mechanism, "relative to the uniform-attention baseline (so it transfers across α′, l and d): concentration → 1 means most of the gap closes; ½ of it is the least that can be called concentration")) { r in
-            try r.claimPerSeed(detail: "mass \(fmt(try r.metric("att_same_initial", in: try r.only()).mean, 3)) at initialization → \(fmt(try r.metric("att_same", in: try r.only()).mean, 3))") { m in
-                zip(try m("att_same"), try m("att_same_initial")).map { ($0 - $1) / (1 - $1) }
-            }
-        },
         Claim(id: "icl.P1-norms", paper: "icl",
               statement: "The query and key embeddings of the patterns grow during training.",
               prediction: "‖W_Q μ‖, ‖W_K μ‖ grow by a large factor", statistic: "per-seed min(query growth, key growth), mean over seeds",

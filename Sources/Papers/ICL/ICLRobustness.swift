@@ -21,14 +21,6 @@ extension ICLClaims {
     }
 
     static let robustness: [Claim] = [
-        Claim(id: "icl.R-unseen", paper: "icl",
-              statement: "Robustness of T1a: with other numbers of patterns, dimensions, widths, α and context lengths, training on the ring of tasks still generalizes to the unseen tasks.",
-              prediction: "unseen-task error → 0 on every configuration (T_tr = the ring of M1 tasks)",
-              statistic: "mean unseen-task test error over seeds (l_ts = l_tr, α′ = α, 1000 prompts) per configuration; the largest over the configurations " + robustnessConfigurations + " (bootstrap over seeds)",
-              scenario: dir + "robustness.yaml", figure: nil,
-              rule: .atMost(0.02, .bound, "zero error on unseen tasks (Theorem 3.3) whenever T_tr covers every IDR pattern in both roles, l_tr ≥ Ω(1/α), l_ts ≥ 1/α′ and T, m, B are large enough; the retrieval floor ½(1 − α′/2)^l_ts is ≤ 10⁻⁴ on every configuration, so 0.02 (the spec's success threshold) is optimization slack")) { r in
-            try Robustness.worst(r, .largest, name: robustnessName) { g in Robustness.values(g, "test_error") }
-        },
         Claim(id: "icl.R-attention", paper: "icl",
               statement: "Robustness of P1: on every configuration the query's attention concentrates on the contexts that share its pattern.",
               prediction: "attention mass on same-pattern contexts → 1 from the uniform share α′/2, on every configuration",

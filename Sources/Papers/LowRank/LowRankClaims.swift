@@ -155,15 +155,6 @@ enum LowRankClaims {
                 try gaps(r).map(\.1).min() ?? .nan
             }
         },
-        Claim(id: "lowrank.P8", paper: "lowrank",
-              statement: "Attention concentrates on label-relevant tokens during training (Config B).",
-              prediction: "attention mass on μ_y tokens grows from ≈ α_* (uniform) to Θ(1)", statistic: "per-seed ratio final / initial relevant-attention mass, mean over seeds",
-              scenario: dir + "r7_attention.yaml", figure: "R7_attention_concentration",
-              rule: .atLeast(1.5, .mechanism, "relative to the uniform-attention share α_* at initialization (not an absolute mass): Θ(1) from α_* means a constant factor; 1.5 is well above the ±10% seed-to-seed spread of the initial mass")) { r in
-            try r.claimPerSeed(detail: "mass \(fmt(try r.metric("relevant_attention_initial", in: try r.only()).mean, 3)) → \(fmt(try r.metric("relevant_attention", in: try r.only()).mean, 3))") { m in
-                zip(try m("relevant_attention"), try m("relevant_attention_initial")).map { $0 / $1 }
-            }
-        },
         Claim(id: "lowrank.P9", paper: "lowrank",
               statement: "Sample complexity falls with the fraction of label-relevant tokens, no faster than the theory's sufficient N = Ω(α_*⁻²).",
               prediction: "N* ≤ C·α_*⁻² (a sufficient condition): slope of log N* vs log(1/α_*) in (0, 2]",

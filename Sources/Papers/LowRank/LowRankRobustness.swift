@@ -73,13 +73,5 @@ extension LowRankClaims {
                 try pruningCostBelowSmallFraction(g)
             }
         },
-        Claim(id: "lowrank.R-error", paper: "lowrank",
-              statement: "Robustness of P1: SGD reaches zero test error on every configuration.",
-              prediction: "test 0-1 error → 0 on every configuration (T ∝ 1/α_*)",
-              statistic: "mean test error over seeds (1000 fresh samples) per configuration; the largest over the configurations " + robustnessConfigurations + " (bootstrap over seeds)",
-              scenario: dir + "robustness.yaml", figure: nil,
-              rule: .atMost(0.01, .bound, "zero generalization error after T = Θ(α_*⁻¹η⁻¹) iterations (Theorem 1, sister ICLR'23), whatever d, M, L and m ≳ M²; 0.01 allows the 1000-sample test set's resolution and a finite T")) { r in
-            try Robustness.worst(r, .largest, name: robustnessName) { g in Robustness.values(g, "test_error") }
-        },
     ]
 }
