@@ -67,14 +67,6 @@ enum LowRankClaims {
               rule: .exact(1, band: 0.6...1.6, "Θ(·) hides lower-order terms; T* is read every 10 steps, up to 33% of T* = 30 at the smallest end (spec App. C band)")) { r in
             try tStarSlope(r, x: inverseAlpha, xName: "1/α_*")
         },
-        Claim(id: "lowrank.P2b", paper: "lowrank",
-              statement: "Iterations to learn scale inversely with the step size.",
-              prediction: "T* = Θ(α_*⁻¹ η⁻¹): slope of log T* vs log η = −1",
-              statistic: "least-squares slope of log mean T* over η = 0.125 … 2 (5 values, 16×; Config S)",
-              scenario: dir + "r8_iteration_scaling_eta.yaml", figure: "R8b_iterations_vs_eta",
-              rule: .exact(-1, band: -1.4 ... -0.6, "Θ(·) hides lower-order terms; T* is read every 10 steps (33% at T* = 30, η = 2) (spec App. C band)")) { r in
-            try tStarSlope(r, x: { $0.parameters.double("learning_rate") }, xName: "η")
-        },
         Claim(id: "lowrank.P3a", paper: "lowrank",
               statement: "Every weight update ΔW_Q, ΔW_K, ΔW_V, ΔW_O is effectively rank 2 (the two label-relevant patterns).",
               prediction: "effective rank r₀.₁(ΔW) = 2 for all four", statistic: "largest mean r₀.₁ = #{σᵢ/σ₁ > 0.1} over the four updates",
