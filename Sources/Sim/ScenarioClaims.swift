@@ -29,7 +29,9 @@ import ProvableNumerics
 /// - `{difference: [M1, M2], at: {…}}`, `{ratio: [M1, M2], at: {…}}`, `{gap_closed: [M, M0], at: {…}}`
 ///   — per seed M1 − M2, M1 / M2, or (M − M0)/(1 − M0) (the share of the distance to 1 that M closed
 ///   from M0, e.g. attention mass from its initial value), mean over seeds, t interval;
-/// - `{series: S, x: X, at: {…}}` — each seed's value of curve S at x, mean over seeds, t interval;
+/// - `{series: S, x: X, minus: M, at: {…}}` — each seed's value of curve S at x (minus that seed's
+///   metric M when `minus` is given, e.g. the loss after pruning minus the unpruned loss), mean over
+///   seeds, t interval;
 /// - `{worst: M, side: smallest | largest}` — over the sweep's configurations (robustness scenarios),
 ///   the worst mean of M, with a bootstrap interval that resamples every configuration's seeds.
 /// `statistic` (the report's description) is generated from `measure` unless given.
@@ -42,7 +44,7 @@ public struct ClaimDeclaration: Sendable {
         case argmax(String, over: String)
         /// Per seed, in one group: M1 − M2, M1 / M2, (M − M0)/(1 − M0).
         case perSeed(PerSeed, String, String, at: [String: ParamValue])
-        case series(String, x: Double, at: [String: ParamValue])
+        case series(String, x: Double, minus: String?, at: [String: ParamValue])
         case worst(String, largest: Bool)
     }
     public enum PerSeed: String, Sendable { case difference, ratio, gapClosed = "gap_closed" }
@@ -81,7 +83,8 @@ public struct ClaimDeclaration: Sendable {
         case .perSeed(let op, let m1, let m2, let at):
             let f = op == .difference ? "\(m1) − \(m2)" : op == .ratio ? "\(m1) / \(m2)" : "(\(m1) − \(m2)) / (1 − \(m2))"
             return "mean over seeds of \(f)\(coordinates(at)) (t interval)"
-        case .series(let name, let x, let at): return "mean over seeds of \(name) at x = \(fmt(x))\(coordinates(at)) (t interval)"
+        case .series(let name, let x, let minus, let at):
+            return "mean over seeds of \(name) at x = \(fmt(x))\(minus.map { " − \($0)" } ?? "")\(coordinates(at)) (t interval)"
         case .worst(let m, let largest):
             return "the \(largest ? "largest" : "smallest") mean \(m) over the configurations (bootstrap over every configuration's seeds)"
         }
@@ -126,8 +129,15 @@ public struct ClaimDeclaration: Sendable {
                     }
                 }
             }
-        case .series(let name, let x, let at):
-            return ClaimMeasurement(Summary(values: try r.perSeed(series: name, at: x, in: try r.claimGroup(at))))
+        case .series(let name, let x, let minus, let at):
+            let g = try r.claimGroup(at)
+            var values = try r.perSeed(series: name, at: x, in: g)
+            if let minus {
+                let b = try r.metric(minus, in: g).values
+                guard b.count == values.count else { throw RecipeError("\(name) has \(values.count) seeds, \(minus) \(b.count)") }
+                values = zip(values, b).map { $0 - $1 }
+            }
+            return ClaimMeasurement(Summary(values: values))
         case .worst(let m, let largest):
             let name = { (g: AggregateGroup) in g.coordinates.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ") }
             return try Robustness.worst(r, largest ? .largest : .smallest, name: name) { g in Robustness.values(g, m) }
@@ -244,7 +254,7 @@ extension ScenarioLoader {
                                            "difference": pairDifference ? ["difference", "at"] : ["difference", "a", "b"],
                                            "fraction": ["fraction", "at_least", "at_most", "at"],
                                            "argmax": ["argmax", "over"], "ratio": ["ratio", "at"], "gap_closed": ["gap_closed", "at"],
-                                           "series": ["series", "x", "at"], "worst": ["worst", "side"]]
+                                           "series": ["series", "x", "minus", "at"], "worst": ["worst", "side"]]
         try checkKeys(m, allowed: allowed[which]!, keyPath: kp)
         func name(_ key: String) throws -> String {
             guard let v = m[key] else { throw ScenarioError(.missingKey, at: m.location, key: "\(kp).\(key)", "the required key `\(key)` is missing") }
@@ -290,7 +300,8 @@ extension ScenarioLoader {
             return .perSeed(.gapClosed, a, b, at: try point("at", required: false))
         case "series":
             guard let x = try bound("x") else { throw ScenarioError(.missingKey, at: m.location, key: "\(kp).x", "the required key `x` (where on the curve) is missing") }
-            return .series(try name("series"), x: x, at: try point("at", required: false))
+            let minus = m["minus"] == nil ? nil : try name("minus")
+            return .series(try name("series"), x: x, minus: minus, at: try point("at", required: false))
         case "worst":
             let side = try name("side")
             guard side == "largest" || side == "smallest" else {

@@ -97,34 +97,6 @@ enum LowRankClaims {
                 deviations(r).map(\.2).max { abs($0) < abs($1) } ?? .nan
             }
         },
-        Claim(id: "lowrank.P6a", paper: "lowrank",
-              statement: "Low rank suffices: truncating every update to rank 2 costs nothing.",
-              prediction: "hinge(ΔW truncated to rank 2) − hinge(trained) ≈ 0", statistic: "per-seed test hinge after rank-2 truncation of all four ΔW minus the trained model's, mean over seeds",
-              scenario: dir + "r4_truncation.yaml", figure: "R4_truncation",
-              rule: .atMost(0.01, .mechanism, "the energy outside the top two singular directions is < 5% (P3b), which moves the hinge by far less than 0.01")) { r in
-            try cost(r, series: "truncate_all_loss", at: 2, baseline: "test_loss")
-        },
-        Claim(id: "lowrank.P6b", paper: "lowrank",
-              statement: "…but rank 1 does not suffice.",
-              prediction: "hinge(rank 1) − hinge(trained) = Ω(1)", statistic: "per-seed test hinge after rank-1 truncation of all four ΔW minus the trained model's, mean over seeds",
-              scenario: dir + "r4_truncation.yaml", figure: "R4_truncation",
-              rule: .atLeast(0.1, .mechanism, "dropping one of the two label directions loses one class's margin: a constant (≥ 0.1) hinge, not a small one")) { r in
-            try cost(r, series: "truncate_all_loss", at: 1, baseline: "test_loss")
-        },
-        Claim(id: "lowrank.P7b", paper: "lowrank",
-              statement: "Magnitude pruning of the small W_O neurons is nearly free.",
-              prediction: "hinge(prune smallest R = 0.2) − hinge(unpruned) ≈ 0", statistic: "per-seed test hinge after magnitude pruning at R = 0.2 minus unpruned, mean over seeds",
-              scenario: dir + "r6_pruning.yaml", figure: "R6_pruning_hinge",
-              rule: .atMost(0.01, .mechanism, "R = 0.2 is below the small-neuron fraction 1 − Θ(1) (P7a): only near-initialization neurons go, each worth O(1/m) of the output")) { r in
-            try cost(r, series: "prune_magnitude_loss", at: 0.2, baseline: "baseline_loss")
-        },
-        Claim(id: "lowrank.P7c", paper: "lowrank",
-              statement: "Random pruning is not free: it costs in proportion to R.",
-              prediction: "hinge(random R = 0.4) − hinge(unpruned) = Ω(R)", statistic: "per-seed test hinge after random pruning at R = 0.4 (mean over the masks) minus unpruned, mean over seeds",
-              scenario: dir + "r6_pruning.yaml", figure: "R6_pruning_hinge",
-              rule: .atLeast(0.05, .mechanism, "random pruning removes about R of the large neurons, each carrying the margin: Ω(R) with a margin-1 hinge; 0.05 = R/8")) { r in
-            try cost(r, series: "prune_random_loss", at: 0.4, baseline: "baseline_loss")
-        },
         Claim(id: "lowrank.P7d", paper: "lowrank",
               statement: "Pruning order: magnitude (smallest first) ≤ random ≤ largest first, at every rate up to 0.6.",
               prediction: "hinge_mag(R) ≤ hinge_rand(R) ≤ hinge_largest(R) for R ≤ 0.6",
