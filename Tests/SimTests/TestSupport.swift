@@ -1,4 +1,5 @@
 import Foundation
+import ProvableNumerics
 import Testing
 @testable import Sim
 @testable import LowRankPaper
@@ -145,6 +146,10 @@ func names(in dir: URL, suffix: String) -> [String] {
 /// One run of an experiment at its defaults with `overrides`, for the claims tests: invalid
 /// parameters or a failed run are programming errors of the test, so they stop it loudly.
 func runExperiment(_ experiment: any Experiment, _ overrides: [String: ParamValue], seed: UInt64) -> RunResult {
+    // One BLAS thread, as every run under `Runner` has: the thread count is process-wide, and a
+    // test comparing two runs bit for bit would otherwise see last-ulp differences whenever another
+    // test's Runner switched it between them (seen once: test_hinge differed in the 16th digit).
+    BLASInfo.useSingleThread()
     var p = experiment.defaults
     for (k, v) in overrides { p[k] = v }
     do { try experiment.validate(p) } catch { preconditionFailure("invalid test parameters: \(error)") }
