@@ -8,13 +8,6 @@ import ProvableNumerics
 enum GraphClaims {
     static let dir = "scenarios/graph/"
 
-    static func group(_ r: AggregateResults, _ coordinates: [String: ParamValue]) throws -> AggregateGroup {
-        guard let g = r.group(coordinates) else {
-            throw RecipeError("no finished runs at \(coordinates.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ", ")) in \(r.scenarioName)")
-        }
-        return g
-    }
-
     /// The S1 γ_d grid (kept equal to `s1_sample_complexity.yaml`'s by a test) and the slope error
     /// that reading N* off the |L| grid (ratio ≤ 1.5) can make there.
     static let p1Gammas: [Double] = [0.25, 0.35, 0.5, 0.7, 1.0]
@@ -54,7 +47,7 @@ enum GraphClaims {
               rule: .atLeast(0, .mechanism, "an ordering: the iteration bound grows with γ_d⁻²")) { r in
             return try r.bootstrap(detail: "T* = " + r.groups.sorted { $0.parameters.double("gamma_d") < $1.parameters.double("gamma_d") }
                                     .map { "\(fmt($0.metrics["T_star"]?.mean ?? .nan, 3)) at γ_d = \(fmt($0.parameters.double("gamma_d")))" }.joined(separator: ", ")) { r in
-                try r.metric("T_star", in: try group(r, ["gamma_d": .double(0.3)])).mean - r.metric("T_star", in: try group(r, ["gamma_d": .double(1.0)])).mean
+                try r.metric("T_star", in: try r.claimGroup(["gamma_d": .double(0.3)])).mean - r.metric("T_star", in: try r.claimGroup(["gamma_d": .double(1.0)])).mean
             }
         },
         Claim(id: "graph.P3", paper: "graph",
@@ -72,7 +65,7 @@ enum GraphClaims {
               statistic: "per seed (A_core − A_core at init) / (1 − A_core at init): the share of the way to full concentration, mean over seeds, GT+PE",
               scenario: dir + "s4_attention.yaml", figure: "S4_attention_core",
               rule: .atLeast(0.5, .mechanism, "relative to the initial (degree-proportional) share, so it transfers across degrees and z_m: concentration → 1 closes most of the gap; ½ is the least that can be called concentration")) { r in
-            let g = try group(r, ["variant": .string("gt_pe")])
+            let g = try r.claimGroup(["variant": .string("gt_pe")])
             return try r.claimPerSeed(["variant": .string("gt_pe")],
                                       detail: "A_core \(fmt(try r.metric("attention_core_initial", in: g).mean, 3)) → \(fmt(try r.metric("attention_core", in: g).mean, 3)); R_disc \(fmt(try r.metric("r_disc", in: g).mean, 3))") { m in
                 zip(try m("attention_core"), try m("attention_core_initial")).map { ($0 - $1) / (1 - $1) }
@@ -92,7 +85,7 @@ enum GraphClaims {
               prediction: "min(err(GT-noPE), err(GCN)) = Ω(1) at |L| = 160", statistic: "smaller of the two mean test errors at |L| = 160",
               scenario: dir + "s6_gt_vs_gcn.yaml", figure: "S6_gt_vs_gcn",
               rule: .atLeast(0.15, .mechanism, "without the core distance the label is a majority over a neighbourhood dominated by non-core nodes: a constant error, ≥ 0.15 against 0.5 for chance")) { r in
-            let e = try ["gt_nope", "gcn"].map { ($0, try r.metric("test_error", in: try group(r, ["variant": .string($0), "labeled": .int(160)]))) }
+            let e = try ["gt_nope", "gcn"].map { ($0, try r.metric("test_error", in: try r.claimGroup(["variant": .string($0), "labeled": .int(160)]))) }
             let best = e.min { $0.1.mean < $1.1.mean }!
             return ClaimMeasurement(best.1, detail: e.map { "\($0.0): \(fmt($0.1.mean, 3))" }.joined(separator: ", "))
         },
@@ -103,7 +96,7 @@ enum GraphClaims {
               rule: .atLeast(0.95, .bound, "the label is the core majority, which the z_m shell holds: accuracy → 1, up to the spec's 5% for finite training")) { r in
             let zm = try r.only().parameters.int("z_m")
             let shells = r.groups.filter { $0.parameters.int("shell") >= 0 }.sorted { $0.parameters.int("shell") < $1.parameters.int("shell") }
-            let acc = try r.metric("test_accuracy", in: try group(r, ["shell": .int(zm)]))
+            let acc = try r.metric("test_accuracy", in: try r.claimGroup(["shell": .int(zm)]))
             return ClaimMeasurement(acc, detail: "accuracy by shell: " + shells.map { "z = \($0.parameters.int("shell")): \(fmt($0.metrics["test_accuracy"]?.mean ?? .nan, 3))" }.joined(separator: ", "))
         },
         Claim(id: "graph.P6-other", paper: "graph",

@@ -21,16 +21,6 @@ enum LowRankClaims {
         return ClaimMeasurement(pick.1, detail: all.map { "\($0.0): \(fmt($0.1.mean, 4))" }.joined(separator: ", ") + "; worst: ΔW_\(pick.0)")
     }
 
-    /// Per seed: a series at x minus a metric of the same run (e.g. pruned hinge − unpruned hinge),
-    /// summarised over seeds with its t interval (the pairs share the seed's model and test set).
-    static func cost(_ r: AggregateResults, series: String, at x: Double, baseline: String) throws -> ClaimMeasurement {
-        let g = try r.only()
-        let s = try r.perSeed(series: series, at: x, in: g), b = try r.metric(baseline, in: g).values
-        return try r.claimPerSeed(detail: "\(series)(\(fmt(x))) = \(fmt(Statistics.mean(s), 4)), \(baseline) = \(fmt(Statistics.mean(b), 4))") { _ in
-            zip(s, b).map { $0 - $1 }
-        }
-    }
-
     /// Power-law exponent of mean T* against x(group) over the sweep's groups, bootstrapped over seeds.
     static func tStarSlope(_ r: AggregateResults, x: @escaping (AggregateGroup) -> Double, xName: String) throws -> ClaimMeasurement {
         func points(_ r: AggregateResults) -> [(Double, Double)] {

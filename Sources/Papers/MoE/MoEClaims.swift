@@ -8,19 +8,6 @@ import ProvableNumerics
 enum MoEClaims {
     static let dir = "scenarios/moe/"
 
-    /// Power-law exponent of a metric's mean against d over the √d sweep, bootstrapped over seeds.
-    static func dSlope(_ r: AggregateResults, _ metric: String) throws -> ClaimMeasurement {
-        func points(_ r: AggregateResults) -> (d: [Double], y: [Double]) {
-            let gs = r.groups.sorted { $0.parameters.int("d") < $1.parameters.int("d") }
-            return (gs.map { Double($0.parameters.int("d")) }, gs.map { $0.metrics[metric]?.mean ?? .nan })
-        }
-        let p = points(r)
-        return try r.bootstrap(detail: "\(metric) = " + zip(p.d, p.y).map { "\(fmt($1, 3)) at d = \(Int($0))" }.joined(separator: ", ")) { r in
-            let p = points(r)
-            return ClaimStatistics.exponent(x: p.d, y: p.y)
-        }
-    }
-
     /// Each seed's value of a pruning curve at ρ (single-group scenarios).
     static func perSeedAt(_ r: AggregateResults, _ name: String, _ x: Double) throws -> [Double] {
         try r.perSeed(series: name, at: x, in: try r.only())
