@@ -1,7 +1,7 @@
 import Foundation
 import ProvableNumerics
 
-/// What the papers' robustness claims share (`<Paper>Claims.robustness`): a claim statistic
+/// What robustness claims share (a YAML `worst:` measure, or `Robustness.worst` in Swift): a claim statistic
 /// computed per configuration — one sweep point of the `zip:` axis of `scenarios/<paper>/robustness.yaml`,
 /// a configuration inside the theorem's assumptions other than the committed one — and its worst case
 /// over the configurations.
@@ -13,7 +13,7 @@ public enum Robustness {
     /// and the worst case is recomputed, so it accounts for the seeds behind each configuration (and
     /// for which configuration is the worst). `detail` lists every configuration's mean with its own
     /// t interval over seeds, named by `name(group)`.
-    public enum Worst: Sendable { case smallest, largest, farthest(from: Double) }
+    public enum Worst: Sendable, Equatable { case smallest, largest, farthest(from: Double) }
 
     public static func worst(_ r: AggregateResults, _ worst: Worst, name: @escaping (AggregateGroup) -> String,
                       note: String = "", _ perSeed: @escaping (AggregateGroup) throws -> [Double]) throws -> ClaimMeasurement {

@@ -118,6 +118,7 @@ struct ExponentGridTests {
     ]
 
     static func values(_ claimID: String, _ axis: String) throws -> [Double] {
+        _ = packageRoot   // registers the papers and the scenario-file claims
         let claim = try #require(ClaimRegistry.all.first { $0.id == claimID })
         let scenario = try ScenarioLoader.load(packageRoot.appendingPathComponent(claim.scenario).path)
         let points = scenario.points()
@@ -136,10 +137,24 @@ struct ExponentGridTests {
 
     @Test("the grids behind the finite-size tolerances are the scenarios' grids")
     func tolerancesUseScenarioGrids() throws {
-        #expect(try Self.values("lowrank.P9", "n_rel").map { 30 / $0 }.sorted() == LowRankClaims.p9InverseAlphas.sorted())
-        #expect(try Self.values("icl.T1b", "alpha").filter { $0 < 1 } == ICLClaims.t1bAlphas)
         #expect(try Self.values("icl.T1c", "eval_alphas") == ICLClaims.t1cAlphas)
-        #expect(try Self.values("graph.P1", "gamma_d") == GraphClaims.p1Gammas)
+    }
+
+    /// A band typed in a scenario's `claims:` block that comes from a finite-size formula equals the
+    /// formula evaluated at the scenario's own grid, so a changed grid cannot leave a stale band.
+    @Test("typed threshold-exponent bands equal the grid-tolerance formula at the scenario's grid")
+    func typedBandsMatchFormula() throws {
+        func rule(_ id: String) throws -> VerdictRule { try #require(ClaimRegistry.all.first { $0.id == id }).rule }
+        // P9: N* on a doubling grid, against 1/α_* = L/n_rel (L = 30).
+        let inverseAlphas = try Self.values("lowrank.P9", "n_rel").map { 30 / $0 }
+        #expect(abs(try rule("lowrank.P9").bandHigh - (2 + ClaimStatistics.gridTolerance(x: inverseAlphas, step: 2))) < 1e-12)
+        // graph.P1: N* on a |L| grid of ratio ≤ 1.5, against γ_d.
+        let gammas = try Self.values("graph.P1", "gamma_d")
+        #expect(abs(try rule("graph.P1").bandLow - (-2 - ClaimStatistics.gridTolerance(x: gammas, step: 1.5))) < 1e-12)
+        // icl.T1b: the retrieval threshold's finite-range slope plus the l_tr grid's tolerance, over α < 1.
+        let alphas = try Self.values("icl.T1b", "alpha").filter { $0 < 1 }
+        let t1bLow = -1 + (ICLClaims.retrievalSlope(alphas) + 1) - ClaimStatistics.gridTolerance(x: alphas, step: ICLClaims.lengthGridStep)
+        #expect(abs(try rule("icl.T1b").bandLow - t1bLow) < 1e-12)
     }
 }
 

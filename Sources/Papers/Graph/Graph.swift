@@ -17,7 +17,7 @@ public struct GraphExperiment: Experiment {
     public let name = "graph.train"
     public let paper = "graph"
     public let paperTitle = "What improves the generalization of graph transformers (self-attention, positional encoding)"
-    public var claims: [Claim] { GraphClaims.all + GraphClaims.robustness }
+    public var claims: [Claim] { GraphClaims.all }
     public let summary = "Graph transformer with relative positional encoding on core-vote node labels: sample complexity vs γ_d, learned PE, sparse attention, GCN / no-PE baselines"
 
     public var parameters: [ParameterSpec] {

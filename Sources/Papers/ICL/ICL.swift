@@ -17,7 +17,7 @@ public struct ICLExperiment: Experiment {
     public let name = "icl.train"
     public let paper = "icl"
     public let paperTitle = "How a nonlinear one-layer transformer learns and generalizes in in-context learning"
-    public var claims: [Claim] { ICLClaims.all + ICLClaims.robustness }
+    public var claims: [Claim] { ICLClaims.all }
     public let summary = "One-layer transformer in-context learning of binary tasks: unseen tasks, context length, OOD (S1), induction head, lucky neurons, pruning"
 
     public var parameters: [ParameterSpec] {

@@ -39,29 +39,6 @@ extension LowRankClaims {
     }
 
     static let robustness: [Claim] = [
-        Claim(id: "lowrank.R-rank-E2", paper: "lowrank",
-              statement: "Robustness of P3: on other dimensions, numbers of patterns, lengths, widths and α_*, every update stays effectively rank 2.",
-              prediction: "E₂(ΔW) = (σ₁² + σ₂²)/Σσᵢ² → 1 for W_Q, W_K, W_V, W_O on every configuration",
-              statistic: "per seed the smallest E₂ of the four updates; mean over seeds per configuration; the smallest over the configurations " + robustnessConfigurations + " (bootstrap over seeds)",
-              scenario: dir + "robustness.yaml", figure: nil,
-              rule: .atLeast(0.95, .mechanism, "the updates live in span{μ₁, μ₂} (rank = the 2 label-relevant patterns, whatever d, M, L or m): E₂ → 1; the energy the token noise τ ≤ 1/M and the softmax's push on irrelevant keys add outside it is a small residual, which 5% bounds")) { r in
-            try Robustness.worst(r, .smallest, name: robustnessName) { g in
-                let e = matrices.map { Robustness.values(g, "E2_\($0)") }
-                return (0..<(e.map(\.count).min() ?? 0)).map { i in e.map { $0[i] }.min()! }
-            }
-        },
-        Claim(id: "lowrank.R-rank-eff", paper: "lowrank",
-              statement: "Robustness of P3/P5: on every configuration the effective rank of the updates equals the number of label-relevant patterns.",
-              prediction: "max over ΔW_Q, ΔW_K, ΔW_V, ΔW_O of r₀.₁(ΔW) − 2K = 0 (2K = 2 label-relevant patterns)",
-              statistic: "per seed the largest effective rank r₀.₁ = #{σᵢ/σ₁ > 0.1} of the four updates minus 2K; mean over seeds per configuration; the one farthest from 0 over the configurations " + robustnessConfigurations + " (bootstrap over seeds)",
-              scenario: dir + "robustness.yaml", figure: nil,
-              rule: .exact(0, band: -0.5...0.5, "rank = number of label-relevant patterns (the paper's abstract), independent of d, M, L and m; rank is an integer, so a mean within ½ of 2K rounds to 2K on the typical seed")) { r in
-            try Robustness.worst(r, .farthest(from: 0), name: robustnessName) { g in
-                let e = matrices.map { Robustness.values(g, "eff_rank_\($0)") }
-                let twoK = Double(2 * g.parameters.int("relevant_per_class"))
-                return (0..<(e.map(\.count).min() ?? 0)).map { i in e.map { $0[i] }.max()! - twoK }
-            }
-        },
         Claim(id: "lowrank.R-prune", paper: "lowrank",
               statement: "Robustness of P7: on every configuration, magnitude pruning of W_O up to the fraction of small neurons is nearly free.",
               prediction: "hinge(magnitude pruning at R ≤ small-neuron fraction) − hinge(unpruned) ≈ 0 on every configuration",

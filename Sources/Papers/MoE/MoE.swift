@@ -18,7 +18,7 @@ public struct MoEExperiment: Experiment {
     public let name = "moe.finetune"
     public let paper = "moe"
     public let paperTitle = "Provably effective expert pruning in a fine-tuned sparse mixture-of-experts"
-    public var claims: [Claim] { MoEClaims.all + MoEClaims.robustness }
+    public var claims: [Claim] { MoEClaims.all }
     public let summary = "Sparse MoE fine-tuning from a pre-trained state: router-norm change Δ_s separates important experts; prune smallest-Δ first"
 
     public var parameters: [ParameterSpec] {

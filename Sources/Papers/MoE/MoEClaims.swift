@@ -14,17 +14,6 @@ enum MoEClaims {
     }
 
     static let all: [Claim] = [
-        Claim(id: "moe.T2-token", paper: "moe",
-              statement: "With token-choice (top-K) routing the ranking still separates important from irrelevant experts.",
-              prediction: "min Δ_imp > max |Δ_irr| (every important expert ranked above every irrelevant one)",
-              statistic: "per seed log₁₀(min Δ_imp / max |Δ_irr|) (> 0 exactly when the ranking is perfect), mean over seeds; the smaller over the drop / reroute semantics",
-              scenario: dir + "s7_token_choice.yaml", figure: "S7_token_choice_drop_vs_reroute",
-              rule: .atLeast(0, .mechanism, "a perfect ranking is a ratio above 1; measured on the log ratio so the interval is over a continuous quantity, not a fraction of 3 seeds")) { r in
-            let all = try r.groups.map { g in (g.parameters["pruned_semantics"]?.description ?? "?",
-                                               try r.metric("separation_ratio", in: g).values.map { log10($0) }) }
-            guard let worst = all.min(by: { Statistics.mean($0.1) < Statistics.mean($1.1) }) else { throw RecipeError("no token-choice runs") }
-            return ClaimMeasurement(Summary(values: worst.1), detail: all.map { "\($0.0): separation ratio \(fmt(pow(10, Statistics.mean($0.1)), 3)) (geometric mean)" }.joined(separator: ", "))
-        },
         Claim(id: "moe.T5-gamma", paper: "moe",
               statement: "The knee sits at γ = 1 − n_imp/k: harder tasks (more features F) move it left (Fig. S5).",
               prediction: "ρ_knee − γ = 0 for F = 1, 2, 4, 8", statistic: "largest mean |ρ_knee − γ| over F (ρ_knee = last ratio with accuracy ≥ unpruned − 0.01)",
