@@ -14,6 +14,7 @@ struct PlanCommand: ParsableCommand {
     var scenario: String
 
     func run() throws {
+        try shared.useRoot()
         let plan = Plan(scenario: try ScenarioLoader.load(scenario, options: shared.scenarioOptions))
         let s = plan.scenario
         let layout = RunLayout(out: shared.outURL, plan: plan)

@@ -15,6 +15,7 @@ struct PlotCommand: ParsableCommand {
     var scenario: String
 
     func run() throws {
+        try shared.useRoot()
         let plan = Plan(scenario: try ScenarioLoader.load(scenario, options: shared.scenarioOptions))
         let layout = RunLayout(out: shared.outURL, plan: plan)
         let results = try Aggregator.aggregate(plan, out: shared.outURL)

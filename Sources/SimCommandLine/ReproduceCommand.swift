@@ -17,13 +17,22 @@ struct ReproduceCommand: ParsableCommand {
     @OptionGroup var shared: SharedOptions
     @OptionGroup var figures: FigureOptions
 
-    @Option(name: .long, help: "Directory holding scenarios/<paper>/*.yaml.")
-    var scenarios: String = "scenarios"
+    @Option(name: .long, help: "Directory holding scenarios/<paper>/*.yaml. Default: scenarios/ under the package root (--root).")
+    var scenarios: String?
 
     @Argument(help: "Paper key (e.g. lowrank), or `all` for every paper under the scenarios directory.")
     var paper: String
 
     func run() throws {
+        let scenarios: String
+        if let given = self.scenarios {
+            try shared.useRoot()
+            scenarios = given
+        } else {
+            let root = try CLI.rooted { try PackageRoot.discover(explicit: shared.root) }
+            PackageRoot.url = URL(fileURLWithPath: root).standardizedFileURL
+            scenarios = root == "." ? "scenarios" : root + "/scenarios"
+        }
         let papers = paper == "all" ? try CLI.paperDirectories(root: scenarios) : [paper]
         if papers.isEmpty { throw CLIError("no paper directories under \(scenarios)/") }
         // Everything is loaded and checked before anything runs.

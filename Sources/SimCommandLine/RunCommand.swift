@@ -32,6 +32,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        try shared.useRoot()
         let shard = try self.shard.map { try Shard(parsing: $0) }
         // Everything is loaded and checked before anything runs.
         var work: [(plan: Plan, out: URL?)] = []

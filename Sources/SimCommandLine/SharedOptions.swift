@@ -23,6 +23,19 @@ struct SharedOptions: ParsableArguments {
     @Flag(name: .long, help: "Reuse finished points produced by other code (another code fingerprint) instead of re-running them; the summary warns and the report marks the mix.")
     var reuseStale = false
 
+    @Option(name: .long, help: "Package root (the directory holding scenarios/): data paths in scenarios are read relative to it. Default: $PROVABLE_ROOT, else the nearest directory at or above the working directory that holds scenarios/.")
+    var root: String?
+
+    /// Sets the package root that relative data paths resolve against. Without `--root` or
+    /// `$PROVABLE_ROOT`, a scenario file outside any package still runs (the working directory is the root).
+    func useRoot() throws {
+        if root != nil || ProcessInfo.processInfo.environment[PackageRoot.environmentKey] != nil {
+            PackageRoot.url = URL(fileURLWithPath: try CLI.rooted { try PackageRoot.discover(explicit: root) }).standardizedFileURL
+        } else {
+            PackageRoot.url = URL(fileURLWithPath: (try? PackageRoot.discover(explicit: nil)) ?? ".").standardizedFileURL
+        }
+    }
+
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
     }
@@ -45,6 +58,11 @@ struct FigureOptions: ParsableArguments {
 
 /// Helpers shared by the subcommands.
 enum CLI {
+    /// A package-root lookup whose failure is a CLI error (exit 1 with its message).
+    static func rooted(_ find: () throws -> String) throws -> String {
+        do { return try find() } catch let e as PackageRoot.NotFound { throw CLIError(e.description) }
+    }
+
     static func printError(_ error: Error) {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     }

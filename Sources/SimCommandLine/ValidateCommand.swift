@@ -15,6 +15,7 @@ struct ValidateCommand: ParsableCommand {
     var scenarios: [String]
 
     func run() throws {
+        try shared.useRoot()
         var bad = 0
         for path in scenarios {
             do {

@@ -35,8 +35,8 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .long, help: "Report directory (index.md, index.html, claims.tsv, figures/).")
     var report: String = "report"
 
-    @Option(name: .long, help: "Package root: claims name their scenarios relative to it.")
-    var root: String = "."
+    @Option(name: .long, help: "Package root (the directory holding scenarios/): claims name their scenarios relative to it. Default: $PROVABLE_ROOT, else the nearest directory at or above the working directory that holds scenarios/.")
+    var root: String?
 
     @Option(name: .long, help: "Runs in parallel. Default: processor count.")
     var jobs: Int?
@@ -72,6 +72,7 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
+        let root = try CLI.rooted { try PackageRoot.discover(explicit: self.root) }
         ClaimRegistry.root = URL(fileURLWithPath: root).standardizedFileURL
         let claims: [Claim]
         if paper.hasSuffix(".yaml") || paper.hasSuffix(".yml") {

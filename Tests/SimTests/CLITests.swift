@@ -221,3 +221,48 @@ struct CLITests {
         }
     }
 }
+
+/// `sim` from any directory: the package root comes from `--root`, `$PROVABLE_ROOT`, or the nearest
+/// directory above the working directory that holds `scenarios/`; without one it is a clear error.
+@Suite("sim from anywhere", .serialized)
+struct PackageRootTests {
+    static func verdicts(_ report: URL) throws -> [String: Int] {
+        let rows = try String(contentsOf: report.appendingPathComponent("claims.tsv"), encoding: .utf8)
+            .split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.hasPrefix("claim\t") }
+        return Dictionary(rows.map { (String($0.split(separator: "\t", omittingEmptySubsequences: false)[2]), 1) }, uniquingKeysWith: +)
+    }
+
+    @Test("sim verify from outside the repository (--root), from a subdirectory and with PROVABLE_ROOT: every claim runs")
+    func verifyFromAnywhere() throws {
+        let outside = makeTempDirectory("anywhere")
+        let out = outside.appendingPathComponent("out").path
+        let cases: [(cwd: URL, args: [String], env: [String: String])] = [
+            (outside, ["--root", packageRoot.path], [:]),
+            (packageRoot.appendingPathComponent("docs/papers"), [], [:]),
+            (outside, [], [PackageRoot.environmentKey: packageRoot.path]),
+        ]
+        for (i, c) in cases.enumerated() {
+            let report = outside.appendingPathComponent("report\(i)")
+            let r = try #require(try runSim(["verify", "lowrank", "--fidelity", "smoke", "--out", out, "--report", report.path] + c.args,
+                                            timeout: 600, cwd: c.cwd, environment: c.env))
+            #expect(r.status == 0, "\(c.args) from \(c.cwd.path): \(r.stderr)")
+            let v = try Self.verdicts(report)
+            #expect(v["not run"] == nil, "\(c.args) from \(c.cwd.path): \(v)")
+            #expect(v.values.reduce(0, +) == ClaimRegistry.claims(paper: "lowrank").count, "\(v)")
+        }
+    }
+
+    @Test("without a package root, or with a wrong one, sim says so and runs nothing")
+    func missingRoot() throws {
+        let outside = makeTempDirectory("noroot")
+        for args in [[], ["--root", outside.path]] {
+            let r = try #require(try runSim(["verify", "lowrank", "--fidelity", "smoke", "--out", outside.path] + args, cwd: outside))
+            #expect(r.status == 1)
+            #expect(r.stderr.contains(args.isEmpty ? "no package root" : "no scenarios/ directory there"), "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: outside.appendingPathComponent("runs").path))
+        }
+        // The lookup itself: the nearest ancestor holding scenarios/, relative so scenario paths stay relative.
+        #expect(try PackageRoot.discover(explicit: nil, cwd: packageRoot.appendingPathComponent("docs/papers").path, environment: [:]) == "../..")
+        #expect(try PackageRoot.discover(explicit: nil, cwd: packageRoot.path, environment: [:]) == ".")
+    }
+}

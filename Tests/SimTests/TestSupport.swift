@@ -62,13 +62,15 @@ struct ProcessOutput {
 
 /// Run `sim` with `arguments` in the package root; returns status and output. Records an issue
 /// (and returns nil) when the executable cannot be found.
-func runSim(_ arguments: [String], timeout: TimeInterval = 120,
+func runSim(_ arguments: [String], timeout: TimeInterval = 120, cwd: URL? = nil, environment: [String: String] = [:],
             sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> ProcessOutput? {
     guard let sim = simExecutable() else {
         Issue.record("the sim executable was not found next to the test bundle (\(Bundle.module.bundleURL.path)); build it first (swift build)", sourceLocation: sourceLocation)
         return nil
     }
     let p = SimProcess(sim, arguments)
+    if let cwd { p.process.currentDirectoryURL = cwd }
+    for (k, v) in environment { p.process.environment?[k] = v }
     try p.start()
     return p.wait(timeout: timeout)
 }

@@ -25,7 +25,7 @@ public struct GraphExperiment: Experiment {
             // Graph and data (§2.2)
             .init("family", .choice(["regular", "erdos_renyi", "planted", "file"]), default: .string("regular"),
                   "graph: random r-regular (Variant A), Erdős–Rényi (mean degree r), planted ego-trees (Variant B), or a graph directory"),
-            .init("graph_path", .string, default: .string("data/karate"), "family = file: directory with edges.tsv, features.tsv, labels.tsv (relative to the working directory)"),
+            .init("graph_path", .string, default: .string("data/karate"), "family = file: directory with edges.tsv, features.tsv, labels.tsv (relative to the package root)"),
             .init("N", .int(min: 4), default: .int(2000), "nodes (planted: number of ego-trees)"),
             .init("r", .int(min: 1), default: .int(4), "degree (mean degree for Erdős–Rényi)"),
             .init("Z", .int(min: 0, max: 20), default: .int(3), "attention radius: T^n = nodes within distance Z; PE has Z + 1 scalars"),
@@ -105,7 +105,7 @@ final class GraphRun {
         self.p = p
         self.context = context
         if p.string("family") == "file" {
-            data = try GraphNodes.load(directory: URL(fileURLWithPath: p.string("graph_path")), radius: p.int("Z"), seed: context.seed)
+            data = try GraphNodes.load(directory: PackageRoot.resolve(p.string("graph_path")), radius: p.int("Z"), seed: context.seed)
         } else {
             data = try GraphNodes(config: GraphExperiment.dataConfig(p), seed: context.seed)
         }
