@@ -33,11 +33,39 @@ extension Figure {
     /// Color of each layer: its own, else the next palette color in layer order (heat maps take
     /// none). Colors depend only on layer order, not on which layers happen to have data.
     var layerColors: [String?] {
+        zip(layers, styleIndices).map { layer, k in k.map { layer.color ?? Palette.categorical[$0 % Palette.categorical.count] } }
+    }
+
+    /// Each layer's place in the style cycle (heat maps take none).
+    var styleIndices: [Int?] {
         var next = 0
         return layers.map { layer in
             if case .heatmap = layer { return nil }
             defer { next += 1 }
-            return layer.color ?? Palette.categorical[next % Palette.categorical.count]
+            return next
+        }
+    }
+
+    /// Dash type of each line: its own, or for `.auto` the next of the cycle (nil for other layers).
+    var layerDashes: [Dash?] {
+        zip(layers, styleIndices).map { layer, k in
+            guard case .line(let l) = layer, let k else { return nil }
+            return l.dash == .auto ? Palette.dashes[k % Palette.dashes.count] : l.dash
+        }
+    }
+
+    /// gnuplot point type of each layer that draws markers: points layers (their own marker, or the
+    /// cycle's when both color and marker are left to the writer), lines drawn with points, and
+    /// auto-dashed lines of three or more points (sparse markers); nil for the rest.
+    var layerMarkers: [Int?] {
+        zip(layers, styleIndices).map { layer, k in
+            guard let k else { return nil }
+            let cycled = Palette.markers[k % Palette.markers.count]
+            switch layer {
+            case .points(let p): return p.color == nil && p.marker == .disc ? cycled : p.marker.rawValue
+            case .line(let l): return l.withPoints || (l.dash == .auto && l.x.count >= 3) ? cycled : nil
+            default: return nil
+            }
         }
     }
 }

@@ -39,12 +39,15 @@ public struct Axis: Sendable {
 }
 
 /// `below`: one row under the plot, for figures whose plot area is full (heat maps) and whose right
-/// side holds the color box.
+/// side holds the color box. An inside corner is a preference: when the key would cover data
+/// there, the writer takes another corner that is free, else puts the key below the plot.
 public enum KeyPlacement: String, Sendable { case topRight, topLeft, bottomRight, bottomLeft, outside, below, none }
 
 public enum AxisSide: Sendable { case y1, y2 }
 
-public enum Dash: Sendable { case solid, dashed, dotted }
+/// `auto` (the default of a line) takes the next dash type of the cycle in layer order, with a
+/// sparse marker, so every curve is told apart without color; the others are fixed.
+public enum Dash: Sendable { case auto, solid, dashed, dotted, dashDot, dashDotDot }
 
 /// One thing drawn. Missing values are NaN and are drawn as gaps (never as zeros).
 public enum Layer: Sendable {
@@ -71,7 +74,7 @@ public struct Line: Sendable {
     public var withPoints: Bool
     public var axis: AxisSide
     public init(_ title: String, x: [Double], y: [Double], band: (lo: [Double], hi: [Double])? = nil,
-                dash: Dash = .solid, color: String? = nil, withPoints: Bool = false, axis: AxisSide = .y1) {
+                dash: Dash = .auto, color: String? = nil, withPoints: Bool = false, axis: AxisSide = .y1) {
         self.title = title; self.x = x; self.y = y; self.band = band; self.dash = dash
         self.color = color; self.withPoints = withPoints; self.axis = axis
     }

@@ -15,7 +15,7 @@ enum GnuplotScript {
         var lines: [String] = []
         lines += preamble(figure)
         lines += terminal(figure)
-        lines += frame(figure)
+        lines += frame(figure, geometry)
         lines += axes(figure, geometry)
         lines += extras(figure, geometry)
         lines += plot(figure, geometry)
@@ -137,7 +137,7 @@ enum GnuplotScript {
     }
 
     /// Border, tics, grid and key; before `axes`, whose explicit tic lists must come last.
-    static func frame(_ figure: Figure) -> [String] {
+    static func frame(_ figure: Figure, _ g: LayerGeometry) -> [String] {
         var lines: [String] = []
         if figure.hasHeatmap {
             lines.append("set border 15 front  # closed: cells near 1 are white like the page")
@@ -152,7 +152,7 @@ enum GnuplotScript {
             lines.append("set tics out nomirror")
         }
         lines.append("set grid back lt 1 lc rgb \"\(Palette.grid)\" lw 1")
-        lines.append(key(figure.key))
+        lines.append(key(g.keyPlacement()))
         return lines + [""]
     }
 
@@ -246,7 +246,7 @@ enum GnuplotScript {
     /// A layer with nothing drawable gets no clause.
     static func plot(_ figure: Figure, _ g: LayerGeometry) -> [String] {
         var back: [Clause] = [], front: [Clause] = [], skipped: [String] = []
-        let colors = figure.layerColors
+        let colors = figure.layerColors, dashes = figure.layerDashes, markers = figure.layerMarkers
         for (i, layer) in figure.layers.enumerated() {
             let c = colors[i].map { "lc rgb \(quoted($0))" } ?? ""
             let src = "data index \(i)"
@@ -295,8 +295,13 @@ enum GnuplotScript {
                     drawn = true
                 }
                 if g.lineDrawable(l) {
-                    let with = l.withPoints ? "linespoints pt 7 ps 0.7" : "lines"
-                    front.append(Clause(text: "\(src) using 1:2\(ax) with \(with) lw 2\(dash(l.dash)) \(c) \(title)", note: label))
+                    var with = "lines"
+                    if let pt = markers[i] {
+                        // Sparse markers on a dense curve: about six per line.
+                        let every = l.withPoints ? 1 : max(1, l.x.indices.filter { g.onX(l.x[$0]) && g.onY(l.y[$0], l.axis) }.count / 6)
+                        with = "linespoints pt \(pt) ps \(l.withPoints ? "0.7" : "0.6")" + (every > 1 ? " pi \(every)" : "")
+                    }
+                    front.append(Clause(text: "\(src) using 1:2\(ax) with \(with) lw 2\(dash(dashes[i] ?? l.dash)) \(c) \(title)", note: label))
                     drawn = true
                 }
             case .hline(let h):
@@ -313,7 +318,7 @@ enum GnuplotScript {
                 }
             case .points(let p):
                 if g.pointsDrawable(p) {
-                    let marker = "pt \(p.marker.rawValue) ps \(Number.text(0.9 * p.size))"
+                    let marker = "pt \(markers[i] ?? p.marker.rawValue) ps \(Number.text(0.9 * p.size))"
                     let with = p.yErr == nil
                         ? "using 1:2\(ax) with points \(marker)"
                         : "using 1:2:3\(ax) with yerrorbars \(marker) lw 1.2"
@@ -344,9 +349,11 @@ enum GnuplotScript {
 
     static func dash(_ dash: Dash) -> String {
         switch dash {
-        case .solid: return ""
+        case .solid, .auto: return ""
         case .dashed: return " dt 2"
         case .dotted: return " dt 3"
+        case .dashDot: return " dt 4"
+        case .dashDotDot: return " dt 5"
         }
     }
 

@@ -1,10 +1,20 @@
 /// Fixed colors, so a figure looks the same on every run and in every format.
-enum Palette {
-    /// Tableau 10 (matplotlib's `tab10`), assigned by layer order.
-    static let categorical = [
-        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-        "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-    ]
+public enum Palette {
+    /// Okabe & Ito's eight colors (Color Universal Design, 2008), which stay distinguishable under
+    /// the common color-vision deficiencies. Recipes that pick a color by meaning use these names.
+    public static let blue = "#0072B2", vermillion = "#D55E00", bluishGreen = "#009E73", reddishPurple = "#CC79A7",
+                      orange = "#E69F00", skyBlue = "#56B4E9", black = "#000000", yellow = "#F0E442"
+
+    /// Assigned by layer order. Yellow comes last: on white it is the weakest of the eight.
+    public static let categorical = [blue, vermillion, bluishGreen, reddishPurple, orange, skyBlue, black, yellow]
+
+    /// Dash types cycled with the colors (a period of 5 against the colors' 8, so the first 40
+    /// layers differ in the pair), so curves stay apart in gray-scale print.
+    static let dashes: [Dash] = [.solid, .dashed, .dotted, .dashDot, .dashDotDot]
+
+    /// gnuplot point types cycled with the colors: filled disc, square, triangle, diamond,
+    /// inverted triangle, then the open shapes.
+    static let markers = [7, 5, 9, 13, 11, 6, 4, 8]
 
     /// Viridis sampled at 11 stops: perceptually uniform and readable in gray-scale print.
     static let viridis = [

@@ -58,7 +58,7 @@ public struct RecipeError: Error, CustomStringConvertible {
 
 extension Line {
     /// Mean line with a ±sd band from a series summary (y transformed by `f` if given).
-    public static func meanWithBand(_ title: String, _ s: SeriesSummary, color: String? = nil, dash: Dash = .solid,
+    public static func meanWithBand(_ title: String, _ s: SeriesSummary, color: String? = nil, dash: Dash = .auto,
                                     withPoints: Bool = false, axis: AxisSide = .y1, xScale: Double = 1) -> Line {
         let lo = zip(s.mean, s.sd).map { $0 - ($1.isFinite ? $1 : 0) }
         let hi = zip(s.mean, s.sd).map { $0 + ($1.isFinite ? $1 : 0) }
@@ -103,10 +103,10 @@ public struct PowerLawOverlay {
         self.fit = fit
         xRange = x0...x1
         layers = [
-            .points(Points(measured, x: x, y: y, yErr: yErr, color: "#1f77b4")),
-            .line(Line("fit: slope \(fmt(fit.exponent)) ± \(fmt(fit.exponentSE, 2))", x: grid, y: grid.map(fit.predict), color: "#1f77b4")),
+            .points(Points(measured, x: x, y: y, yErr: yErr, color: Palette.blue)),
+            .line(Line("fit: slope \(fmt(fit.exponent)) ± \(fmt(fit.exponentSE, 2))", x: grid, y: grid.map(fit.predict), color: Palette.blue)),
             .line(.powerLaw(exponent: theory, through: (gx, fit.predict(gx)), over: x0...x1,
-                            title: theoryTitle ?? "theory: slope \(fmt(theory))", samples: 21, color: "#d62728")),
+                            title: theoryTitle ?? "theory: slope \(fmt(theory))", samples: 21, color: Palette.vermillion)),
         ]
     }
 }
@@ -128,7 +128,7 @@ public enum SharedRecipes {
         let maskSD = try r.series("prune_random_\(metric)_mask_sd\(sfx)", in: g)
         // Random: band = mean ± (sd over masks, averaged over seeds).
         let rndLine = Line("random (±sd over masks)", x: rnd.x, y: rnd.mean,
-                           band: (zip(rnd.mean, maskSD.mean).map { $0 - $1 }, zip(rnd.mean, maskSD.mean).map { $0 + $1 }), color: "#ff7f0e", withPoints: true)
+                           band: (zip(rnd.mean, maskSD.mean).map { $0 - $1 }, zip(rnd.mean, maskSD.mean).map { $0 + $1 }), color: Palette.orange, withPoints: true)
         var layers: [Layer] = []
         let xMax = req.double("x_max", default: 1)
         if req.bool("bars", default: true), let norms = g.series["neuron_norm_trained"] {
@@ -138,9 +138,9 @@ public enum SharedRecipes {
                                      width: 1 / m, color: "#bbbbbb", axis: .y2)))
         }
         layers += [
-            .line(.meanWithBand("magnitude (smallest first)", mag, color: "#1f77b4", withPoints: true)),
+            .line(.meanWithBand("magnitude (smallest first)", mag, color: Palette.blue, withPoints: true)),
             .line(rndLine),
-            .line(.meanWithBand("largest first", lf, color: "#d62728", withPoints: true)),
+            .line(.meanWithBand("largest first", lf, color: Palette.vermillion, withPoints: true)),
         ]
         let base = g.metrics["baseline_\(metric)\(sfx)"]?.mean ?? .nan
         layers.append(.hline(HLine("no pruning: \(fmt(base, 2))", y: base, color: "#333333")))

@@ -39,13 +39,13 @@ struct GnuplotScriptTests {
         let plot = clauses(gp)
         #expect(plot.count == 7)   // bars, band, line, points, hline (autoscale + key), theory
         #expect(plot[0].hasPrefix("data index 2 using 1:2 axes x1y2 with boxes fs transparent solid 0.3"))
-        #expect(plot[1].contains("with filledcurves fs transparent solid 0.2 noborder lc rgb \"#1f77b4\" notitle"))
-        #expect(plot[2].contains("data index 0 using 1:2 with lines lw 2 lc rgb \"#1f77b4\""))
+        #expect(plot[1].contains("with filledcurves fs transparent solid 0.2 noborder lc rgb \"#0072B2\" notitle"))
+        #expect(plot[2].contains("data index 0 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb \"#0072B2\""))
         #expect(plot[3].contains("data index 1 using 1:2:3 with yerrorbars"))
         #expect(plot[4] == "(0.5) with lines lt nodraw notitle")
-        #expect(plot[5] == "keyentry with lines lw 1.5 dt 2 lc rgb \"#d62728\" title \"chance level ε = 0.5\"")
+        #expect(plot[5] == "keyentry with lines lw 1.5 dt 2 lc rgb \"#CC79A7\" title \"chance level ε = 0.5\"")
         #expect(plot[6].contains("dt 2 lc rgb \"#505050\" title \"fit slope -0.51 ± 0.03 (theory -0.5)\""))
-        #expect(gp.contains("set arrow 103 from graph 0, first 0.5 to graph 1, first 0.5 nohead back lw 1.5 dt 2 lc rgb \"#d62728\""))
+        #expect(gp.contains("set arrow 103 from graph 0, first 0.5 to graph 1, first 0.5 nohead back lw 1.5 dt 2 lc rgb \"#CC79A7\""))
     }
 
     @Test("a reference line outside an explicit y range is left out")
@@ -84,7 +84,9 @@ struct GnuplotScriptTests {
 
     @Test("key placement")
     func key() throws {
-        var figure = SampleFigures.dualAxis()
+        // A flat line through the middle leaves every corner free: the recipe's corner is kept.
+        var figure = Figure(id: "k", title: "", x: Axis("x"), y: Axis("y", min: 0, max: 1),
+                            layers: [.line(Line("flat", x: [0, 0.5, 1], y: [0.5, 0.5, 0.5]))], key: .bottomLeft)
         #expect(try script(figure).contains("set key bottom left"))
         figure.key = .outside
         #expect(try script(figure).contains("set key outside right top"))
@@ -92,6 +94,44 @@ struct GnuplotScriptTests {
         #expect(try script(figure).contains("set key below center horizontal"))
         figure.key = .none
         #expect(try script(figure).contains("unset key"))
+    }
+
+    /// The key never covers data: a corner the data reaches is given up for a free one, and with
+    /// no free corner the key goes below the plot.
+    @Test("the key moves off the data")
+    func keyAvoidsData() throws {
+        let x = (0...20).map { Double($0) / 20 }
+        // A rising line fills the top-right and bottom-left corners: top left is free.
+        var figure = Figure(id: "k", title: "", x: Axis("x"), y: Axis("y"),
+                            layers: [.line(Line("rising", x: x, y: x))], key: .topRight)
+        #expect(try script(figure).contains("set key top left"))
+        figure.key = .bottomLeft
+        #expect(try script(figure).contains("set key top left"))
+        // Add a falling line: every corner is reached, so the key goes below.
+        figure.layers.append(.line(Line("falling", x: x, y: x.map { 1 - $0 })))
+        #expect(try script(figure).contains("set key below"))
+        // A vertical reference line through the middle blocks a wide key's bottom corners.
+        var vertical = Figure(id: "v", title: "", x: Axis("x", min: 0, max: 1), y: Axis("y", min: 0, max: 1),
+                              layers: [.line(Line("a curve that stays at the top of the plot", x: x, y: x.map { _ in 0.95 })),
+                                       .line(Line("a vertical reference line with a long title", x: [0.5, 0.5], y: [0, 1], dash: .dashed))],
+                              key: .bottomLeft)
+        #expect(try script(vertical).contains("set key below"))
+        vertical.layers.removeLast()
+        #expect(try script(vertical).contains("set key bottom left"))
+    }
+
+    /// Without colors every curve still differs: dash type and marker cycle with the layer order.
+    @Test("lines cycle Okabe–Ito colors, dash types and markers")
+    func styleCycle() throws {
+        let x = (0..<30).map(Double.init)
+        let figure = Figure(id: "c", title: "", x: Axis("x"), y: Axis("y"),
+                            layers: (0..<3).map { k in .line(Line("curve \(k)", x: x, y: x.map { $0 * Double(k + 1) })) }, key: .none)
+        #expect(figure.layerColors == ["#0072B2", "#D55E00", "#009E73"])
+        #expect(figure.layerDashes == [.solid, .dashed, .dotted])
+        #expect(figure.layerMarkers == [7, 5, 9])
+        let gp = try script(figure)
+        #expect(gp.contains("data index 0 using 1:2 with linespoints pt 7 ps 0.6 pi 5 lw 2 lc rgb \"#0072B2\" title \"curve 0\""))
+        #expect(gp.contains("data index 1 using 1:2 with linespoints pt 5 ps 0.6 pi 5 lw 2 dt 2 lc rgb \"#D55E00\" title \"curve 1\""))
     }
 
     @Test("layers with nothing drawable get no clause; an empty figure still plots")
@@ -171,7 +211,7 @@ struct GnuplotScriptTests {
     func colors() {
         var figure = SampleFigures.dualAxis()
         figure.layers[1] = .line(Line("own", x: [0], y: [1], color: "#000000"))
-        #expect(figure.layerColors == ["#1f77b4", "#000000", "#2ca02c", "#d62728"])
+        #expect(figure.layerColors == ["#0072B2", "#000000", "#009E73", "#CC79A7"])
         #expect(SampleFigures.heatmapLog().layerColors == [nil, "#ffffff"])
     }
 }

@@ -6,7 +6,7 @@ import Plots
 /// Figure recipes S1–S7 of the graph-transformer paper (spec `graph-transformer.md` §6.7), plus the
 /// real-graph check. These are this project's synthetic figures, not numbered paper figures.
 enum GraphFigures {
-    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+    static let palette = Palette.categorical
     static let variantTitle = ["gt_pe": "GT with PE", "gt_nope": "GT without PE", "gcn": "GCN (uniform attention)"]
 
     static let recipes: [String: FigureRecipe] = [
@@ -70,7 +70,7 @@ enum GraphFigures {
                       notes: r.figureNotes + ["T* checked every tstar_every iterations on the test nodes"],
                       x: Axis("1/γ_d"), y: Axis("T* (iterations)", min: 0),
                       layers: [.line(Line("T* (mean ± sd)", x: xs, y: ts.map(\.mean), band: (ts.map { $0.mean - ($0.sd.isFinite ? $0.sd : 0) }, ts.map { $0.mean + ($0.sd.isFinite ? $0.sd : 0) }),
-                                          color: "#1f77b4", withPoints: true))],
+                                          color: Palette.blue, withPoints: true))],
                       key: .topLeft)
     }
 
@@ -123,9 +123,9 @@ enum GraphFigures {
         let shells = r.groups.filter { $0.parameters.int("shell") >= 0 }.sorted { $0.parameters.int("shell") < $1.parameters.int("shell") }
         let acc = try shells.map { try r.metric("test_accuracy", in: $0) }
         let layers: [Layer] = [
-            .line(.meanWithBand("learned PE b_z (full neighbourhood, left)", prof, color: "#1f77b4", withPoints: true)),
+            .line(.meanWithBand("learned PE b_z (full neighbourhood, left)", prof, color: Palette.blue, withPoints: true)),
             .points(Points("test accuracy, attending to shell z only (right)", x: shells.map { Double($0.parameters.int("shell")) }, y: acc.map(\.mean),
-                           yErr: acc.map { $0.sd.isFinite ? $0.sd : 0 }, color: "#d62728", axis: .y2)),
+                           yErr: acc.map { $0.sd.isFinite ? $0.sd : 0 }, color: Palette.vermillion, axis: .y2)),
         ]
         return Figure(id: req.id, title: req.title ?? "PE-based sampling: b_z tracks the accuracy of training on shell z alone",
                       notes: r.figureNotes, x: Axis("distance z", min: -0.3, max: Double(prof.x.count) - 0.7, tics: prof.x.map { ($0, String(Int($0))) }),

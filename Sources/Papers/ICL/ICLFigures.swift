@@ -6,7 +6,7 @@ import Plots
 /// Figure recipes of the ICL paper (spec `icl.md` §6). Axes are "iterations" (online SGD), not the
 /// paper's epochs; every curve is mean ± sd over seeds.
 enum ICLFigures {
-    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+    static let palette = Palette.categorical
 
     static let recipes: [String: FigureRecipe] = [
         "attention_norms": attentionNorms,
@@ -26,7 +26,7 @@ enum ICLFigures {
     ]
 
     /// Lines for the listed (series, title) pairs of the single group, each with a ±sd band.
-    static func lines(_ r: AggregateResults, _ g: AggregateGroup, _ items: [(String, String)], dash: Dash = .solid,
+    static func lines(_ r: AggregateResults, _ g: AggregateGroup, _ items: [(String, String)], dash: Dash = .auto,
                       withPoints: Bool = false, colorOffset: Int = 0) throws -> [Layer] {
         try items.enumerated().map { k, item in
             .line(.meanWithBand(item.1, try r.series(item.0, in: g), color: palette[(k + colorOffset) % palette.count], dash: dash, withPoints: withPoints))
@@ -63,7 +63,7 @@ enum ICLFigures {
         let g = try r.only()
         let t = try r.series("feature_angle_deg", in: g).x
         let layers = [try trajectory(r, g, angle: "feature_angle_deg", magnitude: "feature_norm",
-                                     title: "median large neuron, iterations 0 → \(Int(t.last ?? 0)) (every \(Int(t.count > 1 ? t[1] - t[0] : 0)))", color: "#1f77b4")]
+                                     title: "median large neuron, iterations 0 → \(Int(t.last ?? 0)) (every \(Int(t.count > 1 ? t[1] - t[0] : 0)))", color: Palette.blue)]
         return Figure(id: req.id, title: req.title ?? "Feature embedding of W_O·W_V rows turns toward μ̄ and grows (P2)",
                       notes: r.figureNotes + ["rows of W_O W_V restricted to the first d_X coordinates; large neurons: ‖W_O row‖ > ½ median"],
                       x: Axis("angle to μ̄ (degrees)", min: 0, max: 180), y: Axis("magnitude", min: 0), layers: layers, key: .topRight)
@@ -73,8 +73,8 @@ enum ICLFigures {
     static let labelEmbedding: FigureRecipe = { req, r in
         let g = try r.only()
         let layers = [
-            try trajectory(r, g, angle: "label_angle_pos_deg", magnitude: "label_norm", title: "a_i > 0: median angle → +q", color: "#d62728"),
-            try trajectory(r, g, angle: "label_angle_neg_deg", magnitude: "label_norm", title: "a_i < 0: median angle → −q", color: "#1f77b4"),
+            try trajectory(r, g, angle: "label_angle_pos_deg", magnitude: "label_norm", title: "a_i > 0: median angle → +q", color: Palette.vermillion),
+            try trajectory(r, g, angle: "label_angle_neg_deg", magnitude: "label_norm", title: "a_i < 0: median angle → −q", color: Palette.blue),
         ]
         return Figure(id: req.id, title: req.title ?? "Label embedding of W_O·W_V rows aligns with ±q by the sign of a_i (P2)",
                       notes: r.figureNotes + ["rows of W_O W_V restricted to the label block; trajectory over logged iterations"],
@@ -244,7 +244,7 @@ enum ICLFigures {
             xs.append(Double(k)); hs.append(e.mean); sds.append(e.sd.isFinite ? e.sd : 0)
             tics.append((Double(k), names[fam] ?? fam))
         }
-        let layers: [Layer] = [.bars(Bars("unseen-task error (mean)", x: xs, height: hs, width: 0.6, color: "#1f77b4")),
+        let layers: [Layer] = [.bars(Bars("unseen-task error (mean)", x: xs, height: hs, width: 0.6, color: Palette.blue)),
                                .points(Points("± sd over seeds", x: xs, y: hs, yErr: sds, color: "#333333")),
                                .hline(HLine("chance", y: 0.5, dash: .dotted, color: "#888888"))]
         return Figure(id: req.id, title: req.title ?? "Training tasks must cover every pattern in both roles (T1a)",

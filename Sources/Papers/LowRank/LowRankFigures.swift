@@ -7,7 +7,7 @@ import Plots
 /// aggregated sweep and draws the measurement with its spread, next to what the theory predicts.
 enum LowRankFigures {
     static let matrices = ["Q", "K", "V", "O"]
-    static let colors = ["Q": "#1f77b4", "K": "#ff7f0e", "V": "#2ca02c", "O": "#d62728"]
+    static let colors = ["Q": Palette.blue, "K": Palette.orange, "V": Palette.bluishGreen, "O": Palette.vermillion]
 
     static let recipes: [String: FigureRecipe] = [
         "update_spectra": updateSpectra,
@@ -84,14 +84,14 @@ enum LowRankFigures {
         let g = try only(r)
         let s = try r.series("truncate_all_loss", in: g)
         let rmax = s.x.max() ?? 4
-        var layers: [Layer] = [.line(.meanWithBand("all four ΔW truncated to rank r", s, color: "#1f77b4", withPoints: true))]
+        var layers: [Layer] = [.line(.meanWithBand("all four ΔW truncated to rank r", s, color: Palette.blue, withPoints: true))]
         var bx: [Double] = [], bh: [Double] = [], tics: [(Double, String)] = s.x.map { ($0, String(Int($0))) }
         for (j, w) in matrices.enumerated() {
             let x = rmax + 2 + Double(j)
             bx.append(x); bh.append(try r.metric("truncate_rank1_only_\(w)_loss", in: g).mean)
             tics.append((x, "\(w) only"))
         }
-        layers.append(.bars(Bars("rank 1 on one matrix, others full", x: bx, height: bh, width: 0.6, color: "#ff7f0e")))
+        layers.append(.bars(Bars("rank 1 on one matrix, others full", x: bx, height: bh, width: 0.6, color: Palette.orange)))
         if let base = g.metrics["test_loss"]?.mean { layers.append(.hline(HLine("trained model (no truncation): \(fmt(base, 2))", y: base))) }
         return Figure(id: req.id, title: req.title ?? "Low rank suffices: test hinge after rank-r truncation of the updates",
                       notes: r.figureNotes + ["claim P6: rank-2 truncation is free, rank 1 is not"],
@@ -107,7 +107,7 @@ enum LowRankFigures {
         let thr = (g.metrics["median_initial_norm"]?.mean ?? .nan) * (g.parameters["large_neuron_factor"]?.doubleValue ?? 3)
         let layers: [Layer] = [
             .line(.meanWithBand("initialization", s0, color: "#7f7f7f")),
-            .line(.meanWithBand("trained: \(fmt(100 * frac, 3))% large, median \(fmt(ratio, 2))× init", s1, color: "#d62728")),
+            .line(.meanWithBand("trained: \(fmt(100 * frac, 3))% large, median \(fmt(ratio, 2))× init", s1, color: Palette.vermillion)),
             .hline(HLine("large threshold (\(fmt(g.parameters["large_neuron_factor"]?.doubleValue ?? 3))× median init)", y: thr, dash: .dotted)),
         ]
         return Figure(id: req.id, title: req.title ?? "W_O becomes sparse: sorted neuron norms ‖W_O[i,:]‖",
@@ -127,7 +127,7 @@ enum LowRankFigures {
         other.mean = s.mean.map { 1 - $0 }
         let alpha = Double(g.parameters["n_rel"]?.intValue ?? 0) / Double(g.parameters["L"]?.intValue ?? 1)
         let layers: [Layer] = [
-            .line(.meanWithBand("on label-relevant tokens", s, color: "#1f77b4")),
+            .line(.meanWithBand("on label-relevant tokens", s, color: Palette.blue)),
             .line(.meanWithBand("on all other tokens", other, color: "#7f7f7f")),
             .hline(HLine("uniform attention: α_* = \(fmt(alpha))", y: alpha, dash: .dotted)),
         ]

@@ -7,7 +7,7 @@ import Plots
 /// project's synthetic validation of Theorems 1 and 2, not the paper's V-MoE / E³-MoE figures; every
 /// title and data file says so. Curves are mean ± sd over seeds.
 enum MoEFigures {
-    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+    static let palette = Palette.categorical
     static let tag = "synthetic validation"
     static let provenanceNote = "S-figures are Provable's synthetic validation of the theorems (spec moe-pruning.md 6.2), not the paper's real-model (V-MoE) figures"
 
@@ -57,7 +57,7 @@ enum MoEFigures {
         let irr = g.metrics["delta_irr_absmax"]?.values.max() ?? .nan
         let summary = "all seeds: important Δ_s ∈ [\(fmt(lo, 3)), \(fmt(hi, 3))], irrelevant max |Δ_s| = \(fmt(irr, 2)), ratio \(fmt(lo / irr, 3))"
         var layers: [Layer] = []
-        for (flag, title, color) in [(true, "important experts: Δ_s ∈ [\(fmt(lo, 3)), \(fmt(hi, 3))] over all seeds", "#d62728"),
+        for (flag, title, color) in [(true, "important experts: Δ_s ∈ [\(fmt(lo, 3)), \(fmt(hi, 3))] over all seeds", Palette.vermillion),
                                      (false, "task-irrelevant experts: |Δ_s| ≤ \(fmt(irr, 2))", "#7f7f7f")] {
             let idx = s.x.indices.filter { isImp[$0] == flag }
             guard !idx.isEmpty else { continue }
@@ -82,9 +82,9 @@ enum MoEFigures {
         guard let d0 = ds.first, let d1 = ds.last, ds.count >= 2 else { throw RecipeError("\(req.id): needs ≥ 2 values of d") }
         let grid = (0...20).map { d0 * pow(d1 / d0, Double($0) / 20) }
         let items: [(String, String, String, Double, String)] = [
-            ("change_irr_mean", "‖w_s^(T) − w_s^(0)‖, irrelevant", "#1f77b4", -0.5, "−1/2"),
+            ("change_irr_mean", "‖w_s^(T) − w_s^(0)‖, irrelevant", Palette.blue, -0.5, "−1/2"),
             ("delta_irr_absmean", "|Δ_s|, irrelevant", "#7f7f7f", -0.5, "≤ −1/2"),
-            ("delta_imp_mean", "Δ_s, important", "#d62728", 0, "0"),
+            ("delta_imp_mean", "Δ_s, important", Palette.vermillion, 0, "0"),
         ]
         var layers: [Layer] = []
         var notes: [String] = []
@@ -113,11 +113,11 @@ enum MoEFigures {
 
     /// Drawn back to front: Δ last, on top of the criteria that coincide with it.
     static let criteria: [(String, String, String)] = [
-        ("reverse", "reverse: largest Δ_s first", "#d62728"),
-        ("random", "random order (band: sd over orders)", "#ff7f0e"),
-        ("final_norm", "final router norm ‖w_s^(T)‖, smallest first", "#2ca02c"),
-        ("contribution", "contribution |Σ G h|, smallest first (importance-score analogue)", "#9467bd"),
-        ("delta", "Δ_s, smallest first (the paper's method)", "#1f77b4"),
+        ("reverse", "reverse: largest Δ_s first", Palette.vermillion),
+        ("random", "random order (band: sd over orders)", Palette.orange),
+        ("final_norm", "final router norm ‖w_s^(T)‖, smallest first", Palette.bluishGreen),
+        ("contribution", "contribution |Σ G h|, smallest first (importance-score analogue)", Palette.reddishPurple),
+        ("delta", "Δ_s, smallest first (the paper's method)", Palette.blue),
     ]
 
     /// S3 / S4: test accuracy vs pruning ratio ρ for every criterion, without (S3) or with (S4)
@@ -176,7 +176,7 @@ enum MoEFigures {
         let g = try r.only()
         let k = g.parameters.int("k")
         let imp = try r.series("important_by_expert", in: g).mean.map { $0 >= 0.5 }
-        let hot = ["#d62728", "#ff7f0e", "#e377c2", "#8c564b", "#bcbd22", "#9467bd", "#17becf", "#1f77b4"]
+        let hot = [Palette.vermillion, Palette.orange, Palette.reddishPurple, Palette.skyBlue, Palette.bluishGreen, Palette.yellow, Palette.blue, Palette.black]
         var layers: [Layer] = []
         let impIdx = (0..<k).filter { imp[$0] }, irrIdx = (0..<k).filter { !imp[$0] }
         for (i, s) in impIdx.enumerated() {
@@ -253,7 +253,7 @@ enum MoEFigures {
         let logX = req.bool("log_x", default: false), yMin = req.double("y_min", default: 50)
         // Claim T6's budget: as many post-pruning steps as the fine-tune before pruning (T′ = T).
         let threshold = req.double("threshold", default: 0.95), ref = req.double("reference_steps", default: Double(g.parameters.int("T")))
-        let colors = ["#2ca02c", "#1f77b4", "#d62728", "#7f7f7f", "#9467bd", "#ff7f0e"]
+        let colors = [Palette.bluishGreen, Palette.blue, Palette.vermillion, "#7f7f7f", Palette.reddishPurple, Palette.orange]
         var layers: [Layer] = []
         var notes: [String] = []
         for (i, (j, s)) in curves.enumerated() {
