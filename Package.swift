@@ -55,12 +55,15 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Plots", targets: ["Plots"]),
         .library(name: "Sim", targets: ["Sim"]),
+        .library(name: "ProvableExport", targets: ["ProvableExport"]),
         .library(name: "SimCommandLine", targets: ["SimCommandLine"]),
         .library(name: "ProvablePapers", targets: ["ProvablePapers", "LowRankPaper", "ICLPaper", "GraphPaper", "MoEPaper"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // `sim export --format sqlite`: the run index.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // Tests only (SimTests): property-based mutation of scenario files.
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
@@ -89,7 +92,9 @@ let package = Package(
         // The one list of shipped papers.
         .target(name: "ProvablePapers", dependencies: ["Sim", "LowRankPaper", "ICLPaper", "GraphPaper", "MoEPaper"],
                 path: "Sources/Papers/All", swiftSettings: optimized),
-        .target(name: "SimCommandLine", dependencies: ["Sim", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        // Tidy exports of the run store: CSV, JSON lines, an SQLite index (GRDB).
+        .target(name: "ProvableExport", dependencies: ["Sim", "Plots", .product(name: "GRDB", package: "GRDB.swift")], path: "Sources/Export"),
+        .target(name: "SimCommandLine", dependencies: ["Sim", "ProvableExport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: optimized),
         .executableTarget(name: "SimExecutable", dependencies: ["SimCommandLine", "ProvablePapers"], swiftSettings: optimized),
         .testTarget(name: "NumericsTests", dependencies: ["ProvableNumerics"]),
@@ -98,7 +103,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
         .testTarget(name: "SimTests", dependencies: ["BuildInfo", "Sim", "Training", "DataModels", "ProvableNumerics", "Plots",
-                                                     "ProvablePapers", "LowRankPaper", "ICLPaper", "GraphPaper", "MoEPaper", "SimCommandLine",
+                                                     "ProvablePapers", "LowRankPaper", "ICLPaper", "GraphPaper", "MoEPaper", "SimCommandLine", "ProvableExport",
                                                      .product(name: "PropertyBased", package: "swift-property-based")],
                     resources: [.copy("Fixtures")]),
     ],

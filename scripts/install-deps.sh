@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Install the system libraries Provable links against (OpenBLAS cblas, LAPACKE, GSL) and gnuplot.
+# Install the system libraries Provable links against (OpenBLAS cblas, LAPACKE, GSL, SQLite for the
+# run index) and gnuplot.
 # As root: apt-get installs whatever is missing. Otherwise: prints the exact command and fails.
 set -euo pipefail
-pkgs=(libopenblas-dev liblapacke-dev libgsl-dev gnuplot-nox)
+pkgs=(libopenblas-dev liblapacke-dev libgsl-dev gnuplot-nox libsqlite3-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

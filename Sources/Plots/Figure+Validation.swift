@@ -46,27 +46,50 @@ extension Figure {
         }
     }
 
-    /// Dash type of each line: its own, or for `.auto` the next of the cycle (nil for other layers).
+    /// Dash type of each line: its own; for `.auto`, the next of the cycle when the writer also
+    /// picks the color, else solid (a recipe that chose the color manages the line's look, e.g.
+    /// "solid = E₂, dashed = alignment"); nil for other layers.
     var layerDashes: [Dash?] {
         zip(layers, styleIndices).map { layer, k in
             guard case .line(let l) = layer, let k else { return nil }
-            return l.dash == .auto ? Palette.dashes[k % Palette.dashes.count] : l.dash
+            guard l.dash == .auto else { return l.dash }
+            return l.color == nil ? Palette.dashes[k % Palette.dashes.count] : .solid
         }
     }
 
-    /// gnuplot point type of each layer that draws markers: points layers (their own marker, or the
-    /// cycle's when both color and marker are left to the writer), lines drawn with points, and
-    /// auto-dashed lines of three or more points (sparse markers); nil for the rest.
+    /// gnuplot point type of each layer that draws markers (nil for the rest):
+    /// - points layers: their own marker, or the cycle's when both color and marker are left to the writer;
+    /// - lines drawn with points, and lines of three or more points whose color and dash are left to
+    ///   the writer: the cycle's (sparse markers on dense curves);
+    /// - then, so that no two curves look alike without color: a line of three or more points, or a
+    ///   points layer, that has the same dash and marker as an earlier one gets the next marker of
+    ///   the cycle that no earlier layer of its kind uses.
     var layerMarkers: [Int?] {
-        zip(layers, styleIndices).map { layer, k in
+        let dashes = layerDashes
+        var markers: [Int?] = zip(layers, styleIndices).map { layer, k in
             guard let k else { return nil }
             let cycled = Palette.markers[k % Palette.markers.count]
             switch layer {
             case .points(let p): return p.color == nil && p.marker == .disc ? cycled : p.marker.rawValue
-            case .line(let l): return l.withPoints || (l.dash == .auto && l.x.count >= 3) ? cycled : nil
+            case .line(let l): return l.withPoints || (l.dash == .auto && l.color == nil && l.x.count >= 3) ? cycled : nil
             default: return nil
             }
         }
+        var seen = Set<String>()
+        for (i, layer) in layers.enumerated() {
+            let kind: String
+            switch layer {
+            case .line(let l): guard l.x.count >= 3 else { continue }; kind = "line \(String(describing: dashes[i]))"
+            case .points: kind = "points"
+            default: continue
+            }
+            if seen.contains("\(kind) \(markers[i].map(String.init) ?? "-")") {
+                let used = Set(seen.filter { $0.hasPrefix(kind + " ") }.compactMap { Int($0.split(separator: " ").last!) })
+                markers[i] = Palette.markers.first { !used.contains($0) } ?? markers[i]
+            }
+            seen.insert("\(kind) \(markers[i].map(String.init) ?? "-")")
+        }
+        return markers
     }
 }
 

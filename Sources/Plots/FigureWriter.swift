@@ -4,6 +4,8 @@ import Foundation
 /// not requested or `render` was false.
 public struct FigureFiles: Sendable, Equatable {
     public var tsv: URL
+    /// The same data as a tidy table (`TidyCSV`).
+    public var csv: URL
     public var gp: URL
     public var png: URL?
     public var svg: URL?
@@ -13,7 +15,7 @@ public struct FigureFiles: Sendable, Equatable {
     public var warnings: [String]
 
     /// Every written file, data first.
-    public var all: [URL] { [tsv, gp] + [png, svg, pdf].compactMap { $0 } }
+    public var all: [URL] { [tsv, csv, gp] + [png, svg, pdf].compactMap { $0 } }
 }
 
 /// Why a figure could not be written or rendered.
@@ -46,7 +48,8 @@ public enum FigureError: Error, LocalizedError, CustomStringConvertible, Equatab
     public var errorDescription: String? { description }
 }
 
-/// Turns a `Figure` into files: `<id>.tsv` (every number, with a header comment), `<id>.gp` (a
+/// Turns a `Figure` into files: `<id>.tsv` (every number, with a header comment), `<id>.csv` (the
+/// same numbers as one tidy table, `TidyCSV`), `<id>.gp` (a
 /// self-contained, hand-editable gnuplot script reading the `.tsv` by relative path) and rendered
 /// `<id>.png` / `.svg` / `.pdf`.
 ///
@@ -76,9 +79,11 @@ public enum FigureWriter {
             throw FigureError.io("cannot create figure directory \(directory.path): \(error)")
         }
         var files = FigureFiles(tsv: directory.appendingPathComponent(figure.id + ".tsv"),
+                                csv: directory.appendingPathComponent(figure.id + ".csv"),
                                 gp: directory.appendingPathComponent(figure.id + ".gp"),
                                 warnings: [])
         try AtomicFile.write(tsvText, to: files.tsv)
+        try AtomicFile.write(TidyCSV.text(for: figure), to: files.csv)
         try AtomicFile.write(script, to: files.gp)
         guard render, !formats.isEmpty else { return files }
 

@@ -112,8 +112,10 @@ public enum ForestPlot {
             throw FigureError.io("cannot create figure directory \(directory.path): \(error)")
         }
         var files = FigureFiles(tsv: directory.appendingPathComponent(id + ".tsv"),
+                                csv: directory.appendingPathComponent(id + ".csv"),
                                 gp: directory.appendingPathComponent(id + ".gp"), warnings: [])
         try AtomicFile.write(tsv, to: files.tsv)
+        try AtomicFile.write(TidyCSV.forest(rows), to: files.csv)
         try AtomicFile.write(script, to: files.gp)
         guard render, !formats.isEmpty else { return files }
 

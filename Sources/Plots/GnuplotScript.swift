@@ -194,8 +194,8 @@ enum GnuplotScript {
         case .bottomLeft: return "set key bottom left \(inside)"
         case .outside: return "set key outside right top samplen 2.5 spacing 1.15"
         // Marker first, text left-aligned; gnuplot overestimates the width of Unicode text, and
-        // `width -3` keeps a handful of short entries on one row.
-        case .below: return "set key below center horizontal reverse Left samplen 1.5 spacing 1.15 width -3 height 1"
+        // `width -1` trims that without letting an entry's text run into the next sample.
+        case .below: return "set key below center horizontal reverse Left samplen 1.5 spacing 1.15 width -1 height 1"
         case .none: return "unset key"
         }
     }

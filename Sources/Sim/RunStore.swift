@@ -20,7 +20,7 @@ import ProvableNumerics
 /// Every file is written atomically and durably (temporary file, fsync, rename, fsync of the
 /// directory), and a record is written before its `.done` marker, so a sweep killed at any moment
 /// — SIGKILL or power loss included — keeps every point whose marker exists.
-/// <out>/figures/<paper>/<figure-id>.{tsv,gp,png,svg,pdf}
+/// <out>/figures/<paper>/<figure-id>.{tsv,csv,gp,png,svg,pdf}
 /// ```
 public struct RunLayout: Sendable {
     public let out: URL
@@ -91,6 +91,9 @@ public struct PointRecord: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case experiment, pointID = "point_id", canonical, parameters, replicate, seed, result, code = "code_fingerprint"
     }
+
+    /// Decodes a `points/<id>.json` record (NaN and ±∞ are stored as strings).
+    public static func decode(_ data: Data) throws -> PointRecord { try Store.decoder().decode(PointRecord.self, from: data) }
 
     /// How a record without a fingerprint is counted (`AggregateResults.codeFingerprints`, `sim status`).
     public static let unknownCode = "unknown"

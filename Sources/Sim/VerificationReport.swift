@@ -49,7 +49,7 @@ public enum VerificationReport {
         directory.appendingPathComponent("figures").appendingPathComponent(paper)
     }
 
-    /// The gnuplot forest plot of each paper (`figures/<paper>/forest_<paper>.{tsv,gp,png,svg}`); a
+    /// The gnuplot forest plot of each paper (`figures/<paper>/forest_<paper>.{tsv,csv,gp,png,svg}`); a
     /// machine without gnuplot gets the .tsv and .gp only (the HTML report draws its own SVG anyway).
     static func writeForestPlots(_ v: Verification, to directory: URL) {
         for p in papersInOrder(v) {

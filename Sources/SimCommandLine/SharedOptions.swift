@@ -67,7 +67,7 @@ enum CLI {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     }
 
-    /// `dir/R1.{tsv,gp,png,svg}`
+    /// `dir/R1.{tsv,csv,gp,png,svg}`
     static func describe(_ f: FigureFiles) -> String {
         let stem = f.tsv.deletingPathExtension().path
         return "\(stem).{" + f.all.map(\.pathExtension).joined(separator: ",") + "}"

@@ -237,7 +237,8 @@ struct ForestPlotTests {
         let dir = forestDirectory("norender")
         defer { try? FileManager.default.removeItem(at: dir) }
         let files = try ForestPlot.write(rows: ForestSamples.paper(), title: "claims", id: "forest_sample", to: dir, render: false)
-        #expect(files.all.map(\.lastPathComponent) == ["forest_sample.tsv", "forest_sample.gp"])
+        #expect(files.all.map(\.lastPathComponent) == ["forest_sample.tsv", "forest_sample.csv", "forest_sample.gp"])
+        #expect(try String(contentsOf: files.csv, encoding: .utf8).hasPrefix("claim,value,ci_low,ci_high,band_low,band_high,prediction,verdict\n"))
         let tsv = try String(contentsOf: files.tsv, encoding: .utf8)
         #expect(tsv.contains("moe.T6") && tsv.contains("\tinf\t"))
     }

@@ -134,6 +134,26 @@ struct GnuplotScriptTests {
         #expect(gp.contains("data index 1 using 1:2 with linespoints pt 5 ps 0.6 pi 5 lw 2 dt 2 lc rgb \"#D55E00\" title \"curve 1\""))
     }
 
+    /// A recipe that picks colors and dashes itself keeps them; curves that would still look alike
+    /// in gray (same dash, no marker) get distinct markers, and same-marker points layers too.
+    @Test("curves alike in gray get distinct markers")
+    func grayDisambiguation() throws {
+        let x = (0..<12).map(Double.init)
+        let figure = Figure(id: "g", title: "", x: Axis("x"), y: Axis("y"), layers: [
+            .line(Line("E2 (solid, chosen color)", x: x, y: x, color: Palette.blue)),
+            .line(Line("rho Q (dashed)", x: x, y: x.map { $0 + 1 }, dash: .dashed, color: Palette.blue)),
+            .line(Line("rho K (dashed)", x: x, y: x.map { $0 + 2 }, dash: .dashed, color: Palette.vermillion)),
+            .line(Line("theory (2 points)", x: [0, 11], y: [0, 5], dash: .dashed, color: "#555555")),
+            .points(Points("V", x: x, y: x, color: Palette.bluishGreen)),
+            .points(Points("O", x: x, y: x, color: Palette.vermillion)),
+        ], key: .none)
+        #expect(figure.layerDashes == [.solid, .dashed, .dashed, .dashed, nil, nil])
+        let m = figure.layerMarkers
+        #expect(m[0] == nil && m[1] == nil && m[3] == nil, "\(m)")
+        #expect(m[2] != nil, "the second dashed curve gets a marker: \(m)")
+        #expect(m[4] == 7 && m[5] != nil && m[5] != 7, "\(m)")
+    }
+
     @Test("layers with nothing drawable get no clause; an empty figure still plots")
     func nothingDrawable() throws {
         let gp = try script(SampleFigures.empty())

@@ -110,16 +110,20 @@ struct RenderTests {
 @Suite("writing without gnuplot")
 struct WriteOnlyTests {
 
-    @Test("render: false writes the .tsv and .gp atomically and nothing else")
+    @Test("render: false writes the .tsv, .csv and .gp atomically and nothing else")
     func writeOnly() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plots-norender-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let files = try FigureWriter.write(SampleFigures.heatmap(), to: dir, render: false)
-        #expect(files.all.map(\.lastPathComponent) == ["phase_gray.tsv", "phase_gray.gp"])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["phase_gray.gp", "phase_gray.tsv"])
+        #expect(files.all.map(\.lastPathComponent) == ["phase_gray.tsv", "phase_gray.csv", "phase_gray.gp"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["phase_gray.csv", "phase_gray.gp", "phase_gray.tsv"])
+        // The tidy table: a header and one row per heat-map cell, each naming its layer.
+        let csv = try String(contentsOf: files.csv, encoding: .utf8).split(separator: "\n")
+        #expect(csv.first == "series,layer,kind,axis,x,y,y_low,y_high,z")
+        #expect(csv.dropFirst().allSatisfy { $0.contains(",heatmap,y1,") })
         // Writing again replaces the files in place.
         _ = try FigureWriter.write(SampleFigures.heatmap(), to: dir, render: false)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == 3)
     }
 
     @Test("gnuplot is looked up on PATH, then in the usual places")

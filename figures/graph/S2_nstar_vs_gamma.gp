@@ -39,6 +39,6 @@ set logscale y
 #   layer 1: line 'fit: slope -0.651 ± 0.24' (y1 axis)
 #   layer 2: line 'theory: slope −2' (y1 axis)
 plot \
-    data index 0 using 1:2 with points pt 7 ps 0.9 lc rgb "#1f77b4" title "measured N*", \
-    data index 1 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "fit: slope -0.651 ± 0.24", \
-    data index 2 using 1:2 with lines lw 2 dt 2 lc rgb "#d62728" title "theory: slope −2"
+    data index 0 using 1:2 with points pt 7 ps 0.9 lc rgb "#0072B2" title "measured N*", \
+    data index 1 using 1:2 with lines lw 2 lc rgb "#0072B2" title "fit: slope -0.651 ± 0.24", \
+    data index 2 using 1:2 with lines lw 2 dt 2 lc rgb "#D55E00" title "theory: slope −2"

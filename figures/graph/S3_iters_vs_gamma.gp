@@ -25,7 +25,7 @@ set output out
 set border 3 front   # left, bottom
 set tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key top left opaque samplen 2.5 spacing 1.15
+set key bottom right opaque samplen 2.5 spacing 1.15
 
 set title "Iterations to test error ≤ 0.05 vs 1/γ_d"
 set xlabel "1/γ_d"
@@ -36,5 +36,5 @@ set yrange [0:*]
 #   layer 0: band of 'T* (mean ± sd)'
 #   layer 0: line 'T* (mean ± sd)' (y1 axis)
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "T* (mean ± sd)"
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#0072B2" title "T* (mean ± sd)"

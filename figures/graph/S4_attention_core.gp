@@ -42,11 +42,11 @@ set yrange [0:1.6]
 #   layer 2: line 'GT without PE: mass on the core ring z_m' (y1 axis)
 #   layer 3: line 'GT without PE: R_disc (disc./non-disc. attention)' (y1 axis)
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "GT with PE: mass on the core ring z_m", \
-    data index 1 using 1:2 with lines lw 2 dt 2 lc rgb "#1f77b4" title "GT with PE: R_disc (disc./non-disc. attention)", \
-    data index 2 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "GT without PE: mass on the core ring z_m", \
-    data index 3 using 1:2 with lines lw 2 dt 2 lc rgb "#ff7f0e" title "GT without PE: R_disc (disc./non-disc. attention)"
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 0 using 1:2 with lines lw 2 lc rgb "#0072B2" title "GT with PE: mass on the core ring z_m", \
+    data index 1 using 1:2 with lines lw 2 dt 2 lc rgb "#0072B2" title "GT with PE: R_disc (disc./non-disc. attention)", \
+    data index 2 using 1:2 with linespoints pt 7 ps 0.6 pi 8 lw 2 lc rgb "#D55E00" title "GT without PE: mass on the core ring z_m", \
+    data index 3 using 1:2 with linespoints pt 7 ps 0.6 pi 8 lw 2 dt 2 lc rgb "#D55E00" title "GT without PE: R_disc (disc./non-disc. attention)"

@@ -25,7 +25,7 @@ set output out
 set border 3 front   # left, bottom
 set tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key top left opaque samplen 2.5 spacing 1.15
+set key below center horizontal reverse Left samplen 1.5 spacing 1.15 width -1 height 1
 
 set title "The positional encoding learns the core distance"
 set xlabel "iteration"
@@ -42,11 +42,11 @@ set yrange [-3:4.5]
 #   layer 2: line 'b_2 (core distance z_m)' (y1 axis)
 #   layer 3: line 'b_3' (y1 axis)
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
-    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
-    data index 0 using 1:2 with lines lw 2 dt 2 lc rgb "#1f77b4" title "b_0", \
-    data index 1 using 1:2 with lines lw 2 dt 2 lc rgb "#ff7f0e" title "b_1", \
-    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#2ca02c" title "b_2 (core distance z_m)", \
-    data index 3 using 1:2 with lines lw 2 dt 2 lc rgb "#d62728" title "b_3"
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#009E73" notitle, \
+    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#CC79A7" notitle, \
+    data index 0 using 1:2 with lines lw 2 dt 2 lc rgb "#0072B2" title "b_0", \
+    data index 1 using 1:2 with linespoints pt 7 ps 0.6 pi 16 lw 2 dt 2 lc rgb "#D55E00" title "b_1", \
+    data index 2 using 1:2 with linespoints pt 9 ps 0.7 lw 2 lc rgb "#009E73" title "b_2 (core distance z_m)", \
+    data index 3 using 1:2 with linespoints pt 5 ps 0.6 pi 16 lw 2 dt 2 lc rgb "#CC79A7" title "b_3"

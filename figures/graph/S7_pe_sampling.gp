@@ -41,6 +41,6 @@ set y2range [0.4:1.02]
 #   layer 0: line 'learned PE b_z (full neighbourhood, left)' (y1 axis)
 #   layer 1: points 'test accuracy, attending to shell z only (right)' (y2 axis)
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "learned PE b_z (full neighbourhood, left)", \
-    data index 1 using 1:2:3 axes x1y2 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#d62728" title "test accuracy, attending to shell z only (right)"
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#0072B2" title "learned PE b_z (full neighbourhood, left)", \
+    data index 1 using 1:2:3 axes x1y2 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#D55E00" title "test accuracy, attending to shell z only (right)"

@@ -42,11 +42,11 @@ set yrange [0:*]
 #   layer 2: line 'pattern only: ‖W_Q [μ_j; 0]‖' (y1 axis)
 #   layer 3: line 'pattern only: ‖W_K [μ_j; 0]‖' (y1 axis)
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "‖W_Q p_query‖", \
-    data index 1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "‖W_K p_i‖", \
-    data index 2 using 1:2 with lines lw 2 dt 2 lc rgb "#1f77b4" title "pattern only: ‖W_Q [μ_j; 0]‖", \
-    data index 3 using 1:2 with lines lw 2 dt 2 lc rgb "#ff7f0e" title "pattern only: ‖W_K [μ_j; 0]‖"
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 0 using 1:2 with lines lw 2 lc rgb "#0072B2" title "‖W_Q p_query‖", \
+    data index 1 using 1:2 with linespoints pt 7 ps 0.6 pi 5 lw 2 lc rgb "#D55E00" title "‖W_K p_i‖", \
+    data index 2 using 1:2 with lines lw 2 dt 2 lc rgb "#0072B2" title "pattern only: ‖W_Q [μ_j; 0]‖", \
+    data index 3 using 1:2 with linespoints pt 7 ps 0.6 pi 5 lw 2 dt 2 lc rgb "#D55E00" title "pattern only: ‖W_K [μ_j; 0]‖"

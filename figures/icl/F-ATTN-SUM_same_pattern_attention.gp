@@ -38,7 +38,7 @@ set yrange [0:1]
 #   layer 0: line 'contexts with the query's pattern' (y1 axis)
 #   layer 1: line 'other contexts' (y1 axis)
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "contexts with the query's pattern", \
-    data index 1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "other contexts"
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 0 using 1:2 with lines lw 2 lc rgb "#0072B2" title "contexts with the query's pattern", \
+    data index 1 using 1:2 with linespoints pt 7 ps 0.6 pi 5 lw 2 lc rgb "#D55E00" title "other contexts"

@@ -53,15 +53,15 @@ bandFloor = 0.001
 #   layer 5: reference line '1% error' (y1 axis) = 0.01: drawn by arrow 105
 #   layer 5: key entry
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
-    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
-    data index 4 using 1:($3 <= 0 ? bandFloor : $3):4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#9467bd" notitle, \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "one-layer transformer (ICL)", \
-    data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "logistic regression", \
-    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#2ca02c" title "1-NN", \
-    data index 3 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#d62728" title "3-NN", \
-    data index 4 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#9467bd" title "majority of same-pattern contexts (oracle)", \
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#009E73" notitle, \
+    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#CC79A7" notitle, \
+    data index 4 using 1:($3 <= 0 ? bandFloor : $3):4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#E69F00" notitle, \
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#0072B2" title "one-layer transformer (ICL)", \
+    data index 1 using 1:2 with linespoints pt 5 ps 0.7 lw 2 lc rgb "#D55E00" title "logistic regression", \
+    data index 2 using 1:2 with linespoints pt 9 ps 0.7 lw 2 lc rgb "#009E73" title "1-NN", \
+    data index 3 using 1:2 with linespoints pt 13 ps 0.7 lw 2 lc rgb "#CC79A7" title "3-NN", \
+    data index 4 using 1:2 with linespoints pt 11 ps 0.7 lw 2 lc rgb "#E69F00" title "majority of same-pattern contexts (oracle)", \
     (0.01) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 2 lc rgb "#555555" title "1% error"

@@ -25,7 +25,7 @@ set output out
 set border 15 front  # closed: cells near 1 are white like the page
 set tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key below center horizontal reverse Left samplen 1.5 spacing 1.15 width -3 height 1
+set key below center horizontal reverse Left samplen 1.5 spacing 1.15 width -1 height 1
 
 set title "Where the transformer beats 1-NN, 3-NN and logistic regression on the same prompts (F-BASE, l = 20)"
 set xlabel "K: irrelevant coefficient κ ~ U[−K, K] in x = μ_j + κ ν_k   (‖μ_j‖ = β = 1, ‖ν_k‖ = 1)"

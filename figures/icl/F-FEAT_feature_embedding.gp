@@ -36,4 +36,4 @@ set yrange [0:*]
 # Drawn back to front; `index N` is layer N of the .tsv.
 #   layer 0: line 'median large neuron, iterations 0 → 1500 (every 50)' (y1 axis)
 plot \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "median large neuron, iterations 0 → 1500 (every 50)"
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#0072B2" title "median large neuron, iterations 0 → 1500 (every 50)"

@@ -25,7 +25,7 @@ set output out
 set border 3 front   # left, bottom
 set tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key top right opaque samplen 2.5 spacing 1.15
+set key below center horizontal reverse Left samplen 1.5 spacing 1.15 width -1 height 1
 
 set title "Label embedding of W_O·W_V rows aligns with ±q by the sign of a_i (P2)"
 set xlabel "angle to q (degrees)"
@@ -37,5 +37,5 @@ set yrange [0:*]
 #   layer 0: line 'a_i > 0: median angle → +q' (y1 axis)
 #   layer 1: line 'a_i < 0: median angle → −q' (y1 axis)
 plot \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#d62728" title "a_i > 0: median angle → +q", \
-    data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "a_i < 0: median angle → −q"
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#D55E00" title "a_i > 0: median angle → +q", \
+    data index 1 using 1:2 with linespoints pt 5 ps 0.7 lw 2 lc rgb "#0072B2" title "a_i < 0: median angle → −q"

@@ -25,7 +25,7 @@ set output out
 set border 3 front   # left, bottom
 set tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key top right opaque samplen 2.5 spacing 1.15
+set key below center horizontal reverse Left samplen 1.5 spacing 1.15 width -1 height 1
 
 set title "In-domain and OOD (S1 = 1) error vs context length for α′ (one-layer substitute for GPT-2)"
 set xlabel "context length l"
@@ -54,19 +54,19 @@ bandFloor = 0.001
 #   layer 6: line 'α′ = 0.6, in-domain' (y1 axis)
 #   layer 7: line 'α′ = 0.6, OOD' (y1 axis)
 plot \
-    data index 0 using 1:($3 <= 0 ? bandFloor : $3):4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 4 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
-    data index 5 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
-    data index 6 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
-    data index 7 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "α′ = 1, in-domain", \
-    data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 dt 2 lc rgb "#1f77b4" title "α′ = 1, OOD", \
-    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "α′ = 0.9, in-domain", \
-    data index 3 using 1:2 with linespoints pt 7 ps 0.7 lw 2 dt 2 lc rgb "#ff7f0e" title "α′ = 0.9, OOD", \
-    data index 4 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#2ca02c" title "α′ = 0.8, in-domain", \
-    data index 5 using 1:2 with linespoints pt 7 ps 0.7 lw 2 dt 2 lc rgb "#2ca02c" title "α′ = 0.8, OOD", \
-    data index 6 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#d62728" title "α′ = 0.6, in-domain", \
-    data index 7 using 1:2 with linespoints pt 7 ps 0.7 lw 2 dt 2 lc rgb "#d62728" title "α′ = 0.6, OOD"
+    data index 0 using 1:($3 <= 0 ? bandFloor : $3):4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 4 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#009E73" notitle, \
+    data index 5 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#009E73" notitle, \
+    data index 6 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#CC79A7" notitle, \
+    data index 7 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#CC79A7" notitle, \
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#0072B2" title "α′ = 1, in-domain", \
+    data index 1 using 1:2 with linespoints pt 5 ps 0.7 lw 2 dt 2 lc rgb "#0072B2" title "α′ = 1, OOD", \
+    data index 2 using 1:2 with linespoints pt 9 ps 0.7 lw 2 lc rgb "#D55E00" title "α′ = 0.9, in-domain", \
+    data index 3 using 1:2 with linespoints pt 13 ps 0.7 lw 2 dt 2 lc rgb "#D55E00" title "α′ = 0.9, OOD", \
+    data index 4 using 1:2 with linespoints pt 11 ps 0.7 lw 2 lc rgb "#009E73" title "α′ = 0.8, in-domain", \
+    data index 5 using 1:2 with linespoints pt 6 ps 0.7 lw 2 dt 2 lc rgb "#009E73" title "α′ = 0.8, OOD", \
+    data index 6 using 1:2 with linespoints pt 4 ps 0.7 lw 2 lc rgb "#CC79A7" title "α′ = 0.6, in-domain", \
+    data index 7 using 1:2 with linespoints pt 8 ps 0.7 lw 2 dt 2 lc rgb "#CC79A7" title "α′ = 0.6, OOD"

@@ -25,7 +25,7 @@ set output out
 set border 3 front   # left, bottom
 set tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key bottom left opaque samplen 2.5 spacing 1.15
+set key below center horizontal reverse Left samplen 1.5 spacing 1.15 width -1 height 1
 
 set title "Out-of-domain error vs context length: S1 ≥ 1 generalizes (one-layer substitute for GPT-2)"
 set xlabel "test context length l_ts"
@@ -53,17 +53,17 @@ set arrow 106 from graph 0, first 0.01 to graph 1, first 0.01 nohead back lw 1.5
 #   layer 6: reference line '1% error' (y1 axis) = 0.01: drawn by arrow 106
 #   layer 6: key entry
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
-    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
-    data index 4 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#9467bd" notitle, \
-    data index 5 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#8c564b" notitle, \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "S1 = 1.3", \
-    data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "S1 = 1.1", \
-    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#2ca02c" title "S1 = 1", \
-    data index 3 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#d62728" title "S1 = 0.9", \
-    data index 4 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#9467bd" title "S1 = 0.7", \
-    data index 5 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#8c564b" title "S1 = 0.5", \
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#009E73" notitle, \
+    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#CC79A7" notitle, \
+    data index 4 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#E69F00" notitle, \
+    data index 5 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#56B4E9" notitle, \
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#0072B2" title "S1 = 1.3", \
+    data index 1 using 1:2 with linespoints pt 5 ps 0.7 lw 2 lc rgb "#D55E00" title "S1 = 1.1", \
+    data index 2 using 1:2 with linespoints pt 9 ps 0.7 lw 2 lc rgb "#009E73" title "S1 = 1", \
+    data index 3 using 1:2 with linespoints pt 13 ps 0.7 lw 2 lc rgb "#CC79A7" title "S1 = 0.9", \
+    data index 4 using 1:2 with linespoints pt 11 ps 0.7 lw 2 lc rgb "#E69F00" title "S1 = 0.7", \
+    data index 5 using 1:2 with linespoints pt 6 ps 0.7 lw 2 lc rgb "#56B4E9" title "S1 = 0.5", \
     (0.01) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 2 lc rgb "#555555" title "1% error"

@@ -42,9 +42,9 @@ set yrange [0.001:*]
 #   layer 1: line 'α′ = 0.8' (y1 axis)
 #   layer 2: line 'α′ = 1' (y1 axis)
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "α′ = 0.6", \
-    data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "α′ = 0.8", \
-    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#2ca02c" title "α′ = 1"
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#009E73" notitle, \
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#0072B2" title "α′ = 0.6", \
+    data index 1 using 1:2 with linespoints pt 5 ps 0.7 lw 2 lc rgb "#D55E00" title "α′ = 0.8", \
+    data index 2 using 1:2 with linespoints pt 9 ps 0.7 lw 2 lc rgb "#009E73" title "α′ = 1"

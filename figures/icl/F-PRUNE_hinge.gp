@@ -26,7 +26,7 @@ set border 11 front  # left, bottom, right
 set tics out nomirror
 set y2tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key top left opaque samplen 2.5 spacing 1.15
+set key below center horizontal reverse Left samplen 1.5 spacing 1.15 width -1 height 1
 
 set title "Magnitude pruning of W_O neurons is nearly free; random and largest-first are not"
 set xlabel "pruning rate R (fraction of neurons removed)"
@@ -52,11 +52,11 @@ set arrow 104 from graph 0, first 0.1165369809 to graph 1, first 0.1165369809 no
 #   layer 4: key entry
 plot \
     data index 0 using 1:2:(0.015625) axes x1y2 with boxes fs transparent solid 0.3 lc rgb "#bbbbbb" title "sorted neuron norms (right axis)", \
-    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
-    data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "magnitude (smallest first)", \
-    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "random (±sd over masks)", \
-    data index 3 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#d62728" title "largest first", \
+    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#E69F00" notitle, \
+    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 1 using 1:2 with linespoints pt 5 ps 0.7 lw 2 lc rgb "#0072B2" title "magnitude (smallest first)", \
+    data index 2 using 1:2 with linespoints pt 9 ps 0.7 lw 2 lc rgb "#E69F00" title "random (±sd over masks)", \
+    data index 3 using 1:2 with linespoints pt 13 ps 0.7 lw 2 lc rgb "#D55E00" title "largest first", \
     (0.1165369809) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 2 lc rgb "#333333" title "no pruning: 0.12"

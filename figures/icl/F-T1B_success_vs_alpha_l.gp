@@ -25,7 +25,7 @@ set output out
 set border 3 front   # left, bottom
 set tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key bottom right opaque samplen 2.5 spacing 1.15
+set key top left opaque samplen 2.5 spacing 1.15
 
 set title "Training context length ∝ 1/α: success collapses onto α·l_tr (T1b)"
 set xlabel "α · l_tr"
@@ -41,9 +41,9 @@ set yrange [-0.05:1.05]
 #   layer 4: line 'α = 0.8' (y1 axis)
 #   layer 5: line 'α = 1' (y1 axis)
 plot \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "α = 0.2", \
-    data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "α = 0.3", \
-    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#2ca02c" title "α = 0.4", \
-    data index 3 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#d62728" title "α = 0.6", \
-    data index 4 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#9467bd" title "α = 0.8", \
-    data index 5 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#8c564b" title "α = 1"
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#0072B2" title "α = 0.2", \
+    data index 1 using 1:2 with linespoints pt 5 ps 0.7 lw 2 lc rgb "#D55E00" title "α = 0.3", \
+    data index 2 using 1:2 with linespoints pt 9 ps 0.7 lw 2 lc rgb "#009E73" title "α = 0.4", \
+    data index 3 using 1:2 with linespoints pt 13 ps 0.7 lw 2 lc rgb "#CC79A7" title "α = 0.6", \
+    data index 4 using 1:2 with linespoints pt 11 ps 0.7 lw 2 lc rgb "#E69F00" title "α = 0.8", \
+    data index 5 using 1:2 with linespoints pt 6 ps 0.7 lw 2 lc rgb "#56B4E9" title "α = 1"

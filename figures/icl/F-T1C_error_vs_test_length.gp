@@ -25,7 +25,7 @@ set output out
 set border 3 front   # left, bottom
 set tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key bottom left opaque samplen 2.5 spacing 1.15
+set key below center horizontal reverse Left samplen 1.5 spacing 1.15 width -1 height 1
 
 set title "Test context length ∝ 1/α′: l*(α′)·α′ ≈ constant (T1c)"
 set xlabel "test context length l_ts"
@@ -56,17 +56,17 @@ bandFloor = 0.001
 #   layer 6: reference line 'error threshold 0.02' (y1 axis) = 0.02: drawn by arrow 106
 #   layer 6: key entry
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 1 using 1:($3 <= 0 ? bandFloor : $3):4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 2 using 1:($3 <= 0 ? bandFloor : $3):($4 > 0 ? $4 : NaN) with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
-    data index 3 using 1:($3 <= 0 ? bandFloor : $3):($4 > 0 ? $4 : NaN) with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
-    data index 4 using 1:($3 <= 0 ? bandFloor : $3):($4 > 0 ? $4 : NaN) with filledcurves fs transparent solid 0.2 noborder lc rgb "#9467bd" notitle, \
-    data index 5 using 1:($3 <= 0 ? bandFloor : $3):($4 > 0 ? $4 : NaN) with filledcurves fs transparent solid 0.2 noborder lc rgb "#8c564b" notitle, \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "α′ = 0.2: l* = 88 ± 14, α′·l* = 17.6", \
-    data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "α′ = 0.3: l* = 49 ± 7.4, α′·l* = 14.7", \
-    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#2ca02c" title "α′ = 0.4: l* = 36.4 ± 6, α′·l* = 14.6", \
-    data index 3 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#d62728" title "α′ = 0.6: l* = 18.8 ± 1.9, α′·l* = 11.3", \
-    data index 4 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#9467bd" title "α′ = 0.8: l* = 14.6 ± 3, α′·l* = 11.7", \
-    data index 5 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#8c564b" title "α′ = 1: l* = 9.4 ± 1.3, α′·l* = 9.4", \
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 1 using 1:($3 <= 0 ? bandFloor : $3):4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 2 using 1:($3 <= 0 ? bandFloor : $3):($4 > 0 ? $4 : NaN) with filledcurves fs transparent solid 0.2 noborder lc rgb "#009E73" notitle, \
+    data index 3 using 1:($3 <= 0 ? bandFloor : $3):($4 > 0 ? $4 : NaN) with filledcurves fs transparent solid 0.2 noborder lc rgb "#CC79A7" notitle, \
+    data index 4 using 1:($3 <= 0 ? bandFloor : $3):($4 > 0 ? $4 : NaN) with filledcurves fs transparent solid 0.2 noborder lc rgb "#E69F00" notitle, \
+    data index 5 using 1:($3 <= 0 ? bandFloor : $3):($4 > 0 ? $4 : NaN) with filledcurves fs transparent solid 0.2 noborder lc rgb "#56B4E9" notitle, \
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#0072B2" title "α′ = 0.2: l* = 88 ± 14, α′·l* = 17.6", \
+    data index 1 using 1:2 with linespoints pt 5 ps 0.7 lw 2 lc rgb "#D55E00" title "α′ = 0.3: l* = 49 ± 7.4, α′·l* = 14.7", \
+    data index 2 using 1:2 with linespoints pt 9 ps 0.7 lw 2 lc rgb "#009E73" title "α′ = 0.4: l* = 36.4 ± 6, α′·l* = 14.6", \
+    data index 3 using 1:2 with linespoints pt 13 ps 0.7 lw 2 lc rgb "#CC79A7" title "α′ = 0.6: l* = 18.8 ± 1.9, α′·l* = 11.3", \
+    data index 4 using 1:2 with linespoints pt 11 ps 0.7 lw 2 lc rgb "#E69F00" title "α′ = 0.8: l* = 14.6 ± 3, α′·l* = 11.7", \
+    data index 5 using 1:2 with linespoints pt 6 ps 0.7 lw 2 lc rgb "#56B4E9" title "α′ = 1: l* = 9.4 ± 1.3, α′·l* = 9.4", \
     (0.02) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 2 lc rgb "#555555" title "error threshold 0.02"

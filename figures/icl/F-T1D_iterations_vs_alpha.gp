@@ -40,6 +40,6 @@ set logscale y
 #   layer 1: line 'fit: slope -0.994 ± 0.031' (y1 axis)
 #   layer 2: line 'theory: slope −2/3' (y1 axis)
 plot \
-    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#1f77b4" title "measured T_hit (mean ± sd)", \
-    data index 1 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "fit: slope -0.994 ± 0.031", \
-    data index 2 using 1:2 with lines lw 2 dt 2 lc rgb "#d62728" title "theory: slope −2/3"
+    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "measured T_hit (mean ± sd)", \
+    data index 1 using 1:2 with lines lw 2 lc rgb "#0072B2" title "fit: slope -0.994 ± 0.031", \
+    data index 2 using 1:2 with lines lw 2 dt 2 lc rgb "#D55E00" title "theory: slope −2/3"

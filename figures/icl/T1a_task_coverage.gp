@@ -44,7 +44,7 @@ set arrow 102 from graph 0, first 0.5 to graph 1, first 0.5 nohead back lw 1.5 d
 #   layer 2: reference line 'chance' (y1 axis) = 0.5: drawn by arrow 102
 #   layer 2: key entry
 plot \
-    data index 0 using 1:2:(0.6) with boxes fs transparent solid 0.3 lc rgb "#1f77b4" title "unseen-task error (mean)", \
+    data index 0 using 1:2:(0.6) with boxes fs transparent solid 0.3 lc rgb "#0072B2" title "unseen-task error (mean)", \
     data index 1 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#333333" title "± sd over seeds", \
     (0.5) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 3 lc rgb "#888888" title "chance"

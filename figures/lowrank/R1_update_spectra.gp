@@ -44,11 +44,11 @@ set yrange [0.0001:2]
 #   layer 2: line 'ΔW_V: E₂ = 1, σ₃/σ₁ = 0.0027' (y1 axis)
 #   layer 3: line 'ΔW_O: E₂ = 0.9999, σ₃/σ₁ = 0.0047' (y1 axis)
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
-    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "ΔW_Q: E₂ = 0.9985, σ₃/σ₁ = 0.023", \
-    data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "ΔW_K: E₂ = 0.9986, σ₃/σ₁ = 0.022", \
-    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#2ca02c" title "ΔW_V: E₂ = 1, σ₃/σ₁ = 0.0027", \
-    data index 3 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#d62728" title "ΔW_O: E₂ = 0.9999, σ₃/σ₁ = 0.0047"
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#E69F00" notitle, \
+    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#009E73" notitle, \
+    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#0072B2" title "ΔW_Q: E₂ = 0.9985, σ₃/σ₁ = 0.023", \
+    data index 1 using 1:2 with linespoints pt 5 ps 0.7 lw 2 lc rgb "#E69F00" title "ΔW_K: E₂ = 0.9986, σ₃/σ₁ = 0.022", \
+    data index 2 using 1:2 with linespoints pt 9 ps 0.7 lw 2 lc rgb "#009E73" title "ΔW_V: E₂ = 1, σ₃/σ₁ = 0.0027", \
+    data index 3 using 1:2 with linespoints pt 13 ps 0.7 lw 2 lc rgb "#D55E00" title "ΔW_O: E₂ = 0.9999, σ₃/σ₁ = 0.0047"

@@ -50,19 +50,19 @@ set yrange [0.5:1.02]
 #   layer 6: line 'ρ_row(ΔW_V)' (y1 axis)
 #   layer 7: line 'ρ_row(ΔW_O)' (y1 axis)
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
-    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
-    data index 4 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 5 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 6 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
-    data index 7 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
-    data index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "E₂(ΔW_Q)", \
-    data index 1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" title "E₂(ΔW_K)", \
-    data index 2 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "E₂(ΔW_V)", \
-    data index 3 using 1:2 with lines lw 2 lc rgb "#d62728" title "E₂(ΔW_O)", \
-    data index 4 using 1:2 with lines lw 2 dt 2 lc rgb "#1f77b4" title "ρ_col(ΔW_Q)", \
-    data index 5 using 1:2 with lines lw 2 dt 2 lc rgb "#ff7f0e" title "ρ_row(ΔW_K)", \
-    data index 6 using 1:2 with lines lw 2 dt 2 lc rgb "#2ca02c" title "ρ_row(ΔW_V)", \
-    data index 7 using 1:2 with lines lw 2 dt 2 lc rgb "#d62728" title "ρ_row(ΔW_O)"
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#E69F00" notitle, \
+    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#009E73" notitle, \
+    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 4 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 5 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#E69F00" notitle, \
+    data index 6 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#009E73" notitle, \
+    data index 7 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 0 using 1:2 with lines lw 2 lc rgb "#0072B2" title "E₂(ΔW_Q)", \
+    data index 1 using 1:2 with linespoints pt 7 ps 0.6 pi 8 lw 2 lc rgb "#E69F00" title "E₂(ΔW_K)", \
+    data index 2 using 1:2 with linespoints pt 5 ps 0.6 pi 8 lw 2 lc rgb "#009E73" title "E₂(ΔW_V)", \
+    data index 3 using 1:2 with linespoints pt 9 ps 0.6 pi 8 lw 2 lc rgb "#D55E00" title "E₂(ΔW_O)", \
+    data index 4 using 1:2 with lines lw 2 dt 2 lc rgb "#0072B2" title "ρ_col(ΔW_Q)", \
+    data index 5 using 1:2 with linespoints pt 7 ps 0.6 pi 8 lw 2 dt 2 lc rgb "#E69F00" title "ρ_row(ΔW_K)", \
+    data index 6 using 1:2 with linespoints pt 5 ps 0.6 pi 8 lw 2 dt 2 lc rgb "#009E73" title "ρ_row(ΔW_V)", \
+    data index 7 using 1:2 with linespoints pt 9 ps 0.6 pi 8 lw 2 dt 2 lc rgb "#D55E00" title "ρ_row(ΔW_O)"

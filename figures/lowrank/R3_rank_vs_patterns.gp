@@ -47,10 +47,10 @@ set arrow 105 from graph 0, first 2 to graph 1, first 2 nohead back lw 1.5 dt 3 
 #   layer 5: reference line 'theory for ΔW_V, ΔW_O: rank 2 (group A vs B)' (y1 axis) = 2: drawn by arrow 105
 #   layer 5: key entry
 plot \
-    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#1f77b4" title "ΔW_Q", \
-    data index 1 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#ff7f0e" title "ΔW_K", \
-    data index 2 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#2ca02c" title "ΔW_V", \
-    data index 3 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#d62728" title "ΔW_O", \
+    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "ΔW_Q", \
+    data index 1 using 1:2:3 with yerrorbars pt 5 ps 0.9 lw 1.2 lc rgb "#E69F00" title "ΔW_K", \
+    data index 2 using 1:2:3 with yerrorbars pt 9 ps 0.9 lw 1.2 lc rgb "#009E73" title "ΔW_V", \
+    data index 3 using 1:2:3 with yerrorbars pt 13 ps 0.9 lw 1.2 lc rgb "#D55E00" title "ΔW_O", \
     data index 4 using 1:2 with lines lw 2 dt 2 lc rgb "#555555" title "theory for ΔW_Q, ΔW_K: rank = 2K", \
     (2) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 3 lc rgb "#888888" title "theory for ΔW_V, ΔW_O: rank 2 (group A vs B)"

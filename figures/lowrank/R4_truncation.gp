@@ -36,7 +36,7 @@ set yrange [0:0<*]
 
 # layer 2: reference line across the whole plot width (a plotted constant would
 # only span the data's x range)
-set arrow 102 from graph 0, first 0 to graph 1, first 0 nohead back lw 1.5 dt 2 lc rgb "#2ca02c"
+set arrow 102 from graph 0, first 0 to graph 1, first 0 nohead back lw 1.5 dt 2 lc rgb "#009E73"
 
 # Drawn back to front; `index N` is layer N of the .tsv.
 #   layer 1: bars 'rank 1 on one matrix, others full' (y1 axis)
@@ -45,8 +45,8 @@ set arrow 102 from graph 0, first 0 to graph 1, first 0 nohead back lw 1.5 dt 2 
 #   layer 2: reference line 'trained model (no truncation): 0' (y1 axis) = 0: drawn by arrow 102
 #   layer 2: key entry
 plot \
-    data index 1 using 1:2:(0.6) with boxes fs transparent solid 0.3 lc rgb "#ff7f0e" title "rank 1 on one matrix, others full", \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "all four ΔW truncated to rank r", \
+    data index 1 using 1:2:(0.6) with boxes fs transparent solid 0.3 lc rgb "#E69F00" title "rank 1 on one matrix, others full", \
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#0072B2" title "all four ΔW truncated to rank r", \
     (0) with lines lt nodraw notitle, \
-    keyentry with lines lw 1.5 dt 2 lc rgb "#2ca02c" title "trained model (no truncation): 0"
+    keyentry with lines lw 1.5 dt 2 lc rgb "#009E73" title "trained model (no truncation): 0"

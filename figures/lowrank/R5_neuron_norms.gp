@@ -25,7 +25,7 @@ set output out
 set border 3 front   # left, bottom
 set tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key top left opaque samplen 2.5 spacing 1.15
+set key bottom right opaque samplen 2.5 spacing 1.15
 
 set title "W_O becomes sparse: sorted neuron norms ‖W_O[i,:]‖"
 set xlabel "neuron rank (ascending norm)"
@@ -35,7 +35,7 @@ set yrange [0.01:*]
 
 # layer 2: reference line across the whole plot width (a plotted constant would
 # only span the data's x range)
-set arrow 102 from graph 0, first 0.1322490813 to graph 1, first 0.1322490813 nohead back lw 1.5 dt 3 lc rgb "#2ca02c"
+set arrow 102 from graph 0, first 0.1322490813 to graph 1, first 0.1322490813 nohead back lw 1.5 dt 3 lc rgb "#009E73"
 # band edges <= 0 cannot be shown on the log axis: drawn at this floor instead
 bandFloor = 0.01
 
@@ -48,8 +48,8 @@ bandFloor = 0.01
 #   layer 2: key entry
 plot \
     data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#7f7f7f" notitle, \
-    data index 1 using 1:($3 <= 0 ? bandFloor : $3):4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
+    data index 1 using 1:($3 <= 0 ? bandFloor : $3):4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
     data index 0 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "initialization", \
-    data index 1 using 1:2 with lines lw 2 lc rgb "#d62728" title "trained: 69.6% large, median 7.4× init", \
+    data index 1 using 1:2 with linespoints pt 7 ps 0.6 pi 33 lw 2 lc rgb "#D55E00" title "trained: 69.6% large, median 7.4× init", \
     (0.1322490813) with lines lt nodraw notitle, \
-    keyentry with lines lw 1.5 dt 3 lc rgb "#2ca02c" title "large threshold (3× median init)"
+    keyentry with lines lw 1.5 dt 3 lc rgb "#009E73" title "large threshold (3× median init)"

@@ -34,7 +34,7 @@ set yrange [0:1]
 
 # layer 2: reference line across the whole plot width (a plotted constant would
 # only span the data's x range)
-set arrow 102 from graph 0, first 0.1333333333 to graph 1, first 0.1333333333 nohead back lw 1.5 dt 3 lc rgb "#2ca02c"
+set arrow 102 from graph 0, first 0.1333333333 to graph 1, first 0.1333333333 nohead back lw 1.5 dt 3 lc rgb "#009E73"
 
 # Drawn back to front; `index N` is layer N of the .tsv.
 #   layer 0: band of 'on label-relevant tokens'
@@ -44,9 +44,9 @@ set arrow 102 from graph 0, first 0.1333333333 to graph 1, first 0.1333333333 no
 #   layer 2: reference line 'uniform attention: α_* = 0.133' (y1 axis) = 0.1333333333: drawn by arrow 102
 #   layer 2: key entry
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
     data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#7f7f7f" notitle, \
-    data index 0 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "on label-relevant tokens", \
-    data index 1 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "on all other tokens", \
+    data index 0 using 1:2 with lines lw 2 lc rgb "#0072B2" title "on label-relevant tokens", \
+    data index 1 using 1:2 with linespoints pt 7 ps 0.6 pi 10 lw 2 lc rgb "#7f7f7f" title "on all other tokens", \
     (0.1333333333) with lines lt nodraw notitle, \
-    keyentry with lines lw 1.5 dt 3 lc rgb "#2ca02c" title "uniform attention: α_* = 0.133"
+    keyentry with lines lw 1.5 dt 3 lc rgb "#009E73" title "uniform attention: α_* = 0.133"

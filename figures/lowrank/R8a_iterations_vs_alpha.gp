@@ -39,6 +39,6 @@ set logscale y
 #   layer 1: line 'fit: slope 1.11 ± 0.074' (y1 axis)
 #   layer 2: line 'theory: slope 1' (y1 axis)
 plot \
-    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#1f77b4" title "measured T* (mean ± sd)", \
-    data index 1 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "fit: slope 1.11 ± 0.074", \
-    data index 2 using 1:2 with lines lw 2 dt 2 lc rgb "#d62728" title "theory: slope 1"
+    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "measured T* (mean ± sd)", \
+    data index 1 using 1:2 with lines lw 2 lc rgb "#0072B2" title "fit: slope 1.11 ± 0.074", \
+    data index 2 using 1:2 with lines lw 2 dt 2 lc rgb "#D55E00" title "theory: slope 1"

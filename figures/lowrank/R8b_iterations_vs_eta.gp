@@ -25,7 +25,7 @@ set output out
 set border 3 front   # left, bottom
 set tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key top left opaque samplen 2.5 spacing 1.15
+set key top right opaque samplen 2.5 spacing 1.15
 
 set title "Iterations to reach test hinge < threshold: T* = Θ(α_*⁻¹ η⁻¹)"
 set xlabel "step size η"
@@ -39,6 +39,6 @@ set logscale y
 #   layer 1: line 'fit: slope -0.907 ± 0.014' (y1 axis)
 #   layer 2: line 'theory: slope -1' (y1 axis)
 plot \
-    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#1f77b4" title "measured T* (mean ± sd)", \
-    data index 1 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "fit: slope -0.907 ± 0.014", \
-    data index 2 using 1:2 with lines lw 2 dt 2 lc rgb "#d62728" title "theory: slope -1"
+    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "measured T* (mean ± sd)", \
+    data index 1 using 1:2 with lines lw 2 lc rgb "#0072B2" title "fit: slope -0.907 ± 0.014", \
+    data index 2 using 1:2 with lines lw 2 dt 2 lc rgb "#D55E00" title "theory: slope -1"

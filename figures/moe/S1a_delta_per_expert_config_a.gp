@@ -46,7 +46,7 @@ set arrow 102 from graph 0, first 0.1 to graph 1, first 0.1 nohead back lw 1.5 d
 #   layer 2: reference line '1/√d = 0.1: Thm 1's order for irrelevant experts' (y1 axis) = 0.1: drawn by arrow 102
 #   layer 2: key entry
 plot \
-    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#d62728" title "important experts: Δ_s ∈ [0.804, 1.5] over all seeds", \
-    data index 1 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#7f7f7f" title "task-irrelevant experts: |Δ_s| ≤ 0.00097", \
+    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#D55E00" title "important experts: Δ_s ∈ [0.804, 1.5] over all seeds", \
+    data index 1 using 1:2:3 with yerrorbars pt 5 ps 0.9 lw 1.2 lc rgb "#7f7f7f" title "task-irrelevant experts: |Δ_s| ≤ 0.00097", \
     (0.1) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 2 lc rgb "#555555" title "1/√d = 0.1: Thm 1's order for irrelevant experts"

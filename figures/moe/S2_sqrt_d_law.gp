@@ -25,7 +25,7 @@ set output out
 set border 3 front   # left, bottom
 set tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key top right opaque samplen 2.5 spacing 1.15
+set key below center horizontal reverse Left samplen 1.5 spacing 1.15 width -1 height 1
 
 set title "S2 (synthetic validation, Thm 1): irrelevant routers move by O(1/√d), important ones by Ω(1)"
 set xlabel "token dimension d"
@@ -47,11 +47,11 @@ set ytics ("1e-5" 1e-05, "1e-4" 0.0001, "1e-3" 0.001, "0.01" 0.01, "0.1" 0.1, "1
 #   layer 6: line '' (y1 axis)
 #   layer 7: line 'theory: Ω(1), flat in d' (y1 axis)
 plot \
-    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#1f77b4" title "‖w_s^(T) − w_s^(0)‖, irrelevant: fitted slope -0.6 ± 0.02, theory −1/2", \
-    data index 1 using 1:2 with lines lw 2 lc rgb "#1f77b4" notitle, \
-    data index 2 using 1:2 with lines lw 2 dt 2 lc rgb "#1f77b4" title "theory: ∝ d^(−1/2), i.e. O(1/√d)", \
-    data index 3 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#7f7f7f" title "|Δ_s|, irrelevant: fitted slope -1.1 ± 0.05, theory ≤ −1/2", \
-    data index 4 using 1:2 with lines lw 2 lc rgb "#7f7f7f" notitle, \
-    data index 5 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#d62728" title "Δ_s, important: fitted slope -0.16 ± 0.01, theory 0", \
-    data index 6 using 1:2 with lines lw 2 lc rgb "#d62728" notitle, \
-    data index 7 using 1:2 with lines lw 2 dt 2 lc rgb "#d62728" title "theory: Ω(1), flat in d"
+    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "‖w_s^(T) − w_s^(0)‖, irrelevant: fitted slope -0.6 ± 0.02, theory −1/2", \
+    data index 1 using 1:2 with lines lw 2 lc rgb "#0072B2" notitle, \
+    data index 2 using 1:2 with lines lw 2 dt 2 lc rgb "#0072B2" title "theory: ∝ d^(−1/2), i.e. O(1/√d)", \
+    data index 3 using 1:2:3 with yerrorbars pt 5 ps 0.9 lw 1.2 lc rgb "#7f7f7f" title "|Δ_s|, irrelevant: fitted slope -1.1 ± 0.05, theory ≤ −1/2", \
+    data index 4 using 1:2 with linespoints pt 7 ps 0.6 pi 3 lw 2 lc rgb "#7f7f7f" notitle, \
+    data index 5 using 1:2:3 with yerrorbars pt 9 ps 0.9 lw 1.2 lc rgb "#D55E00" title "Δ_s, important: fitted slope -0.16 ± 0.01, theory 0", \
+    data index 6 using 1:2 with linespoints pt 5 ps 0.6 pi 3 lw 2 lc rgb "#D55E00" notitle, \
+    data index 7 using 1:2 with linespoints pt 7 ps 0.6 pi 3 lw 2 dt 2 lc rgb "#D55E00" title "theory: Ω(1), flat in d"

@@ -25,7 +25,7 @@ set output out
 set border 3 front   # left, bottom
 set tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key bottom left opaque samplen 2.5 spacing 1.15
+set key below center horizontal reverse Left samplen 1.5 spacing 1.15 width -1 height 1
 
 set title "S3 (synthetic validation, Thm 2), Config B: accuracy vs fraction of experts pruned, no fine-tuning after pruning"
 set xlabel "pruning ratio ρ (fraction of the k = 16 experts removed)"
@@ -52,16 +52,16 @@ set arrow 106 from graph 0, first 50 to graph 1, first 50 nohead back lw 1.5 dt 
 #   layer 6: reference line 'chance (50%)' (y1 axis) = 50: drawn by arrow 106
 #   layer 6: key entry
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
-    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
-    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#9467bd" notitle, \
-    data index 4 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 dt 2 lc rgb "#d62728" title "reverse: largest Δ_s first", \
-    data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#ff7f0e" title "random order (band: sd over orders)", \
-    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 dt 2 lc rgb "#2ca02c" title "final router norm ‖w_s^(T)‖, smallest first", \
-    data index 3 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#9467bd" title "contribution |Σ G h|, smallest first (importance-score analogue)", \
-    data index 4 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "Δ_s, smallest first (the paper's method)", \
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#E69F00" notitle, \
+    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#009E73" notitle, \
+    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#CC79A7" notitle, \
+    data index 4 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 dt 2 lc rgb "#D55E00" title "reverse: largest Δ_s first", \
+    data index 1 using 1:2 with linespoints pt 5 ps 0.7 lw 2 lc rgb "#E69F00" title "random order (band: sd over orders)", \
+    data index 2 using 1:2 with linespoints pt 9 ps 0.7 lw 2 dt 2 lc rgb "#009E73" title "final router norm ‖w_s^(T)‖, smallest first", \
+    data index 3 using 1:2 with linespoints pt 13 ps 0.7 lw 2 lc rgb "#CC79A7" title "contribution |Σ G h|, smallest first (importance-score analogue)", \
+    data index 4 using 1:2 with linespoints pt 11 ps 0.7 lw 2 lc rgb "#0072B2" title "Δ_s, smallest first (the paper's method)", \
     data index 5 using 1:2 with lines lw 2 dt 2 lc rgb "#555555" title "ρ = γ = 0.5: Thm 2 guarantee without fine-tuning", \
     (50) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 3 lc rgb "#aaaaaa" title "chance (50%)"

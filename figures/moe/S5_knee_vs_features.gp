@@ -25,7 +25,7 @@ set output out
 set border 3 front   # left, bottom
 set tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key bottom left opaque samplen 2.5 spacing 1.15
+set key below center horizontal reverse Left samplen 1.5 spacing 1.15 width -1 height 1
 
 set title "S5 (synthetic validation, Thm 2): the knee sits at ρ = γ = 1 − 2F/k — harder tasks tolerate less pruning"
 set xlabel "pruning ratio ρ"
@@ -47,15 +47,15 @@ set yrange [40:102]
 #   layer 6: line 'F = 8: γ = 0, measured knee 0' (y1 axis)
 #   layer 7: line '' (y1 axis)
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
-    data index 4 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
-    data index 6 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#9467bd" notitle, \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "F = 1: γ = 0.875, measured knee 0.875", \
-    data index 1 using 1:2 with lines lw 2 dt 2 lc rgb "#1f77b4" notitle, \
-    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#d62728" title "F = 2: γ = 0.75, measured knee 0.75", \
-    data index 3 using 1:2 with lines lw 2 dt 2 lc rgb "#d62728" notitle, \
-    data index 4 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#2ca02c" title "F = 4: γ = 0.5, measured knee 0.516", \
-    data index 5 using 1:2 with lines lw 2 dt 2 lc rgb "#2ca02c" notitle, \
-    data index 6 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#9467bd" title "F = 8: γ = 0, measured knee 0", \
-    data index 7 using 1:2 with lines lw 2 dt 2 lc rgb "#9467bd" notitle
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 4 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#009E73" notitle, \
+    data index 6 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#CC79A7" notitle, \
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#0072B2" title "F = 1: γ = 0.875, measured knee 0.875", \
+    data index 1 using 1:2 with lines lw 2 dt 2 lc rgb "#0072B2" notitle, \
+    data index 2 using 1:2 with linespoints pt 9 ps 0.7 lw 2 lc rgb "#D55E00" title "F = 2: γ = 0.75, measured knee 0.75", \
+    data index 3 using 1:2 with lines lw 2 dt 2 lc rgb "#D55E00" notitle, \
+    data index 4 using 1:2 with linespoints pt 11 ps 0.7 lw 2 lc rgb "#009E73" title "F = 4: γ = 0.5, measured knee 0.516", \
+    data index 5 using 1:2 with lines lw 2 dt 2 lc rgb "#009E73" notitle, \
+    data index 6 using 1:2 with linespoints pt 4 ps 0.7 lw 2 lc rgb "#CC79A7" title "F = 8: γ = 0, measured knee 0", \
+    data index 7 using 1:2 with lines lw 2 dt 2 lc rgb "#CC79A7" notitle

@@ -59,23 +59,23 @@ set y2tics ("0" 0, "0.2" 0.2, "0.4" 0.4, "0.6" 0.6, "0.8" 0.8, "1" 1)
 #   layer 8: line 'training hinge loss (right axis)' (y2 axis)
 #   layer 9: line 'test accuracy (right axis)' (y2 axis)
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
-    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#ff7f0e" notitle, \
-    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#e377c2" notitle, \
-    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#8c564b" notitle, \
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#E69F00" notitle, \
+    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#CC79A7" notitle, \
+    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#56B4E9" notitle, \
     data index 4 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#7f7f7f" notitle, \
     data index 5 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#7f7f7f" notitle, \
     data index 6 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#7f7f7f" notitle, \
     data index 7 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#7f7f7f" notitle, \
     data index 8 using 1:3:4 axes x1y2 with filledcurves fs transparent solid 0.2 noborder lc rgb "#000000" notitle, \
     data index 9 using 1:3:4 axes x1y2 with filledcurves fs transparent solid 0.2 noborder lc rgb "#000000" notitle, \
-    data index 0 using 1:2 with lines lw 2 lc rgb "#d62728" title "important experts 0, 1, 2, 3 (one colour each)", \
-    data index 1 using 1:2 with lines lw 2 lc rgb "#ff7f0e" notitle, \
-    data index 2 using 1:2 with lines lw 2 lc rgb "#e377c2" notitle, \
-    data index 3 using 1:2 with lines lw 2 lc rgb "#8c564b" notitle, \
-    data index 4 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "irrelevant experts 4, 5, 6, 7", \
-    data index 5 using 1:2 with lines lw 2 lc rgb "#7f7f7f" notitle, \
-    data index 6 using 1:2 with lines lw 2 lc rgb "#7f7f7f" notitle, \
-    data index 7 using 1:2 with lines lw 2 lc rgb "#7f7f7f" notitle, \
+    data index 0 using 1:2 with lines lw 2 lc rgb "#D55E00" title "important experts 0, 1, 2, 3 (one colour each)", \
+    data index 1 using 1:2 with linespoints pt 7 ps 0.6 pi 8 lw 2 lc rgb "#E69F00" notitle, \
+    data index 2 using 1:2 with linespoints pt 5 ps 0.6 pi 8 lw 2 lc rgb "#CC79A7" notitle, \
+    data index 3 using 1:2 with linespoints pt 9 ps 0.6 pi 8 lw 2 lc rgb "#56B4E9" notitle, \
+    data index 4 using 1:2 with linespoints pt 13 ps 0.6 pi 8 lw 2 lc rgb "#7f7f7f" title "irrelevant experts 4, 5, 6, 7", \
+    data index 5 using 1:2 with linespoints pt 11 ps 0.6 pi 8 lw 2 lc rgb "#7f7f7f" notitle, \
+    data index 6 using 1:2 with linespoints pt 6 ps 0.6 pi 8 lw 2 lc rgb "#7f7f7f" notitle, \
+    data index 7 using 1:2 with linespoints pt 4 ps 0.6 pi 8 lw 2 lc rgb "#7f7f7f" notitle, \
     data index 8 using 1:2 axes x1y2 with lines lw 2 dt 2 lc rgb "#000000" title "training hinge loss (right axis)", \
-    data index 9 using 1:2 axes x1y2 with linespoints pt 7 ps 0.7 lw 2 dt 3 lc rgb "#000000" title "test accuracy (right axis)"
+    data index 9 using 1:2 axes x1y2 with linespoints pt 5 ps 0.7 lw 2 dt 3 lc rgb "#000000" title "test accuracy (right axis)"

@@ -25,7 +25,7 @@ set output out
 set border 3 front   # left, bottom
 set tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key bottom left opaque samplen 2.5 spacing 1.15
+set key below center horizontal reverse Left samplen 1.5 spacing 1.15 width -1 height 1
 
 set title "S7 (synthetic validation): token-choice routing (K = 2), Δ order — a pruned expert's tokens dropped vs rerouted"
 set xlabel "pruning ratio ρ"
@@ -50,14 +50,14 @@ set arrow 105 from graph 0, first 50 to graph 1, first 50 nohead back lw 1.5 dt 
 #   layer 5: reference line 'chance (50%)' (y1 axis) = 50: drawn by arrow 105
 #   layer 5: key entry
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
-    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
-    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 dt 2 lc rgb "#1f77b4" title "drop, no fine-tune", \
-    data index 1 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#1f77b4" title "drop, + 600 fine-tuning steps", \
-    data index 2 using 1:2 with linespoints pt 7 ps 0.7 lw 2 dt 2 lc rgb "#d62728" title "reroute, no fine-tune", \
-    data index 3 using 1:2 with linespoints pt 7 ps 0.7 lw 2 lc rgb "#d62728" title "reroute, + 600 fine-tuning steps", \
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
+    data index 0 using 1:2 with linespoints pt 7 ps 0.7 lw 2 dt 2 lc rgb "#0072B2" title "drop, no fine-tune", \
+    data index 1 using 1:2 with linespoints pt 5 ps 0.7 lw 2 lc rgb "#0072B2" title "drop, + 600 fine-tuning steps", \
+    data index 2 using 1:2 with linespoints pt 9 ps 0.7 lw 2 dt 2 lc rgb "#D55E00" title "reroute, no fine-tune", \
+    data index 3 using 1:2 with linespoints pt 13 ps 0.7 lw 2 lc rgb "#D55E00" title "reroute, + 600 fine-tuning steps", \
     data index 4 using 1:2 with lines lw 2 dt 2 lc rgb "#555555" title "ρ = γ = 0.5", \
     (50) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 3 lc rgb "#aaaaaa" title "chance (50%)"

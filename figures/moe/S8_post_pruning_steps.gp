@@ -25,7 +25,7 @@ set output out
 set border 3 front   # left, bottom
 set tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key bottom right opaque samplen 2.5 spacing 1.15
+set key below center horizontal reverse Left samplen 1.5 spacing 1.15 width -1 height 1
 
 set title "S8 (synthetic validation, Thm 2, claim T6), Config B: accuracy after Δ-pruning vs post-pruning fine-tuning steps t′"
 set xlabel "post-pruning fine-tuning steps t′"
@@ -56,14 +56,14 @@ set arrow 105 from graph 0, first 100 to graph 1, first 100 nohead back lw 1.5 d
 #   layer 5: key entry
 #   layer 6: line 't′ = T = 800: claim T6's budget (as many steps as the fine-tune before pruning)' (y1 axis)
 plot \
-    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#2ca02c" notitle, \
-    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#1f77b4" notitle, \
-    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#d62728" notitle, \
+    data index 0 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#009E73" notitle, \
+    data index 1 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#0072B2" notitle, \
+    data index 2 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#D55E00" notitle, \
     data index 3 using 1:3:4 with filledcurves fs transparent solid 0.2 noborder lc rgb "#7f7f7f" notitle, \
-    data index 0 using 1:2 with lines lw 2 lc rgb "#2ca02c" title "ρ = 12/16: 95% CI ≥ 95% from t′ = 400", \
-    data index 1 using 1:2 with lines lw 2 lc rgb "#1f77b4" title "ρ = 13/16: 95% CI ≥ 95% from t′ = 500", \
-    data index 2 using 1:2 with lines lw 2 lc rgb "#d62728" title "ρ = 14/16: 95% CI ≥ 95% from t′ = 600", \
-    data index 3 using 1:2 with lines lw 2 lc rgb "#7f7f7f" title "ρ = 15/16 (beyond 1 − 2/k): 95% CI ≥ 95% from t′ = 1200", \
+    data index 0 using 1:2 with lines lw 2 lc rgb "#009E73" title "ρ = 12/16: 95% CI ≥ 95% from t′ = 400", \
+    data index 1 using 1:2 with linespoints pt 7 ps 0.6 pi 4 lw 2 lc rgb "#0072B2" title "ρ = 13/16: 95% CI ≥ 95% from t′ = 500", \
+    data index 2 using 1:2 with linespoints pt 5 ps 0.6 pi 4 lw 2 lc rgb "#D55E00" title "ρ = 14/16: 95% CI ≥ 95% from t′ = 600", \
+    data index 3 using 1:2 with linespoints pt 9 ps 0.6 pi 4 lw 2 lc rgb "#7f7f7f" title "ρ = 15/16 (beyond 1 − 2/k): 95% CI ≥ 95% from t′ = 1200", \
     (95) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 2 lc rgb "#000000" title "T6 threshold 95%, for every ρ ≤ 1 − 2/k = 14/16", \
     (100) with lines lt nodraw notitle, \
