@@ -18,6 +18,8 @@ public struct Figure: Sendable {
     /// Canvas size in pixels for PNG (SVG/PDF scale accordingly).
     public var width: Int
     public var height: Int
+    /// Set by the `tex` format: the key placement decided before the text became LaTeX.
+    var keyResolved: KeyPlacement? = nil
 
     public init(id: String, title: String, notes: [String] = [], x: Axis, y: Axis, y2: Axis? = nil,
                 layers: [Layer] = [], key: KeyPlacement = .topRight, width: Int = 800, height: Int = 560) {

@@ -10,12 +10,14 @@ public struct FigureFiles: Sendable, Equatable {
     public var png: URL?
     public var svg: URL?
     public var pdf: URL?
+    /// The `tex` format: `<id>_tex.tex` (its drawing is `<id>_tex.pdf` beside it).
+    public var tex: URL?
     /// What gnuplot printed while rendering successfully (usually warnings such as
     /// "Skipping data file with no valid points"); empty when it was silent.
     public var warnings: [String]
 
     /// Every written file, data first.
-    public var all: [URL] { [tsv, csv, gp] + [png, svg, pdf].compactMap { $0 } }
+    public var all: [URL] { [tsv, csv, gp] + [png, svg, pdf, tex].compactMap { $0 } }
 }
 
 /// Why a figure could not be written or rendered.
@@ -68,7 +70,7 @@ public enum FigureWriter {
     ///   `FigureError.gnuplotFailed` with gnuplot's output and the script path when it fails.
     @discardableResult
     public static func write(_ figure: Figure, to directory: URL, formats: FigureFormats = .standard,
-                             render: Bool = true) throws -> FigureFiles {
+                             render: Bool = true, latex: LaTeXOptions? = nil) throws -> FigureFiles {
         try figure.validate()
         let tsvText = TSVFormat.text(for: figure)
         let script = GnuplotScript.text(for: figure)
@@ -85,9 +87,18 @@ public enum FigureWriter {
         try AtomicFile.write(tsvText, to: files.tsv)
         try AtomicFile.write(TidyCSV.text(for: figure), to: files.csv)
         try AtomicFile.write(script, to: files.gp)
-        guard render, !formats.isEmpty else { return files }
+        var texScript: URL?
+        if let latex {
+            let url = directory.appendingPathComponent(figure.id + "_tex.gp")
+            try AtomicFile.write(GnuplotScript.latexText(for: figure.forLaTeX(latex), style: latex.style), to: url)
+            texScript = url
+        }
+        guard render, !formats.isEmpty || texScript != nil else { return files }
 
         guard let gnuplot = Gnuplot.executable() else { throw FigureError.gnuplotNotFound(script: files.gp) }
+        if let texScript {
+            files.tex = try Gnuplot.renderLaTeX(script: texScript, id: figure.id, gnuplot: gnuplot)
+        }
         for format in formats.ordered {
             let output = directory.appendingPathComponent(figure.id + "." + format.fileExtension)
             let printed = try Gnuplot.render(script: files.gp, format: format.fileExtension, to: output, gnuplot: gnuplot)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Finding and running gnuplot.
-enum Gnuplot {
+public enum Gnuplot {
 
     /// The first executable `gnuplot` on `PATH`, then in the usual install locations (a process
     /// started from a GUI on macOS may lack Homebrew's directories on its PATH).
@@ -53,4 +53,49 @@ enum Gnuplot {
         return printed.split(separator: "\n").map(String.init)
             .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
     }
+}
+
+extension Gnuplot {
+    /// Runs a `<id>_tex.gp` script, which writes `<id>_tex.tex` and `<id>_tex.pdf` (cairolatex names
+    /// the drawing after the output, so it is written in place rather than through a temporary name).
+    static func renderLaTeX(script: URL, id: String, gnuplot: URL) throws -> URL {
+        let directory = script.deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = gnuplot
+        process.arguments = [script.lastPathComponent]
+        process.currentDirectoryURL = directory
+        process.standardInput = FileHandle.nullDevice
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        do { try process.run() } catch {
+            throw FigureError.gnuplotFailed(script: script, format: "tex", status: -1, output: "could not start \(gnuplot.path): \(error)")
+        }
+        let printed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let tex = directory.appendingPathComponent(id + "_tex.tex")
+        guard process.terminationReason == .exit, process.terminationStatus == 0, FileManager.default.fileExists(atPath: tex.path) else {
+            throw FigureError.gnuplotFailed(script: script, format: "tex", status: process.terminationStatus, output: printed)
+        }
+        return tex
+    }
+}
+
+extension Gnuplot {
+    /// `gnuplot --version` ("gnuplot 5.4 patchlevel 4"), or nil when gnuplot is not installed: the
+    /// run manifest records the plotting tool next to the compiler and BLAS.
+    public static let version: String? = {
+        guard let gnuplot = executable() else { return nil }
+        let p = Process()
+        p.executableURL = gnuplot
+        p.arguments = ["--version"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return nil }
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return line.isEmpty ? nil : line
+    }()
 }

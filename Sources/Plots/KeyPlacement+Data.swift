@@ -10,6 +10,7 @@ import Foundation
 /// 11 pt font on the figure's canvas.
 extension LayerGeometry {
     func keyPlacement() -> KeyPlacement {
+        if let fixed = figure.keyResolved { return fixed }
         let corners: [KeyPlacement] = [.topRight, .topLeft, .bottomRight, .bottomLeft]
         guard corners.contains(figure.key) else { return figure.key }
         let titles = figure.layers.map(\.title).filter { !$0.isEmpty }

@@ -20,14 +20,14 @@ public enum FigureBuilder {
     /// stop the others; all failures are collected and thrown together at the end.
     @discardableResult
     public static func build(_ plan: Plan, results: AggregateResults, out: URL,
-                             formats: FigureFormats = .standard, render: Bool = true) throws -> [FigureFiles] {
+                             formats: FigureFormats = .standard, render: Bool = true, latex: LaTeXOptions? = nil) throws -> [FigureFiles] {
         let directory = RunLayout(out: out, plan: plan).figuresDirectory(paper: plan.experiment.paper)
         var files: [FigureFiles] = []
         var errors: [FigureBuildError] = []
         for request in plan.scenario.figures {
             do {
                 files.append(try build(request, experiment: plan.experiment, results: results, scenario: plan.scenario.path,
-                                       to: directory, formats: formats, render: render))
+                                       to: directory, formats: formats, render: render, latex: latex))
             } catch let e as FigureBuildError {
                 errors.append(e)
             }
@@ -41,7 +41,7 @@ public enum FigureBuilder {
     /// and, when given, its title.
     public static func build(_ request: FigureRequest, experiment: any Experiment, results: AggregateResults,
                              scenario: String, to directory: URL, formats: FigureFormats = .standard,
-                             render: Bool = true) throws -> FigureFiles {
+                             render: Bool = true, latex: LaTeXOptions? = nil) throws -> FigureFiles {
         func fail(_ message: String) -> FigureBuildError {
             FigureBuildError(figureID: request.id, recipe: request.recipe, scenario: scenario, underlying: message)
         }
@@ -59,7 +59,7 @@ public enum FigureBuilder {
         figure.id = request.id
         if let t = request.title { figure.title = t }
         do {
-            return try FigureWriter.write(figure, to: directory, formats: formats, render: render)
+            return try FigureWriter.write(figure, to: directory, formats: formats, render: render, latex: latex)
         } catch {
             throw fail("\(error)")
         }

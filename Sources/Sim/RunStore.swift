@@ -1,6 +1,7 @@
 import BuildInfo
 import Foundation
 import ProvableNumerics
+import Plots
 
 /// Where a sweep's files live under an output root.
 ///
@@ -223,8 +224,13 @@ public struct Manifest: Codable, Sendable {
     public var codeFingerprint: String? = BuildInfo.codeFingerprint
     public var gitCommit: String?
     public var gitDirty: Bool?
+    /// `openblas_get_config()`: the OpenBLAS version and build ("OpenBLAS 0.3.21 … Cooperlake").
     public var blasConfig: String
     public var blasCore: String
+    /// The Swift compiler that built this binary (`SimVersion.swiftCompiler`).
+    public var swiftCompiler: String? = SimVersion.swiftCompiler
+    /// `gnuplot --version`, nil when gnuplot is not installed.
+    public var gnuplot: String? = Gnuplot.version
     public var blasThreads: Int
     public var jobs: Int
     public var processors: Int
@@ -249,7 +255,7 @@ public struct Manifest: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case tool, version, codeFingerprint = "code_fingerprint", gitCommit = "git_commit", gitDirty = "git_dirty", blasConfig = "blas_config",
-             blasCore = "blas_core", blasThreads = "blas_threads", jobs, processors, argv, date, host, os, workingDirectory = "working_directory",
+             blasCore = "blas_core", swiftCompiler = "swift_compiler", gnuplot = "gnuplot_version", blasThreads = "blas_threads", jobs, processors, argv, date, host, os, workingDirectory = "working_directory",
              scenario, scenarioFiles = "scenario_files", sweepID = "sweep_id", points, smoke, overrides,
              seedOption = "seed_option", shard, shardPoints = "shard_points"
     }
@@ -257,10 +263,24 @@ public struct Manifest: Codable, Sendable {
 
 /// The version written into manifests and `sim --version`.
 public enum SimVersion {
-    public static let string = "0.1.0"
+    public static let string = "0.2.0"
     /// The code fingerprint of this binary (`BuildInfo.codeFingerprint`).
     public static let code = BuildInfo.codeFingerprint
-    /// `sim --version`: "0.1.0 (code 3f2a…)".
+    /// The compiler that built this binary, to the minor version (Swift has no runtime query for it).
+    public static let swiftCompiler: String = {
+        #if compiler(>=6.5)
+        return "Swift ≥ 6.5"
+        #elseif compiler(>=6.4)
+        return "Swift 6.4"
+        #elseif compiler(>=6.3)
+        return "Swift 6.3"
+        #elseif compiler(>=6.2)
+        return "Swift 6.2"
+        #else
+        return "Swift < 6.2"
+        #endif
+    }()
+    /// `sim --version`: "0.2.0 (code 3f2a…)".
     public static var full: String { "\(string) (code \(code))" }
 }
 

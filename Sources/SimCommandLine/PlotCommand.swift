@@ -26,7 +26,7 @@ struct PlotCommand: ParsableCommand {
         if done < plan.points.count { CLI.warn("plotting \(done) of \(plan.points.count) runs (the sweep is unfinished)") }
         try Aggregator.write(results, to: layout.aggregateDirectory)
         guard !plan.scenario.figures.isEmpty else { print("\(plan.scenario.name) has no figures: entries"); return }
-        let files = try FigureBuilder.build(plan, results: results, out: shared.outURL, formats: figures.formats, render: !figures.noRender)
+        let files = try FigureBuilder.build(plan, results: results, out: shared.outURL, formats: figures.formats, render: !figures.noRender, latex: figures.latex)
         for f in files { print("figure: " + CLI.describe(f)) }
     }
 }

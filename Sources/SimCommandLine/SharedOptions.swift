@@ -53,7 +53,24 @@ struct FigureOptions: ParsableArguments {
     @Flag(name: .customLong("no-render"), help: "Write figure .tsv and .gp files only; do not run gnuplot.")
     var noRender = false
 
+    @Option(name: .long, help: "Also write LaTeX figures: `tex` renders <id>_tex.tex + <id>_tex.pdf with gnuplot's cairolatex terminal, every label in LaTeX.")
+    var format: String?
+
+    @Option(name: .long, help: "With --format tex, the venue: icml-column (3.25 in, 8 pt), icml-full (6.75 in, 9 pt), neurips (5.5 in, 9 pt), slides (6 in, 12 pt).")
+    var style: String = "icml-column"
+
+    @Flag(name: .customLong("title"), inversion: .prefixedNo, help: "With --format tex, draw the title in the figure (default: no title; the caption carries it).")
+    var title = false
+
+    func validate() throws {
+        if let format, format != "tex" { throw ValidationError("--format takes tex (png and svg are always written, pdf with --pdf), got `\(format)`") }
+        if FigureStyle.named(style) == nil {
+            throw ValidationError("--style must be one of \(FigureStyle.presets.map(\.name).joined(separator: ", ")), got `\(style)`")
+        }
+    }
+
     var formats: FigureFormats { pdf ? [.png, .svg, .pdf] : .standard }
+    var latex: LaTeXOptions? { format == "tex" ? LaTeXOptions(style: FigureStyle.named(style)!, title: title) : nil }
 }
 
 /// Helpers shared by the subcommands.
@@ -67,10 +84,11 @@ enum CLI {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     }
 
-    /// `dir/R1.{tsv,csv,gp,png,svg}`
+    /// `dir/R1.{tsv,csv,gp,png,svg}` (and `dir/R1_tex.tex`)
     static func describe(_ f: FigureFiles) -> String {
         let stem = f.tsv.deletingPathExtension().path
-        return "\(stem).{" + f.all.map(\.pathExtension).joined(separator: ",") + "}"
+        return "\(stem).{" + f.all.filter { $0 != f.tex }.map(\.pathExtension).joined(separator: ",") + "}"
+            + (f.tex.map { " + \($0.lastPathComponent) (+ .pdf)" } ?? "")
     }
 
     static func warn(_ text: String) {
@@ -188,7 +206,7 @@ enum CLI {
                 warn("\(plan.scenario.name): no finished runs, so no figures")
             } else {
                 files = try FigureBuilder.build(plan, results: results, out: outURL,
-                                                formats: figures.formats, render: !figures.noRender)
+                                                formats: figures.formats, render: !figures.noRender, latex: figures.latex)
                 for f in files {
                     print("figure: " + describe(f))
                     for w in f.warnings { warn("gnuplot (\(f.gp.lastPathComponent)): \(w)") }

@@ -266,3 +266,18 @@ struct PackageRootTests {
         #expect(try PackageRoot.discover(explicit: nil, cwd: packageRoot.path, environment: [:]) == ".")
     }
 }
+
+/// The release files agree with the binary: `sim --version`'s version is the newest CHANGELOG
+/// entry and CITATION.cff's version.
+@Suite("release files")
+struct ReleaseFilesTests {
+    @Test("CHANGELOG.md, CITATION.cff and sim --version name the same version")
+    func versionsAgree() throws {
+        let changelog = try String(contentsOf: packageRoot.appendingPathComponent("CHANGELOG.md"), encoding: .utf8)
+        let newest = changelog.split(separator: "\n").first { $0.hasPrefix("## ") }.map { String($0.dropFirst(3).split(separator: " ").first ?? "") }
+        #expect(newest == SimVersion.string)
+        let citation = try String(contentsOf: packageRoot.appendingPathComponent("CITATION.cff"), encoding: .utf8)
+        #expect(citation.split(separator: "\n").contains("version: \(SimVersion.string)"))
+        #expect(FileManager.default.fileExists(atPath: packageRoot.appendingPathComponent("LICENSE").path))
+    }
+}

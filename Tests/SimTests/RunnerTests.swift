@@ -87,6 +87,10 @@ struct RunnerTests {
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: layout.manifest)) as! [String: Any]
         #expect(manifest["jobs"] as? Int == 1 && manifest["sweep_id"] as? String == p.sweepID)
         #expect(manifest["blas_config"] is String && manifest["argv"] as? [String] == ["test"])
+        // The versions behind the numbers and figures: OpenBLAS, the Swift compiler, gnuplot.
+        #expect((manifest["blas_config"] as? String)?.hasPrefix("OpenBLAS 0.") == true, "\(manifest["blas_config"] ?? "")")
+        #expect((manifest["swift_compiler"] as? String)?.hasPrefix("Swift ") == true)
+        #expect((manifest["gnuplot_version"] as? String)?.hasPrefix("gnuplot ") == true)
     }
 
     @Test("a re-run skips finished points and re-runs only those without a done marker")
