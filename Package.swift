@@ -62,6 +62,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // API documentation (`swift package generate-documentation`, scripts/docs.sh).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         // `sim export --format sqlite`: the run index.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // Tests only (SimTests): property-based mutation of scenario files.

@@ -35,8 +35,12 @@ extension Figure {
     /// axes) spanning the x range of the figure's line and point layers (or the x axis's
     /// min/max where set).
     ///
-    /// - Parameter anchor: a point the line passes through; nil = the intercept that fits the
-    ///   first line or points layer best for this fixed exponent (`Line.powerLawAnchor`).
+    /// - Parameters:
+    ///   - exponent: the theory's slope on log–log axes.
+    ///   - anchor: a point the line passes through; nil = the intercept that fits the
+    ///     first line or points layer best for this fixed exponent (`Line.powerLawAnchor`).
+    ///   - title: the key entry.
+    ///   - color: the line's color; nil = the writer's palette.
     /// - Returns: false (and adds nothing) when there is no positive x range or no anchor.
     @discardableResult
     public mutating func addTheorySlope(exponent: Double, through anchor: (x: Double, y: Double)? = nil,
