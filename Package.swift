@@ -16,7 +16,8 @@ let vectorISA: [String] = {
     #if os(Linux) && arch(x86_64)
     if ProcessInfo.processInfo.environment["PROVABLE_PORTABLE"] == "1" { return [] }
     guard let cpu = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let flags = cpu.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+        let flags = cpu.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+    else { return [] }
     let set = Set(flags.split(separator: " ").map(String.init))
     if set.isSuperset(of: ["avx512f", "avx512cd", "avx512dq", "avx512bw", "avx512vl", "avx2", "fma", "bmi2"]) {
         return ["-target-cpu", "skylake-avx512"]
@@ -83,31 +84,42 @@ let package = Package(
         .target(name: "Training", dependencies: ["ProvableNumerics", "DataModels", "CBLAS"], swiftSettings: optimized),
         .target(name: "Plots", dependencies: [], swiftSettings: optimized),
         // The paper-agnostic engine: scenarios, plans, runner, store, aggregation, claims, verifier, report, Slurm.
-        .target(name: "Sim", dependencies: ["BuildInfo", "ProvableNumerics", "DataModels", "Training", "Plots",
-                                            .product(name: "Yams", package: "Yams")],
-                swiftSettings: optimized),
+        .target(
+            name: "Sim",
+            dependencies: [
+                "BuildInfo", "ProvableNumerics", "DataModels", "Training", "Plots",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: optimized),
         // One target per paper: its experiment, figures, claims and benchmark.
         .target(name: "LowRankPaper", dependencies: paperDependencies, path: "Sources/Papers/LowRank", swiftSettings: optimized),
         .target(name: "ICLPaper", dependencies: paperDependencies, path: "Sources/Papers/ICL", swiftSettings: optimized),
         .target(name: "GraphPaper", dependencies: paperDependencies, path: "Sources/Papers/Graph", swiftSettings: optimized),
         .target(name: "MoEPaper", dependencies: paperDependencies, path: "Sources/Papers/MoE", swiftSettings: optimized),
         // The one list of shipped papers.
-        .target(name: "ProvablePapers", dependencies: ["Sim", "LowRankPaper", "ICLPaper", "GraphPaper", "MoEPaper"],
-                path: "Sources/Papers/All", swiftSettings: optimized),
+        .target(
+            name: "ProvablePapers", dependencies: ["Sim", "LowRankPaper", "ICLPaper", "GraphPaper", "MoEPaper"],
+            path: "Sources/Papers/All", swiftSettings: optimized),
         // Tidy exports of the run store: CSV, JSON lines, an SQLite index (GRDB).
         .target(name: "ProvableExport", dependencies: ["Sim", "Plots", .product(name: "GRDB", package: "GRDB.swift")], path: "Sources/Export"),
-        .target(name: "SimCommandLine", dependencies: ["Sim", "ProvableExport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                swiftSettings: optimized),
+        .target(
+            name: "SimCommandLine", dependencies: ["Sim", "ProvableExport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: optimized),
         .executableTarget(name: "SimExecutable", dependencies: ["SimCommandLine", "ProvablePapers"], swiftSettings: optimized),
         .testTarget(name: "NumericsTests", dependencies: ["ProvableNumerics"]),
         .testTarget(name: "DataModelsTests", dependencies: ["DataModels", "ProvableNumerics"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "DataModels", "ProvableNumerics"],
-                    resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "TrainingTests", dependencies: ["Training", "DataModels", "ProvableNumerics"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
-        .testTarget(name: "SimTests", dependencies: ["BuildInfo", "Sim", "Training", "DataModels", "ProvableNumerics", "Plots",
-                                                     "ProvablePapers", "LowRankPaper", "ICLPaper", "GraphPaper", "MoEPaper", "SimCommandLine", "ProvableExport",
-                                                     .product(name: "PropertyBased", package: "swift-property-based")],
-                    resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SimTests",
+            dependencies: [
+                "BuildInfo", "Sim", "Training", "DataModels", "ProvableNumerics", "Plots",
+                "ProvablePapers", "LowRankPaper", "ICLPaper", "GraphPaper", "MoEPaper", "SimCommandLine", "ProvableExport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

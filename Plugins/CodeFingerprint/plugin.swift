@@ -27,9 +27,12 @@ struct CodeFingerprint: BuildToolPlugin {
         for file in ["Package.swift", "Package.resolved"] where FileManager.default.fileExists(atPath: root.appending(path: file).path) {
             inputs.append(root.appending(path: file))
         }
-        return [.buildCommand(displayName: "Computing the code fingerprint",
-                              executable: URL(fileURLWithPath: "/bin/sh"),
-                              arguments: [script.path, root.path, output.path],
-                              inputFiles: inputs, outputFiles: [output])]
+        return [
+            .buildCommand(
+                displayName: "Computing the code fingerprint",
+                executable: URL(fileURLWithPath: "/bin/sh"),
+                arguments: [script.path, root.path, output.path],
+                inputFiles: inputs, outputFiles: [output])
+        ]
     }
 }

@@ -14,7 +14,7 @@ import ProvableNumerics
 /// An undirected graph in CSR form.
 public struct Graph: Sendable {
     public let nodeCount: Int
-    public let offsets: [Int]       // N + 1
+    public let offsets: [Int]  // N + 1
     public let neighbors: [Int32]
 
     public init(nodeCount n: Int, edges: [(Int, Int)]) {
@@ -154,16 +154,16 @@ public struct GraphNodes: Sendable {
 
     public struct Config: Sendable, Equatable {
         public var family = Family.regular
-        public var nodes = 2000          // N (planted: number of trees)
-        public var degree = 4            // r
-        public var radius = 3            // Z
-        public var coreDistance = 2      // z_m
+        public var nodes = 2000  // N (planted: number of trees)
+        public var degree = 4  // r
+        public var radius = 3  // Z
+        public var coreDistance = 2  // z_m
         public var d = 16
         public var M = 8
-        public var gammaD = 0.5          // γ_d
-        public var tau = 0.1             // τ
-        public var labelNoise = 0.0      // ε_0
-        public var margin = 0.6          // ρ (planted only)
+        public var gammaD = 0.5  // γ_d
+        public var tau = 0.1  // τ
+        public var labelNoise = 0.0  // ε_0
+        public var margin = 0.6  // ρ (planted only)
         public init() {}
 
         public func problem() -> (key: String, message: String)? {
@@ -171,7 +171,9 @@ public struct GraphNodes: Sendable {
             if d < M { return ("d", "d = \(d) must be ≥ M = \(M): patterns are e_0 … e_{M−1}") }
             if coreDistance < 0 || coreDistance > radius { return ("z_m", "z_m = \(coreDistance) must lie in 0 … Z = \(radius)") }
             if radius > 20 { return ("Z", "Z = \(radius) is too large (PE has one scalar per distance ≤ 20)") }
-            if family == .regular && (nodes * degree % 2 != 0 || degree >= nodes) { return ("degree", "a \(degree)-regular graph on \(nodes) nodes needs N·r even and r < N") }
+            if family == .regular && (nodes * degree % 2 != 0 || degree >= nodes) {
+                return ("degree", "a \(degree)-regular graph on \(nodes) nodes needs N·r even and r < N")
+            }
             if !(0...1).contains(gammaD) { return ("gamma_d", "γ_d must lie in [0, 1]") }
             if !(0..<0.5).contains(labelNoise) { return ("eps0", "ε_0 must lie in [0, 0.5)") }
             if family == .planted && !(margin > 0 && margin <= 1) { return ("rho", "ρ must lie in (0, 1]") }
@@ -203,8 +205,10 @@ public struct GraphNodes: Sendable {
         var roots: [Int]? = nil
         switch c.family {
         case .regular, .erdosRenyi:
-            graph = c.family == .regular ? try Graph.randomRegular(nodes: c.nodes, degree: c.degree, rng: &grng)
-                                         : Graph.erdosRenyi(nodes: c.nodes, meanDegree: Double(c.degree), rng: &grng)
+            graph =
+                c.family == .regular
+                ? try Graph.randomRegular(nodes: c.nodes, degree: c.degree, rng: &grng)
+                : Graph.erdosRenyi(nodes: c.nodes, meanDegree: Double(c.degree), rng: &grng)
             hoods = graph.neighborhoods(radius: c.radius)
             pat = (0..<c.nodes).map { _ in
                 if rng.uniform() < c.gammaD { return rng.next() & 1 == 0 ? 0 : 1 }
@@ -243,7 +247,7 @@ public struct GraphNodes: Sendable {
             for i in flip.prefix(Int((c.labelNoise * Double(elig.count)).rounded())) { noisy[i] = -noisy[i] }
         }
         labels = noisy
-        rng.shuffle(&elig)       // split order: the first |L| are labelled
+        rng.shuffle(&elig)  // split order: the first |L| are labelled
         eligible = elig
     }
 
@@ -319,39 +323,62 @@ public struct GraphNodes: Sendable {
             }
         }
         func int(_ s: String, _ file: String, _ line: Int) throws -> Int {
-            guard let v = Int(s), v >= 0 else { throw GraphError("\(directory.appendingPathComponent(file).path):\(line): expected a node index ≥ 0, found `\(s)`") }
+            guard let v = Int(s), v >= 0 else {
+                throw GraphError("\(directory.appendingPathComponent(file).path):\(line): expected a node index ≥ 0, found `\(s)`")
+            }
             return v
         }
         let featureLines = try lines("features.tsv")
         guard let first = featureLines.first else { throw GraphError("\(directory.appendingPathComponent("features.tsv").path): no feature rows") }
         let d = first.1.count - 1
-        guard d >= 1 else { throw GraphError("\(directory.appendingPathComponent("features.tsv").path):\(first.0): expected a node index and at least one feature value") }
+        guard d >= 1 else {
+            throw GraphError("\(directory.appendingPathComponent("features.tsv").path):\(first.0): expected a node index and at least one feature value")
+        }
         let n = featureLines.count
         var x = Matrix(rows: n, cols: d)
         var seenNodes = Set<Int>()
         for (line, fields) in featureLines {
-            guard fields.count == d + 1 else { throw GraphError("\(directory.appendingPathComponent("features.tsv").path):\(line): expected \(d + 1) fields (node + \(d) features), found \(fields.count)") }
+            guard fields.count == d + 1 else {
+                throw GraphError(
+                    "\(directory.appendingPathComponent("features.tsv").path):\(line): expected \(d + 1) fields (node + \(d) features), found \(fields.count)")
+            }
             let node = try int(fields[0], "features.tsv", line)
-            guard node < n else { throw GraphError("\(directory.appendingPathComponent("features.tsv").path):\(line): node \(node) ≥ number of feature rows \(n) (nodes must be 0 … N−1)") }
-            guard seenNodes.insert(node).inserted else { throw GraphError("\(directory.appendingPathComponent("features.tsv").path):\(line): node \(node) listed twice") }
+            guard node < n else {
+                throw GraphError(
+                    "\(directory.appendingPathComponent("features.tsv").path):\(line): node \(node) ≥ number of feature rows \(n) (nodes must be 0 … N−1)")
+            }
+            guard seenNodes.insert(node).inserted else {
+                throw GraphError("\(directory.appendingPathComponent("features.tsv").path):\(line): node \(node) listed twice")
+            }
             for j in 0..<d {
-                guard let v = Double(fields[j + 1]), v.isFinite else { throw GraphError("\(directory.appendingPathComponent("features.tsv").path):\(line): feature \(j + 1) is not a finite number: `\(fields[j + 1])`") }
+                guard let v = Double(fields[j + 1]), v.isFinite else {
+                    throw GraphError(
+                        "\(directory.appendingPathComponent("features.tsv").path):\(line): feature \(j + 1) is not a finite number: `\(fields[j + 1])`")
+                }
                 x[node, j] = v
             }
         }
         var edges: [(Int, Int)] = []
         for (line, fields) in try lines("edges.tsv") {
-            guard fields.count == 2 else { throw GraphError("\(directory.appendingPathComponent("edges.tsv").path):\(line): expected two node indices, found \(fields.count) fields") }
+            guard fields.count == 2 else {
+                throw GraphError("\(directory.appendingPathComponent("edges.tsv").path):\(line): expected two node indices, found \(fields.count) fields")
+            }
             let u = try int(fields[0], "edges.tsv", line), v = try int(fields[1], "edges.tsv", line)
-            guard u < n && v < n else { throw GraphError("\(directory.appendingPathComponent("edges.tsv").path):\(line): edge (\(u), \(v)) names a node ≥ \(n)") }
+            guard u < n && v < n else {
+                throw GraphError("\(directory.appendingPathComponent("edges.tsv").path):\(line): edge (\(u), \(v)) names a node ≥ \(n)")
+            }
             edges.append((u, v))
         }
         var labels = [Double](repeating: 0, count: n)
         for (line, fields) in try lines("labels.tsv") {
-            guard fields.count == 2 else { throw GraphError("\(directory.appendingPathComponent("labels.tsv").path):\(line): expected `node label`, found \(fields.count) fields") }
+            guard fields.count == 2 else {
+                throw GraphError("\(directory.appendingPathComponent("labels.tsv").path):\(line): expected `node label`, found \(fields.count) fields")
+            }
             let node = try int(fields[0], "labels.tsv", line)
             guard node < n else { throw GraphError("\(directory.appendingPathComponent("labels.tsv").path):\(line): node \(node) ≥ \(n)") }
-            guard let y = Double(fields[1]), y == 1 || y == -1 else { throw GraphError("\(directory.appendingPathComponent("labels.tsv").path):\(line): label must be +1 or -1, found `\(fields[1])`") }
+            guard let y = Double(fields[1]), y == 1 || y == -1 else {
+                throw GraphError("\(directory.appendingPathComponent("labels.tsv").path):\(line): label must be +1 or -1, found `\(fields[1])`")
+            }
             labels[node] = y
         }
         return GraphNodes(graph: Graph(nodeCount: n, edges: edges), features: x, labels: labels, radius: radius, seed: seed)

@@ -15,8 +15,8 @@ public struct ICLPrompts: Sendable {
         public var M1 = 6
         public var M2 = 24
         public var dY = 10
-        public var beta = 1.0          // ‖μ_j‖ (spec A2; the slides use 1)
-        public var kappa = 0.5         // K: κ ~ U[−K, K] per example
+        public var beta = 1.0  // ‖μ_j‖ (spec A2; the slides use 1)
+        public var kappa = 0.5  // K: κ ~ U[−K, K] per example
         public init() {}
         public var d: Int { dX + dY }
 
@@ -31,8 +31,10 @@ public struct ICLPrompts: Sendable {
     }
 
     /// An ordered pair (a, b) of distinct relevant-pattern indices: +1 on μ_a, −1 on μ_b.
-    public struct Task: Hashable, Sendable { public var a: Int; public var b: Int
-        public init(_ a: Int, _ b: Int) { self.a = a; self.b = b } }
+    public struct Task: Hashable, Sendable {
+        public var a: Int; public var b: Int
+        public init(_ a: Int, _ b: Int) { self.a = a; self.b = b }
+    }
 
     /// Training-task families (spec §2.2, T1a, A6).
     public enum TaskFamily: Sendable, Equatable {
@@ -62,8 +64,8 @@ public struct ICLPrompts: Sendable {
 
     /// Relevant and irrelevant pattern sets of a domain, rows in R^{d_X}.
     public struct Domain: Sendable {
-        public var relevant: Matrix      // M1' × d_X
-        public var irrelevant: Matrix    // M2' × d_X
+        public var relevant: Matrix  // M1' × d_X
+        public var irrelevant: Matrix  // M2' × d_X
         public var kappa: Double
         public var relevantCount: Int { relevant.rows }
     }
@@ -114,10 +116,12 @@ public struct ICLPrompts: Sendable {
 
     /// An OOD domain with coefficient sum S1: ODR patterns from `construction`, ODI patterns
     /// ν'_k = R ν_k for a random rotation R of the IDI span, κ' ~ U[−K, K].
-    public func oodDomain(S1: Double, construction: OODConstruction, relevantCount M1p: Int? = nil,
-                          rng: inout RNG) throws -> Domain {
+    public func oodDomain(
+        S1: Double, construction: OODConstruction, relevantCount M1p: Int? = nil,
+        rng: inout RNG
+    ) throws -> Domain {
         let M1 = config.M1, dX = config.dX
-        let coef: Matrix   // M1' × M1 coefficients c_{j,i}
+        let coef: Matrix  // M1' × M1 coefficients c_{j,i}
         switch construction {
         case .scaled:
             coef = S1 * (try Self.sumPreservingRotation(M1, rng: &rng))
@@ -129,15 +133,15 @@ public struct ICLPrompts: Sendable {
         let rel = coef * inDomain.relevant.rows(0..<M1)
         var g = Matrix(rows: config.M2, cols: config.M2)
         for i in 0..<g.count { g.storage[i] = rng.gaussian() }
-        let rot = try orthonormalColumns(g)                       // M2 × M2
-        let irr = rot.transposed * inDomain.irrelevant            // ν'_k = Σ_l R[l,k] ν_l
+        let rot = try orthonormalColumns(g)  // M2 × M2
+        let irr = rot.transposed * inDomain.irrelevant  // ν'_k = Σ_l R[l,k] ν_l
         precondition(rel.cols == dX && irr.cols == dX)
         return Domain(relevant: rel, irrelevant: irr, kappa: config.kappa)
     }
 
     /// C = 11ᵀ/M + U R Uᵀ: orthogonal, every row sums to 1 (U an orthonormal basis of 1^⊥, R random orthogonal).
     static func sumPreservingRotation(_ M: Int, rng: inout RNG) throws -> Matrix {
-        let U = try onesComplementBasis(M, rng: &rng)             // M × (M−1)
+        let U = try onesComplementBasis(M, rng: &rng)  // M × (M−1)
         var g = Matrix(rows: M - 1, cols: M - 1)
         for i in 0..<g.count { g.storage[i] = rng.gaussian() }
         let R = try orthonormalColumns(g)
@@ -164,9 +168,9 @@ public struct ICLPrompts: Sendable {
         }
         var G = Matrix.identity(rows: m, cols: m)
         for i in 0..<m { for j in 0..<m { G[i, j] -= S1 * S1 / Double(M) } }
-        let L = choleskyLower(G)                                   // G = L Lᵀ (clamped at the singular edge)
-        let U = try onesComplementBasis(M, rng: &rng).columns(0..<m)   // M × m, orthonormal, ⊥ 1
-        let W = L * U.transposed                                   // rows w_j: W Wᵀ = L Lᵀ = G
+        let L = choleskyLower(G)  // G = L Lᵀ (clamped at the singular edge)
+        let U = try onesComplementBasis(M, rng: &rng).columns(0..<m)  // M × m, orthonormal, ⊥ 1
+        let W = L * U.transposed  // rows w_j: W Wᵀ = L Lᵀ = G
         var c = W
         for i in 0..<c.count { c.storage[i] += S1 / Double(M) }
         return c
@@ -201,8 +205,10 @@ public struct ICLPrompts: Sendable {
 
     /// Fill every slot of `batch` (length l + 1, dimension d_X + d_Y) with prompts of tasks drawn
     /// uniformly from `tasks` over `domain`.
-    public func fill(_ batch: inout TokenBatch, domain: Domain, tasks: [Task], alpha: Double,
-                     composition: Composition = .probabilistic, rng: inout RNG) {
+    public func fill(
+        _ batch: inout TokenBatch, domain: Domain, tasks: [Task], alpha: Double,
+        composition: Composition = .probabilistic, rng: inout RNG
+    ) {
         precondition(batch.dimension == config.d && batch.length >= 1 && !tasks.isEmpty)
         batch.count = batch.capacity
         let L = batch.length, l = L - 1, d = config.d, dX = config.dX
@@ -214,69 +220,69 @@ public struct ICLPrompts: Sendable {
         defer { swap(&storage, &batch.x); swap(&patterns, &batch.pattern); swap(&labels, &batch.labels) }
         let capacity = batch.capacity, kappaScale = domain.kappa
         domain.relevant.storage.withUnsafeBufferPointer { Rb in
-        domain.irrelevant.storage.withUnsafeBufferPointer { Ib in
-        storage.withUnsafeMutableBufferPointer { Xb in
-        patterns.withUnsafeMutableBufferPointer { Pb in
-        labels.withUnsafeMutableBufferPointer { Yb in
-            let R = Rb.baseAddress!, I = Ib.baseAddress!, X = Xb.baseAddress!, P = Pb.baseAddress!, Y = Yb.baseAddress!
-            for b in 0..<capacity {
-                let task = tasks[rng.int(below: tasks.count)]
-                let base = b * L
-                var exactPlan: (nA: Int, nB: Int) = (0, 0)
-                if composition == .exact {
-                    let n = Int((alpha * Double(l)).rounded())
-                    exactPlan = ((n + rng.int(below: 2)) / 2, 0)
-                    exactPlan.nB = n - exactPlan.nA
-                }
-                for i in 0..<L {
-                    let p: Int, y: Double
-                    if i == l {
-                        // Query: μ_a or μ_b with probability ½ each (balanced z).
-                        let positive = rng.next() & 1 == 0
-                        p = positive ? task.a : task.b
-                        y = positive ? 1 : -1
-                        Y[b] = y
-                    } else {
-                        let role: Int   // 0 = a, 1 = b, 2 = other
-                        switch composition {
-                        case .probabilistic:
-                            let u = rng.uniform()
-                            role = u < alpha / 2 ? 0 : (u < alpha ? 1 : 2)
-                        case .exact:
-                            role = i < exactPlan.nA ? 0 : (i < exactPlan.nA + exactPlan.nB ? 1 : 2)
+            domain.irrelevant.storage.withUnsafeBufferPointer { Ib in
+                storage.withUnsafeMutableBufferPointer { Xb in
+                    patterns.withUnsafeMutableBufferPointer { Pb in
+                        labels.withUnsafeMutableBufferPointer { Yb in
+                            let R = Rb.baseAddress!, I = Ib.baseAddress!, X = Xb.baseAddress!, P = Pb.baseAddress!, Y = Yb.baseAddress!
+                            for b in 0..<capacity {
+                                let task = tasks[rng.int(below: tasks.count)]
+                                let base = b * L
+                                var exactPlan: (nA: Int, nB: Int) = (0, 0)
+                                if composition == .exact {
+                                    let n = Int((alpha * Double(l)).rounded())
+                                    exactPlan = ((n + rng.int(below: 2)) / 2, 0)
+                                    exactPlan.nB = n - exactPlan.nA
+                                }
+                                for i in 0..<L {
+                                    let p: Int, y: Double
+                                    if i == l {
+                                        // Query: μ_a or μ_b with probability ½ each (balanced z).
+                                        let positive = rng.next() & 1 == 0
+                                        p = positive ? task.a : task.b
+                                        y = positive ? 1 : -1
+                                        Y[b] = y
+                                    } else {
+                                        let role: Int  // 0 = a, 1 = b, 2 = other
+                                        switch composition {
+                                        case .probabilistic:
+                                            let u = rng.uniform()
+                                            role = u < alpha / 2 ? 0 : (u < alpha ? 1 : 2)
+                                        case .exact:
+                                            role = i < exactPlan.nA ? 0 : (i < exactPlan.nA + exactPlan.nB ? 1 : 2)
+                                        }
+                                        switch role {
+                                        case 0: p = task.a; y = 1
+                                        case 1: p = task.b; y = -1
+                                        default:
+                                            // Another relevant pattern, uniformly among the M − 2 non-task ones; random label.
+                                            var o = rng.int(below: M - 2)
+                                            if o >= min(task.a, task.b) { o += 1 }
+                                            if o >= max(task.a, task.b) { o += 1 }
+                                            p = o; y = rng.sign()
+                                        }
+                                    }
+                                    P[base + i] = Int32(p)
+                                    let row = X + (base + i) * d
+                                    let k = rng.int(below: M2)
+                                    let kappa = kappaScale * (2 * rng.uniform() - 1)
+                                    let rp = R + p * dX, ip = I + k * dX
+                                    for j in 0..<dX { row[j] = rp[j] + kappa * ip[j] }
+                                    Self.zero(row + dX, count: d - dX)
+                                    if i < l { row[dX] = y }  // label embedding y·q, q = e_1 of the label block; the query's slot is 0
+                                }
+                                if composition == .exact && l > 1 {
+                                    // Shuffle the context positions (the query stays last).
+                                    for i in stride(from: l - 1, to: 0, by: -1) {
+                                        let j = rng.int(below: i + 1)
+                                        if i != j { Self.swapTokens(X, P, base + i, base + j, d) }
+                                    }
+                                }
+                            }
                         }
-                        switch role {
-                        case 0: p = task.a; y = 1
-                        case 1: p = task.b; y = -1
-                        default:
-                            // Another relevant pattern, uniformly among the M − 2 non-task ones; random label.
-                            var o = rng.int(below: M - 2)
-                            if o >= min(task.a, task.b) { o += 1 }
-                            if o >= max(task.a, task.b) { o += 1 }
-                            p = o; y = rng.sign()
-                        }
-                    }
-                    P[base + i] = Int32(p)
-                    let row = X + (base + i) * d
-                    let k = rng.int(below: M2)
-                    let kappa = kappaScale * (2 * rng.uniform() - 1)
-                    let rp = R + p * dX, ip = I + k * dX
-                    for j in 0..<dX { row[j] = rp[j] + kappa * ip[j] }
-                    Self.zero(row + dX, count: d - dX)
-                    if i < l { row[dX] = y }   // label embedding y·q, q = e_1 of the label block; the query's slot is 0
-                }
-                if composition == .exact && l > 1 {
-                    // Shuffle the context positions (the query stays last).
-                    for i in stride(from: l - 1, to: 0, by: -1) {
-                        let j = rng.int(below: i + 1)
-                        if i != j { Self.swapTokens(X, P, base + i, base + j, d) }
                     }
                 }
             }
-        }
-        }
-        }
-        }
         }
     }
 
@@ -295,8 +301,10 @@ public struct ICLPrompts: Sendable {
     }
 
     /// A new prompt set of n prompts with l contexts.
-    public func prompts(_ n: Int, contexts l: Int, domain: Domain, tasks: [Task], alpha: Double,
-                        composition: Composition = .probabilistic, rng: inout RNG) -> TokenBatch {
+    public func prompts(
+        _ n: Int, contexts l: Int, domain: Domain, tasks: [Task], alpha: Double,
+        composition: Composition = .probabilistic, rng: inout RNG
+    ) -> TokenBatch {
         var batch = TokenBatch(capacity: n, length: l + 1, dimension: config.d)
         fill(&batch, domain: domain, tasks: tasks, alpha: alpha, composition: composition, rng: &rng)
         return batch

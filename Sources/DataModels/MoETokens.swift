@@ -194,7 +194,8 @@ extension MoETokens {
         var experts = Matrix(rows: k * m, cols: d)
         let sdE = expertScale / Double(d).squareRoot()
         for i in 0..<experts.count { experts.storage[i] = sdE * rng.gaussian() }
-        return MoECheckpoint(routers: routers, experts: experts, important: [Bool](repeating: false, count: k),
-                             feature: [Int](repeating: -1, count: k))
+        return MoECheckpoint(
+            routers: routers, experts: experts, important: [Bool](repeating: false, count: k),
+            feature: [Int](repeating: -1, count: k))
     }
 }

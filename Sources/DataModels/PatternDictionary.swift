@@ -28,8 +28,8 @@ public struct PatternDictionary: Sendable {
         case .random:
             var g = Matrix(rows: d, cols: d)
             for i in 0..<g.count { g.storage[i] = rng.gaussian() }
-            let q = try orthonormalColumns(g)        // d×d, orthonormal columns
-            patterns = q.columns(0..<m).transposed   // M×d: row k = column k of Q
+            let q = try orthonormalColumns(g)  // d×d, orthonormal columns
+            patterns = q.columns(0..<m).transposed  // M×d: row k = column k of Q
         }
     }
 

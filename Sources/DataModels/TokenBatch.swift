@@ -10,9 +10,9 @@ public struct TokenBatch: Sendable {
     public let dimension: Int
     /// Number of valid samples (≤ capacity).
     public var count: Int
-    public var x: [Double]          // (capacity·L) × d
-    public var labels: [Double]     // capacity, ±1
-    public var pattern: [Int32]     // capacity·L
+    public var x: [Double]  // (capacity·L) × d
+    public var labels: [Double]  // capacity, ±1
+    public var pattern: [Int32]  // capacity·L
 
     public init(capacity: Int, length: Int, dimension: Int) {
         self.capacity = capacity

@@ -105,8 +105,10 @@ public enum RunExport {
     static let fixedColumns = ["scenario", "sweep_id", "point_id", "replicate", "seed", "status", "code_fingerprint", "experiment"]
 
     static func fixedCells(_ r: Run) -> [String] {
-        [r.scenario, r.sweepID, r.record.pointID, String(r.record.replicate), String(r.record.seed), r.record.result.status.rawValue,
-         r.record.code ?? "", r.record.experiment]
+        [
+            r.scenario, r.sweepID, r.record.pointID, String(r.record.replicate), String(r.record.seed), r.record.result.status.rawValue,
+            r.record.code ?? "", r.record.experiment,
+        ]
     }
 
     /// `metrics.csv` (…, every parameter, metric, value) and `series.csv` (…, every parameter,

@@ -26,27 +26,29 @@ public enum SQLiteIndex {
         do {
             let db = try DatabaseQueue(path: tmp.path)
             try db.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE sweeps (sweep_id TEXT PRIMARY KEY, scenario TEXT NOT NULL, directory TEXT NOT NULL);
-                    CREATE TABLE runs (sweep_id TEXT NOT NULL REFERENCES sweeps(sweep_id), point_id TEXT NOT NULL, replicate INTEGER NOT NULL,
-                                       seed INTEGER NOT NULL, status TEXT NOT NULL, code_fingerprint TEXT, experiment TEXT NOT NULL,
-                                       parameters TEXT NOT NULL, PRIMARY KEY (sweep_id, point_id, replicate));
-                    CREATE TABLE parameters (sweep_id TEXT NOT NULL, point_id TEXT NOT NULL, replicate INTEGER NOT NULL, name TEXT NOT NULL, value,
-                                             PRIMARY KEY (sweep_id, point_id, replicate, name));
-                    CREATE TABLE metrics (sweep_id TEXT NOT NULL, point_id TEXT NOT NULL, replicate INTEGER NOT NULL, name TEXT NOT NULL, value REAL,
-                                          PRIMARY KEY (sweep_id, point_id, replicate, name));
-                    CREATE TABLE series (sweep_id TEXT NOT NULL, point_id TEXT NOT NULL, replicate INTEGER NOT NULL, name TEXT NOT NULL,
-                                         x REAL, y REAL);
-                    CREATE INDEX series_run ON series (sweep_id, point_id, replicate, name);
-                    CREATE INDEX metrics_name ON metrics (name);
-                    CREATE VIEW metric_rows AS
-                        SELECT s.scenario, m.sweep_id, m.point_id, m.replicate, r.seed, r.status, r.code_fingerprint, r.experiment,
-                               r.parameters, m.name AS metric, m.value
-                        FROM metrics m JOIN runs r USING (sweep_id, point_id, replicate) JOIN sweeps s USING (sweep_id);
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TABLE sweeps (sweep_id TEXT PRIMARY KEY, scenario TEXT NOT NULL, directory TEXT NOT NULL);
+                        CREATE TABLE runs (sweep_id TEXT NOT NULL REFERENCES sweeps(sweep_id), point_id TEXT NOT NULL, replicate INTEGER NOT NULL,
+                                           seed INTEGER NOT NULL, status TEXT NOT NULL, code_fingerprint TEXT, experiment TEXT NOT NULL,
+                                           parameters TEXT NOT NULL, PRIMARY KEY (sweep_id, point_id, replicate));
+                        CREATE TABLE parameters (sweep_id TEXT NOT NULL, point_id TEXT NOT NULL, replicate INTEGER NOT NULL, name TEXT NOT NULL, value,
+                                                 PRIMARY KEY (sweep_id, point_id, replicate, name));
+                        CREATE TABLE metrics (sweep_id TEXT NOT NULL, point_id TEXT NOT NULL, replicate INTEGER NOT NULL, name TEXT NOT NULL, value REAL,
+                                              PRIMARY KEY (sweep_id, point_id, replicate, name));
+                        CREATE TABLE series (sweep_id TEXT NOT NULL, point_id TEXT NOT NULL, replicate INTEGER NOT NULL, name TEXT NOT NULL,
+                                             x REAL, y REAL);
+                        CREATE INDEX series_run ON series (sweep_id, point_id, replicate, name);
+                        CREATE INDEX metrics_name ON metrics (name);
+                        CREATE VIEW metric_rows AS
+                            SELECT s.scenario, m.sweep_id, m.point_id, m.replicate, r.seed, r.status, r.code_fingerprint, r.experiment,
+                                   r.parameters, m.name AS metric, m.value
+                            FROM metrics m JOIN runs r USING (sweep_id, point_id, replicate) JOIN sweeps s USING (sweep_id);
+                        """)
                 for sweep in sweeps {
-                    try db.execute(sql: "INSERT INTO sweeps VALUES (?, ?, ?)",
-                                   arguments: [sweep.lastPathComponent, sweep.deletingLastPathComponent().lastPathComponent, sweep.path])
+                    try db.execute(
+                        sql: "INSERT INTO sweeps VALUES (?, ?, ?)",
+                        arguments: [sweep.lastPathComponent, sweep.deletingLastPathComponent().lastPathComponent, sweep.path])
                 }
                 let insertRun = try db.makeStatement(sql: "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
                 let insertParameter = try db.makeStatement(sql: "INSERT INTO parameters VALUES (?, ?, ?, ?, ?)")
@@ -55,11 +57,17 @@ public enum SQLiteIndex {
                 func real(_ v: Double) -> DatabaseValue { v.isNaN ? .null : v.databaseValue }
                 for r in runs {
                     let key: [any DatabaseValueConvertible] = [r.sweepID, r.record.pointID, r.record.replicate]
-                    let json = String(decoding: try JSONSerialization.data(withJSONObject: r.record.parameters.values.mapValues(RunExport.jsonValue),
-                                                                           options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+                    let json = String(
+                        decoding: try JSONSerialization.data(
+                            withJSONObject: r.record.parameters.values.mapValues(RunExport.jsonValue),
+                            options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
                     // UInt64 seeds above Int64.max are stored as their two's-complement Int64.
-                    try insertRun.execute(arguments: StatementArguments(key + [Int64(bitPattern: r.record.seed), r.record.result.status.rawValue,
-                                                                               r.record.code, r.record.experiment, json]))
+                    try insertRun.execute(
+                        arguments: StatementArguments(
+                            key + [
+                                Int64(bitPattern: r.record.seed), r.record.result.status.rawValue,
+                                r.record.code, r.record.experiment, json,
+                            ]))
                     for (name, v) in r.record.parameters.values.sorted(by: { $0.key < $1.key }) {
                         try insertParameter.execute(arguments: StatementArguments(key + [name, parameterValue(v)]))
                     }

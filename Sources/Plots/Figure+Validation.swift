@@ -25,7 +25,11 @@ extension Figure {
     /// Whether anything is drawn against the secondary y axis (also true when `y2` is set alone).
     var usesY2: Bool { y2 != nil || layers.contains { $0.axis == .y2 } }
 
-    var hasHeatmap: Bool { layers.contains { if case .heatmap = $0 { return true }; return false } }
+    var hasHeatmap: Bool {
+        layers.contains {
+            if case .heatmap = $0 { return true }; return false
+        }
+    }
 
     /// The axis settings for a side; y2 falls back to an unlabelled linear axis.
     func axis(_ side: AxisSide) -> Axis { side == .y1 ? y : (y2 ?? Axis("")) }

@@ -21,8 +21,10 @@ public struct Figure: Sendable {
     /// Set by the `tex` format: the key placement decided before the text became LaTeX.
     var keyResolved: KeyPlacement? = nil
 
-    public init(id: String, title: String, notes: [String] = [], x: Axis, y: Axis, y2: Axis? = nil,
-                layers: [Layer] = [], key: KeyPlacement = .topRight, width: Int = 800, height: Int = 560) {
+    public init(
+        id: String, title: String, notes: [String] = [], x: Axis, y: Axis, y2: Axis? = nil,
+        layers: [Layer] = [], key: KeyPlacement = .topRight, width: Int = 800, height: Int = 560
+    ) {
         self.id = id; self.title = title; self.notes = notes; self.x = x; self.y = y; self.y2 = y2
         self.layers = layers; self.key = key; self.width = width; self.height = height
     }
@@ -75,8 +77,10 @@ public struct Line: Sendable {
     public var color: String?
     public var withPoints: Bool
     public var axis: AxisSide
-    public init(_ title: String, x: [Double], y: [Double], band: (lo: [Double], hi: [Double])? = nil,
-                dash: Dash = .auto, color: String? = nil, withPoints: Bool = false, axis: AxisSide = .y1) {
+    public init(
+        _ title: String, x: [Double], y: [Double], band: (lo: [Double], hi: [Double])? = nil,
+        dash: Dash = .auto, color: String? = nil, withPoints: Bool = false, axis: AxisSide = .y1
+    ) {
         self.title = title; self.x = x; self.y = y; self.band = band; self.dash = dash
         self.color = color; self.withPoints = withPoints; self.axis = axis
     }
@@ -93,8 +97,10 @@ public struct Points: Sendable {
     public var marker: Marker
     /// Marker size relative to the default (1 = gnuplot `ps 0.9`).
     public var size: Double
-    public init(_ title: String, x: [Double], y: [Double], yErr: [Double]? = nil, color: String? = nil, axis: AxisSide = .y1,
-                marker: Marker = .disc, size: Double = 1) {
+    public init(
+        _ title: String, x: [Double], y: [Double], yErr: [Double]? = nil, color: String? = nil, axis: AxisSide = .y1,
+        marker: Marker = .disc, size: Double = 1
+    ) {
         self.title = title; self.x = x; self.y = y; self.yErr = yErr; self.color = color; self.axis = axis
         self.marker = marker; self.size = size
     }
@@ -145,8 +151,10 @@ public struct Heatmap: Sendable {
     /// One vector box per cell even on a uniform grid: `with image` embeds a bitmap in the svg and
     /// pdf, which librsvg and browsers smooth when they scale it, blurring the cell edges.
     public var crisp: Bool
-    public init(_ title: String, xs: [Double], ys: [Double], z: [[Double]], zLabel: String,
-                grayscale: Bool = true, zMin: Double? = nil, zMax: Double? = nil, diverging: Bool = false, crisp: Bool = false) {
+    public init(
+        _ title: String, xs: [Double], ys: [Double], z: [[Double]], zLabel: String,
+        grayscale: Bool = true, zMin: Double? = nil, zMax: Double? = nil, diverging: Bool = false, crisp: Bool = false
+    ) {
         self.title = title; self.xs = xs; self.ys = ys; self.z = z; self.zLabel = zLabel
         self.grayscale = grayscale; self.zMin = zMin; self.zMax = zMax; self.diverging = diverging; self.crisp = crisp
     }

@@ -43,8 +43,10 @@ extension Figure {
     ///   - color: the line's color; nil = the writer's palette.
     /// - Returns: false (and adds nothing) when there is no positive x range or no anchor.
     @discardableResult
-    public mutating func addTheorySlope(exponent: Double, through anchor: (x: Double, y: Double)? = nil,
-                                        title: String? = nil, color: String? = nil) -> Bool {
+    public mutating func addTheorySlope(
+        exponent: Double, through anchor: (x: Double, y: Double)? = nil,
+        title: String? = nil, color: String? = nil
+    ) -> Bool {
         let data = layers.compactMap { layer -> (x: [Double], y: [Double])? in
             switch layer {
             case .line(let l): return (l.x, l.y)
@@ -79,9 +81,11 @@ extension Line {
     /// at `samples` points over `xRange`: log-spaced when the range is positive (a straight line
     /// on log-log axes, a smooth curve on linear ones), evenly spaced otherwise.
     /// `color` nil = dark gray (theory lines are not measurements).
-    public static func powerLaw(exponent: Double, through anchor: (x: Double, y: Double),
-                                over xRange: ClosedRange<Double>, title: String,
-                                samples: Int = 40, color: String? = nil) -> Line {
+    public static func powerLaw(
+        exponent: Double, through anchor: (x: Double, y: Double),
+        over xRange: ClosedRange<Double>, title: String,
+        samples: Int = 40, color: String? = nil
+    ) -> Line {
         let n = max(2, samples)
         let (a, b) = (xRange.lowerBound, xRange.upperBound)
         let xs: [Double] = (0..<n).map { i in

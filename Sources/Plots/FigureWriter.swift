@@ -69,8 +69,10 @@ public enum FigureWriter {
     ///   `FigureError.gnuplotNotFound` (after writing `.tsv` and `.gp`) when gnuplot is missing;
     ///   `FigureError.gnuplotFailed` with gnuplot's output and the script path when it fails.
     @discardableResult
-    public static func write(_ figure: Figure, to directory: URL, formats: FigureFormats = .standard,
-                             render: Bool = true, latex: LaTeXOptions? = nil) throws -> FigureFiles {
+    public static func write(
+        _ figure: Figure, to directory: URL, formats: FigureFormats = .standard,
+        render: Bool = true, latex: LaTeXOptions? = nil
+    ) throws -> FigureFiles {
         try figure.validate()
         let tsvText = TSVFormat.text(for: figure)
         let script = GnuplotScript.text(for: figure)
@@ -80,10 +82,11 @@ public enum FigureWriter {
         } catch {
             throw FigureError.io("cannot create figure directory \(directory.path): \(error)")
         }
-        var files = FigureFiles(tsv: directory.appendingPathComponent(figure.id + ".tsv"),
-                                csv: directory.appendingPathComponent(figure.id + ".csv"),
-                                gp: directory.appendingPathComponent(figure.id + ".gp"),
-                                warnings: [])
+        var files = FigureFiles(
+            tsv: directory.appendingPathComponent(figure.id + ".tsv"),
+            csv: directory.appendingPathComponent(figure.id + ".csv"),
+            gp: directory.appendingPathComponent(figure.id + ".gp"),
+            warnings: [])
         try AtomicFile.write(tsvText, to: files.tsv)
         try AtomicFile.write(TidyCSV.text(for: figure), to: files.csv)
         try AtomicFile.write(script, to: files.gp)

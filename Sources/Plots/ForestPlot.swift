@@ -22,8 +22,10 @@ public struct ForestRow: Sendable, Equatable {
     /// is printed as given and drawn in the "not run" gray.
     public var verdict: String
 
-    public init(id: String, value: Double, lo: Double, hi: Double, bandLo: Double, bandHi: Double,
-                prediction: Double? = nil, verdict: String) {
+    public init(
+        id: String, value: Double, lo: Double, hi: Double, bandLo: Double, bandHi: Double,
+        prediction: Double? = nil, verdict: String
+    ) {
         self.id = id; self.value = value; self.lo = lo; self.hi = hi
         self.bandLo = bandLo; self.bandHi = bandHi; self.prediction = prediction; self.verdict = verdict
     }
@@ -100,8 +102,10 @@ public enum ForestPlot {
     ///   `_ - . +`); `FigureError.gnuplotNotFound` (after writing `.tsv` and `.gp`) when gnuplot is
     ///   missing; `FigureError.gnuplotFailed` with gnuplot's output.
     @discardableResult
-    public static func write(rows: [ForestRow], title: String, id: String, to directory: URL,
-                             formats: FigureFormats = .standard, render: Bool = true) throws -> FigureFiles {
+    public static func write(
+        rows: [ForestRow], title: String, id: String, to directory: URL,
+        formats: FigureFormats = .standard, render: Bool = true
+    ) throws -> FigureFiles {
         let (geometry, layout, canvas) = try prepare(rows: rows, title: title, id: id)
         let tsv = ForestGnuplot.tsv(geometry, title: title, id: id)
         let script = ForestGnuplot.script(geometry, layout: layout, canvas: canvas)
@@ -111,9 +115,10 @@ public enum ForestPlot {
         } catch {
             throw FigureError.io("cannot create figure directory \(directory.path): \(error)")
         }
-        var files = FigureFiles(tsv: directory.appendingPathComponent(id + ".tsv"),
-                                csv: directory.appendingPathComponent(id + ".csv"),
-                                gp: directory.appendingPathComponent(id + ".gp"), warnings: [])
+        var files = FigureFiles(
+            tsv: directory.appendingPathComponent(id + ".tsv"),
+            csv: directory.appendingPathComponent(id + ".csv"),
+            gp: directory.appendingPathComponent(id + ".gp"), warnings: [])
         try AtomicFile.write(tsv, to: files.tsv)
         try AtomicFile.write(TidyCSV.forest(rows), to: files.csv)
         try AtomicFile.write(script, to: files.gp)
@@ -145,12 +150,16 @@ public enum ForestPlot {
 
     /// Row geometry, pixel layout, and the canvas as a `Figure` (its validation checks the id;
     /// `GnuplotScript`'s conventions read its id, title and size).
-    static func prepare(rows: [ForestRow], title: String, id: String) throws
-        -> (geometry: [ForestGeometry], layout: ForestLayout, canvas: Figure) {
+    static func prepare(
+        rows: [ForestRow], title: String, id: String
+    ) throws
+        -> (geometry: [ForestGeometry], layout: ForestLayout, canvas: Figure)
+    {
         let geometry = rows.map(ForestGeometry.init)
         let layout = ForestLayout(rows: geometry, title: title, fontSize: ForestGnuplot.fontSize)
-        let canvas = Figure(id: id, title: title, x: Axis(""), y: Axis(""),
-                            width: Int(layout.width.rounded(.up)), height: Int(layout.height.rounded(.up)))
+        let canvas = Figure(
+            id: id, title: title, x: Axis(""), y: Axis(""),
+            width: Int(layout.width.rounded(.up)), height: Int(layout.height.rounded(.up)))
         try canvas.validate()
         return (geometry, layout, canvas)
     }
@@ -335,8 +344,11 @@ struct ForestGeometry {
             return ForestScale(kind: .atMost, center: b, below: s, above: s)
         case (false, false):
             let finiteEnds = [row.lo, row.hi].filter(\.isFinite)
-            let center = prediction ?? (row.value.isFinite ? row.value
-                : finiteEnds.isEmpty ? 0 : finiteEnds.reduce(0, +) / Double(finiteEnds.count))
+            let center =
+                prediction
+                ?? (row.value.isFinite
+                    ? row.value
+                    : finiteEnds.isEmpty ? 0 : finiteEnds.reduce(0, +) / Double(finiteEnds.count))
             let s = ownScale(about: center)
             return ForestScale(kind: .open, center: center, below: s, above: s)
         }
@@ -404,13 +416,15 @@ enum ForestText {
     /// Row text on one line, with no control characters (they would break XML, the `.tsv` rows
     /// and gnuplot's strings): line breaks and tabs become spaces, other controls U+FFFD.
     static func clean(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { s -> Unicode.Scalar in
-            switch s.value {
-            case 0x09, 0x0A, 0x0D, 0x85, 0x2028, 0x2029: return " "
-            case 0x00...0x1F, 0x7F, 0xFFFE, 0xFFFF: return "\u{FFFD}"
-            default: return s
-            }
-        }))
+        String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { s -> Unicode.Scalar in
+                    switch s.value {
+                    case 0x09, 0x0A, 0x0D, 0x85, 0x2028, 0x2029: return " "
+                    case 0x00...0x1F, 0x7F, 0xFFFE, 0xFFFF: return "\u{FFFD}"
+                    default: return s
+                    }
+                }))
     }
 
     /// Text for an SVG text node or attribute value.
@@ -464,13 +478,13 @@ struct ForestLayout {
     let fontSize: Double
     let rowCount: Int
     let pad = 16.0
-    let unit = 90.0                    // pixels per panel unit t
-    let gutter = 16.0                  // outside the panel edge, for arrowheads
+    let unit = 90.0  // pixels per panel unit t
+    let gutter = 16.0  // outside the panel edge, for arrowheads
     let rowHeight: Double
-    static let idLimit = 48                  // characters of an id shown (all of it in the tooltip)
+    static let idLimit = 48  // characters of an id shown (all of it in the tooltip)
 
-    let idRight: Double                // ids are right-aligned here
-    let panelLeft: Double, panelRight: Double   // t = −halfRange, +halfRange
+    let idRight: Double  // ids are right-aligned here
+    let panelLeft: Double, panelRight: Double  // t = −halfRange, +halfRange
     let numbersX: Double, verdictX: Double
     let width: Double
     let titleY: Double
@@ -505,12 +519,17 @@ struct ForestLayout {
         self.fontSize = fontSize
         rowCount = rows.count
         rowHeight = (fontSize * 2).rounded()
-        let idWidth = max(rows.map { ForestText.width(ForestText.truncated(ForestText.clean($0.row.id), Self.idLimit), size: fontSize) }.max() ?? 0,
-                          ForestText.width("claim", size: fontSize))
-        let numbersWidth = max(rows.map { ForestText.width($0.numbersText, size: fontSize) }.max() ?? 0,
-                               ForestText.width("estimate [95% interval] vs accepted", size: fontSize))
-        let verdictWidth = 18 + max(rows.map { ForestText.width(ForestText.clean($0.verdictText), size: fontSize) }.max() ?? 0,
-                                    ForestText.width("holds within band", size: fontSize))
+        let idWidth = max(
+            rows.map { ForestText.width(ForestText.truncated(ForestText.clean($0.row.id), Self.idLimit), size: fontSize) }.max() ?? 0,
+            ForestText.width("claim", size: fontSize))
+        let numbersWidth = max(
+            rows.map { ForestText.width($0.numbersText, size: fontSize) }.max() ?? 0,
+            ForestText.width("estimate [95% interval] vs accepted", size: fontSize))
+        let verdictWidth =
+            18
+            + max(
+                rows.map { ForestText.width(ForestText.clean($0.verdictText), size: fontSize) }.max() ?? 0,
+                ForestText.width("holds within band", size: fontSize))
         idRight = pad + idWidth
         panelLeft = idRight + 14 + gutter
         panelRight = panelLeft + 2 * ForestPlot.halfRange * unit
@@ -532,8 +551,9 @@ struct ForestLayout {
         self.key = key
 
         let notesWidth = Self.notes.map { ForestText.width($0, size: fontSize * 0.85) }.max() ?? 0
-        width = max(verdictX + verdictWidth + pad, pad * 2 + notesWidth, x + pad,
-                    pad * 2 + ForestText.width(ForestText.clean(title), size: fontSize * 1.25))
+        width = max(
+            verdictX + verdictWidth + pad, pad * 2 + notesWidth, x + pad,
+            pad * 2 + ForestText.width(ForestText.clean(title), size: fontSize * 1.25))
         titleY = pad + fontSize * 1.1
         keyY = titleY + fontSize * 2
         headerY = keyY + fontSize * 2.2
@@ -570,8 +590,10 @@ struct ForestSVG {
     func document() -> String {
         let L = layout, T = ForestPlot.halfRange
         let (w, h) = (n(L.width.rounded(.up)), n(L.height.rounded(.up)))
-        var out = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(w)\" height=\"\(h)\" viewBox=\"0 0 \(w) \(h)\" "
-            + "style=\"max-width:100%;height:auto\" role=\"img\" aria-label=\"\(ForestText.xml(title))\" font-family=\"sans-serif\" font-size=\"\(n(L.fontSize))\" fill=\"\(Self.ink)\">"]
+        var out = [
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(w)\" height=\"\(h)\" viewBox=\"0 0 \(w) \(h)\" "
+                + "style=\"max-width:100%;height:auto\" role=\"img\" aria-label=\"\(ForestText.xml(title))\" font-family=\"sans-serif\" font-size=\"\(n(L.fontSize))\" fill=\"\(Self.ink)\">"
+        ]
         out.append("<title>\(ForestText.xml(title))</title>")
         out.append("<desc>Forest plot of \(rows.count) claims. \(ForestText.xml(ForestLayout.notes.joined(separator: " ")))</desc>")
         out.append("<rect x=\"0\" y=\"0\" width=\"\(w)\" height=\"\(h)\" fill=\"#FFFFFF\"/>")
@@ -589,7 +611,8 @@ struct ForestSVG {
         // Stripes, then guides (behind every row), then the rows.
         out.append("<g class=\"stripes\" fill=\"\(Self.stripe)\">")
         for i in rows.indices where i % 2 == 1 {
-            out.append("<rect x=\"\(n(L.pad / 2))\" y=\"\(n(L.rowsTop + Double(i) * L.rowHeight))\" width=\"\(n(L.width - L.pad))\" height=\"\(n(L.rowHeight))\"/>")
+            out.append(
+                "<rect x=\"\(n(L.pad / 2))\" y=\"\(n(L.rowsTop + Double(i) * L.rowHeight))\" width=\"\(n(L.width - L.pad))\" height=\"\(n(L.rowHeight))\"/>")
         }
         out.append("</g>")
         out.append("<g class=\"guides\" stroke=\"\(Self.guide)\" stroke-width=\"1\">")
@@ -628,14 +651,18 @@ struct ForestSVG {
         let id = ForestText.clean(g.row.id)
         var out = ["<g class=\"row\" data-verdict=\"\(ForestText.xml(v.word))\">"]
         out.append("<title>\(ForestText.xml("\(id): \(g.numbersText) — \(g.verdictText)"))</title>")
-        out.append("<text x=\"\(n(L.idRight))\" y=\"\(n(baseline))\" text-anchor=\"end\">\(ForestText.xml(ForestText.truncated(id, ForestLayout.idLimit)))</text>")
+        out.append(
+            "<text x=\"\(n(L.idRight))\" y=\"\(n(baseline))\" text-anchor=\"end\">\(ForestText.xml(ForestText.truncated(id, ForestLayout.idLimit)))</text>")
         let half = L.rowHeight * 0.3
         if let band = g.band {
-            out.append("<rect x=\"\(n(L.x(band.from)))\" y=\"\(n(y - half))\" width=\"\(n(max((band.to - band.from) * L.unit, 0)))\" "
-                       + "height=\"\(n(2 * half))\" fill=\"\(Self.bandFill)\"/>")
+            out.append(
+                "<rect x=\"\(n(L.x(band.from)))\" y=\"\(n(y - half))\" width=\"\(n(max((band.to - band.from) * L.unit, 0)))\" "
+                    + "height=\"\(n(2 * half))\" fill=\"\(Self.bandFill)\"/>")
         }
         for edge in g.bandEdges {
-            out.append("<line x1=\"\(n(L.x(edge)))\" y1=\"\(n(y - half))\" x2=\"\(n(L.x(edge)))\" y2=\"\(n(y + half))\" stroke=\"\(Self.bandEdge)\" stroke-width=\"1.5\"/>")
+            out.append(
+                "<line x1=\"\(n(L.x(edge)))\" y1=\"\(n(y - half))\" x2=\"\(n(L.x(edge)))\" y2=\"\(n(y + half))\" stroke=\"\(Self.bandEdge)\" stroke-width=\"1.5\"/>"
+            )
         }
         if let p = g.predictionT {
             let r = L.rowHeight * 0.4
@@ -648,8 +675,10 @@ struct ForestSVG {
         }
         if let t = g.markerT {
             // "not run" with an estimate anyway (or an unknown verdict word): a small gray disc.
-            out.append(v.marker == .dash ? "<circle cx=\"\(n(L.x(t)))\" cy=\"\(n(y))\" r=\"3.5\" fill=\"\(v.color)\"/>"
-                                         : marker(v.marker, x: L.x(t), y: y, color: v.color))
+            out.append(
+                v.marker == .dash
+                    ? "<circle cx=\"\(n(L.x(t)))\" cy=\"\(n(y))\" r=\"3.5\" fill=\"\(v.color)\"/>"
+                    : marker(v.marker, x: L.x(t), y: y, color: v.color))
         }
         out.append("<text x=\"\(n(L.numbersX))\" y=\"\(n(baseline))\" style=\"font-variant-numeric:tabular-nums\">\(ForestText.xml(g.numbersText))</text>")
         out.append(marker(v.marker, x: L.verdictX + 6, y: y, color: v.color))
@@ -691,9 +720,11 @@ struct ForestSVG {
             switch item.symbol {
             case .verdict(let v): out.append(marker(v.marker, x: item.x, y: mid, color: v.color))
             case .band:
-                out.append("<rect x=\"\(n(item.x - 8))\" y=\"\(n(mid - 6))\" width=\"16\" height=\"12\" fill=\"\(Self.bandFill)\" stroke=\"\(Self.bandEdge)\"/>")
+                out.append(
+                    "<rect x=\"\(n(item.x - 8))\" y=\"\(n(mid - 6))\" width=\"16\" height=\"12\" fill=\"\(Self.bandFill)\" stroke=\"\(Self.bandEdge)\"/>")
             case .prediction:
-                out.append("<line x1=\"\(n(item.x))\" y1=\"\(n(mid - 8))\" x2=\"\(n(item.x))\" y2=\"\(n(mid + 8))\" stroke=\"\(Self.ink)\" stroke-width=\"2\"/>")
+                out.append(
+                    "<line x1=\"\(n(item.x))\" y1=\"\(n(mid - 8))\" x2=\"\(n(item.x))\" y2=\"\(n(mid + 8))\" stroke=\"\(Self.ink)\" stroke-width=\"2\"/>")
             }
             out.append("<text x=\"\(n(item.textX))\" y=\"\(n(y))\">\(ForestText.xml(item.text))</text>")
         }
@@ -792,7 +823,7 @@ enum ForestGnuplot {
         let sy = { (px: Double) in "screen " + Number.text(((H - px) / H * 100000).rounded() / 100000) }
         let g = L.gutter / L.unit
         let n = rows.count
-        let rowUnit = 1 / L.rowHeight      // one pixel in row (first y) units
+        let rowUnit = 1 / L.rowHeight  // one pixel in row (first y) units
         func c(_ name: String) -> String { "$\(column(name))" }
         func row(_ i: Int) -> String { "first " + Number.text(Double(i + 1)) }
         func rowOffset(_ i: Int, _ px: Double) -> String { "first " + Number.text(Double(i + 1) + px * rowUnit) }
@@ -838,8 +869,9 @@ enum ForestGnuplot {
             "set label 5 \"verdict\" at \(sx(L.verdictX)), \(sy(L.headerY - L.fontSize * 0.35)) left \(gray)",
         ]
         for (i, note) in ForestLayout.notes.enumerated() {
-            lines.append("set label \(6 + i) \(q(note)) at \(sx(L.pad)), \(sy(L.notesY + Double(i) * L.fontSize * 1.3 - L.fontSize * 0.3)) left "
-                         + "font smallfont \(gray)")
+            lines.append(
+                "set label \(6 + i) \(q(note)) at \(sx(L.pad)), \(sy(L.notesY + Double(i) * L.fontSize * 1.3 - L.fontSize * 0.3)) left "
+                    + "font smallfont \(gray)")
         }
         lines.append("")
         lines.append("# Key (labels and objects: gnuplot's own key cannot hold these symbols on one line)")
@@ -847,13 +879,16 @@ enum ForestGnuplot {
         for (k, item) in L.key.enumerated() {
             switch item.symbol {
             case .verdict(let v):
-                lines += symbol(v, at: "\(sx(item.x)), \(sy(keyMid))", tag: 20 + k, object: 20 + k,
-                                box: (sx(item.x - 5), sy(keyMid + 1.5), sx(item.x + 5), sy(keyMid - 1.5)))
+                lines += symbol(
+                    v, at: "\(sx(item.x)), \(sy(keyMid))", tag: 20 + k, object: 20 + k,
+                    box: (sx(item.x - 5), sy(keyMid + 1.5), sx(item.x + 5), sy(keyMid - 1.5)))
             case .band:
-                lines.append("set object \(20 + k) rect from \(sx(item.x - 8)), \(sy(keyMid + 6)) to \(sx(item.x + 8)), \(sy(keyMid - 6)) "
-                             + "fc rgb \"\(ForestSVG.bandFill)\" fs solid 1 border lc rgb \"\(ForestSVG.bandEdge)\"")
+                lines.append(
+                    "set object \(20 + k) rect from \(sx(item.x - 8)), \(sy(keyMid + 6)) to \(sx(item.x + 8)), \(sy(keyMid - 6)) "
+                        + "fc rgb \"\(ForestSVG.bandFill)\" fs solid 1 border lc rgb \"\(ForestSVG.bandEdge)\"")
             case .prediction:
-                lines.append("set arrow \(20 + k) from \(sx(item.x)), \(sy(keyMid + 8)) to \(sx(item.x)), \(sy(keyMid - 8)) nohead lw 2 lc rgb \"\(ForestSVG.ink)\"")
+                lines.append(
+                    "set arrow \(20 + k) from \(sx(item.x)), \(sy(keyMid + 8)) to \(sx(item.x)), \(sy(keyMid - 8)) nohead lw 2 lc rgb \"\(ForestSVG.ink)\"")
             }
             lines.append("set label \(40 + k) \(q(item.text)) at \(sx(item.textX)), \(sy(keyMid)) left")
         }
@@ -861,8 +896,9 @@ enum ForestGnuplot {
 
         lines.append("# Guides across the rows: the panel edges, and prediction / bound at 0")
         for (k, t) in [-T, T].enumerated() {
-            lines.append("set arrow \(2 + k) from first \(Number.text(t)), graph 0 to first \(Number.text(t)), graph 1 nohead back "
-                         + "lc rgb \"\(ForestSVG.guide)\" lw 1 dt 3")
+            lines.append(
+                "set arrow \(2 + k) from first \(Number.text(t)), graph 0 to first \(Number.text(t)), graph 1 nohead back "
+                    + "lc rgb \"\(ForestSVG.guide)\" lw 1 dt 3")
         }
         lines.append("set arrow 6 from first 0, graph 0 to first 0, graph 1 nohead back lc rgb \"#8A9099\" lw 1")
         lines.append("")
@@ -870,15 +906,17 @@ enum ForestGnuplot {
         lines.append("# Rows: stripes, claim ids, numbers and verdicts (the data file has the same ids)")
         for (i, r) in rows.enumerated() {
             if i % 2 == 1 {
-                lines.append("set object \(100 + i) rect from \(sx(L.pad / 2)), \(rowOffset(i, -L.rowHeight / 2)) "
-                             + "to \(sx(L.width - L.pad / 2)), \(rowOffset(i, L.rowHeight / 2)) behind fc rgb \"\(ForestSVG.stripe)\" fs solid 1 noborder")
+                lines.append(
+                    "set object \(100 + i) rect from \(sx(L.pad / 2)), \(rowOffset(i, -L.rowHeight / 2)) "
+                        + "to \(sx(L.width - L.pad / 2)), \(rowOffset(i, L.rowHeight / 2)) behind fc rgb \"\(ForestSVG.stripe)\" fs solid 1 noborder")
             }
             let base = 1000 + 4 * i
             let idText = ForestText.truncated(ForestText.clean(r.row.id), ForestLayout.idLimit)
             lines.append("set label \(base) \(q(idText)) at \(sx(L.idRight)), \(row(i)) right")
             lines.append("set label \(base + 1) \(q(r.numbersText)) at \(sx(L.numbersX)), \(row(i)) left")
-            lines += symbol(r.verdict, at: "\(sx(L.verdictX + 6)), \(row(i))", tag: base + 2, object: 100_000 + i,
-                            box: (sx(L.verdictX + 1), rowOffset(i, -1.5), sx(L.verdictX + 11), rowOffset(i, 1.5)))
+            lines += symbol(
+                r.verdict, at: "\(sx(L.verdictX + 6)), \(row(i))", tag: base + 2, object: 100_000 + i,
+                box: (sx(L.verdictX + 1), rowOffset(i, -1.5), sx(L.verdictX + 11), rowOffset(i, 1.5)))
             lines.append("set label \(base + 3) \(q(r.verdictText)) at \(sx(L.verdictX + 18)), \(row(i)) left tc rgb \"\(r.verdict.textColor)\"")
         }
         if rows.isEmpty { lines.append("set label 999 \"no claims\" at first 0, first 1 center tc rgb \"#666666\"") }
@@ -888,30 +926,47 @@ enum ForestGnuplot {
         var clauses: [(note: String, text: String)] = []
         let half = Number.text(0.3), full = Number.text(0.6)
         if rows.contains(where: { $0.band != nil }) {
-            clauses.append(("accepted bands (x_band_from .. x_band_to)",
-                            "data using \(column("x_band_from")):1:\(column("x_band_from")):\(column("x_band_to")):($1-\(half)):($1+\(half)) "
-                            + "with boxxyerror fs solid 1 noborder lc rgb \"\(ForestSVG.bandFill)\""))
+            clauses.append(
+                (
+                    "accepted bands (x_band_from .. x_band_to)",
+                    "data using \(column("x_band_from")):1:\(column("x_band_from")):\(column("x_band_to")):($1-\(half)):($1+\(half)) "
+                        + "with boxxyerror fs solid 1 noborder lc rgb \"\(ForestSVG.bandFill)\""
+                ))
         }
         for (name, index) in [("x_edge_lo", 0), ("x_edge_hi", 1)] where rows.contains(where: { $0.bandEdges.count > index }) {
-            clauses.append(("band edges (\(name))", "data using \(column(name)):($1-\(half)):(0):(\(full)) with vectors nohead lw 1.5 lc rgb \"\(ForestSVG.bandEdge)\""))
+            clauses.append(
+                ("band edges (\(name))", "data using \(column(name)):($1-\(half)):(0):(\(full)) with vectors nohead lw 1.5 lc rgb \"\(ForestSVG.bandEdge)\""))
         }
         if rows.contains(where: { $0.predictionT != nil }) {
-            clauses.append(("prediction ticks (x_prediction)", "data using \(column("x_prediction")):($1-0.4):(0):(0.8) with vectors nohead lw 2 lc rgb \"\(ForestSVG.ink)\""))
+            clauses.append(
+                (
+                    "prediction ticks (x_prediction)",
+                    "data using \(column("x_prediction")):($1-0.4):(0):(0.8) with vectors nohead lw 2 lc rgb \"\(ForestSVG.ink)\""
+                ))
         }
         if rows.contains(where: { $0.interval != nil }) {
-            clauses.append(("95% intervals (x_from .. x_to), in the verdict color (rgb)",
-                            "data using \(column("x_from")):1:(\(c("x_to"))-\(c("x_from"))):(0):\(column("rgb")) with vectors nohead lw 3 lc rgb variable"))
+            clauses.append(
+                (
+                    "95% intervals (x_from .. x_to), in the verdict color (rgb)",
+                    "data using \(column("x_from")):1:(\(c("x_to"))-\(c("x_from"))):(0):\(column("rgb")) with vectors nohead lw 3 lc rgb variable"
+                ))
         }
         let head = Number.text(g * 0.85)
         if rows.contains(where: { $0.interval?.arrowLeft == true }) {
-            clauses.append(("arrowheads: the interval runs off the left edge",
-                            "data using (\(c("arrow_left")) > 0 ? \(Number.text(-T)) : NaN):1:(-\(head)):(0):\(column("rgb")) "
-                            + "with vectors head filled size first \(head),30 lw 1 lc rgb variable"))
+            clauses.append(
+                (
+                    "arrowheads: the interval runs off the left edge",
+                    "data using (\(c("arrow_left")) > 0 ? \(Number.text(-T)) : NaN):1:(-\(head)):(0):\(column("rgb")) "
+                        + "with vectors head filled size first \(head),30 lw 1 lc rgb variable"
+                ))
         }
         if rows.contains(where: { $0.interval?.arrowRight == true }) {
-            clauses.append(("arrowheads: the interval runs off the right edge",
-                            "data using (\(c("arrow_right")) > 0 ? \(Number.text(T)) : NaN):1:(\(head)):(0):\(column("rgb")) "
-                            + "with vectors head filled size first \(head),30 lw 1 lc rgb variable"))
+            clauses.append(
+                (
+                    "arrowheads: the interval runs off the right edge",
+                    "data using (\(c("arrow_right")) > 0 ? \(Number.text(T)) : NaN):1:(\(head)):(0):\(column("rgb")) "
+                        + "with vectors head filled size first \(head),30 lw 1 lc rgb variable"
+                ))
         }
         for v in ForestVerdict.allCases where rows.contains(where: { $0.verdict == v && $0.markerT != nil }) {
             let using = "data using \(column("x_value")):(\(c("verdict")) == \(v.rawValue) ? $1 : NaN)"
@@ -953,8 +1008,10 @@ enum ForestGnuplot {
 
     /// A verdict's symbol as a label with a point (`tag`), or for "not run" a short gray bar
     /// (object `object`, corners `box`), at a position in gnuplot coordinates.
-    static func symbol(_ v: ForestVerdict, at position: String, tag: Int, object: Int,
-                       box: (String, String, String, String)) -> [String] {
+    static func symbol(
+        _ v: ForestVerdict, at position: String, tag: Int, object: Int,
+        box: (String, String, String, String)
+    ) -> [String] {
         if v.marker == .dash {
             return ["set object \(object) rect from \(box.0), \(box.1) to \(box.2), \(box.3) front fc rgb \"\(v.color)\" fs solid 1 noborder"]
         }

@@ -5,8 +5,10 @@ public enum Gnuplot {
 
     /// The first executable `gnuplot` on `PATH`, then in the usual install locations (a process
     /// started from a GUI on macOS may lack Homebrew's directories on its PATH).
-    static func executable(path: String = ProcessInfo.processInfo.environment["PATH"] ?? "",
-                           fallbacks: [String] = ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin", "/opt/local/bin"]) -> URL? {
+    static func executable(
+        path: String = ProcessInfo.processInfo.environment["PATH"] ?? "",
+        fallbacks: [String] = ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin", "/opt/local/bin"]
+    ) -> URL? {
         let directories = path.split(separator: ":").map(String.init) + fallbacks
         for directory in directories where !directory.isEmpty {
             let candidate = URL(fileURLWithPath: directory).appendingPathComponent("gnuplot")
@@ -36,8 +38,9 @@ public enum Gnuplot {
         do {
             try process.run()
         } catch {
-            throw FigureError.gnuplotFailed(script: script, format: format, status: -1,
-                                            output: "could not start \(gnuplot.path): \(error)")
+            throw FigureError.gnuplotFailed(
+                script: script, format: format, status: -1,
+                output: "could not start \(gnuplot.path): \(error)")
         }
         let printed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()

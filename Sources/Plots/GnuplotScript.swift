@@ -159,7 +159,9 @@ enum GnuplotScript {
     /// Bar width, heat-map palette, band floors of log axes.
     static func extras(_ figure: Figure, _ g: LayerGeometry) -> [String] {
         var lines: [String] = []
-        if figure.layers.contains(where: { if case .bars(let b) = $0 { return b.width == nil }; return false }) {
+        if figure.layers.contains(where: {
+            if case .bars(let b) = $0 { return b.width == nil }; return false
+        }) {
             lines.append("set boxwidth 0.8 relative")
         }
         if let heatmap = figure.layers.lazy.compactMap({ layer -> Heatmap? in
@@ -171,12 +173,16 @@ enum GnuplotScript {
             guard case .hline(let h) = layer, g.hlineDrawable(h), let color = figure.layerColors[i] else { continue }
             lines.append("# layer \(i): reference line across the whole plot width (a plotted constant would")
             lines.append("# only span the data's x range)")
-            lines.append("set arrow \(arrowTag(i)) from graph 0, first \(Number.text(h.y)) to graph 1, first \(Number.text(h.y)) "
-                         + "nohead back \(hlineStyle(h)) lc rgb \(quoted(color))")
+            lines.append(
+                "set arrow \(arrowTag(i)) from graph 0, first \(Number.text(h.y)) to graph 1, first \(Number.text(h.y)) "
+                    + "nohead back \(hlineStyle(h)) lc rgb \(quoted(color))")
         }
-        for side in [AxisSide.y1, .y2] where figure.axis(side).log && figure.layers.contains(where: {
-            if case .line(let l) = $0 { return l.axis == side && g.bandNeedsFloor(l) }; return false
-        }) {
+        for side in [AxisSide.y1, .y2]
+        where figure.axis(side).log
+            && figure.layers.contains(where: {
+                if case .line(let l) = $0 { return l.axis == side && g.bandNeedsFloor(l) }; return false
+            })
+        {
             lines.append("# band edges <= 0 cannot be shown on the log axis: drawn at this floor instead")
             lines.append("\(bandFloorName(side)) = \(Number.text(g.bandFloor(side)))")
         }
@@ -270,10 +276,11 @@ enum GnuplotScript {
                     drawn = true
                 }
                 if cells.missing > 0 {
-                    back.append(Clause(
-                        text: "\(src) using 1:(valid(3) ? NaN : $2):4:5:6:7 with boxxyerror fs pattern 4 "
-                            + "lc rgb \"\(Palette.missingHatch)\" title \"no data\"",
-                        note: "layer \(i): hatched cells have no value", rank: 0))
+                    back.append(
+                        Clause(
+                            text: "\(src) using 1:(valid(3) ? NaN : $2):4:5:6:7 with boxxyerror fs pattern 4 "
+                                + "lc rgb \"\(Palette.missingHatch)\" title \"no data\"",
+                            note: "layer \(i): hatched cells have no value", rank: 0))
                     drawn = true
                 }
             case .bars(let b):
@@ -289,9 +296,10 @@ enum GnuplotScript {
                     let x = g.bandHasNonPositive(l.x, log: figure.x.log) ? "($1 > 0 ? $1 : NaN)" : "1"
                     let lo = g.bandNeedsFloor(l) ? "($3 <= 0 ? \(bandFloorName(l.axis)) : $3)" : "3"
                     let hi = g.bandHasNonPositive(l.band?.hi ?? [], log: figure.axis(l.axis).log) ? "($4 > 0 ? $4 : NaN)" : "4"
-                    back.append(Clause(
-                        text: "\(src) using \(x):\(lo):\(hi)\(ax) with filledcurves fs transparent solid 0.2 noborder \(c) notitle",
-                        note: "layer \(i): band of '\(TSVFormat.oneLine(l.title))'", rank: 2))
+                    back.append(
+                        Clause(
+                            text: "\(src) using \(x):\(lo):\(hi)\(ax) with filledcurves fs transparent solid 0.2 noborder \(c) notitle",
+                            note: "layer \(i): band of '\(TSVFormat.oneLine(l.title))'", rank: 2))
                     drawn = true
                 }
                 if g.lineDrawable(l) {
@@ -308,18 +316,23 @@ enum GnuplotScript {
                 if g.hlineDrawable(h) {
                     // The line itself is `set arrow` (see above); these clauses only make autoscale
                     // include y and give the key its entry.
-                    front.append(Clause(text: "(\(Number.text(h.y))) with lines lt nodraw notitle",
-                                        note: label + " = \(Number.text(h.y)): drawn by arrow \(arrowTag(i))"))
+                    front.append(
+                        Clause(
+                            text: "(\(Number.text(h.y))) with lines lt nodraw notitle",
+                            note: label + " = \(Number.text(h.y)): drawn by arrow \(arrowTag(i))"))
                     if !h.title.isEmpty {
-                        front.append(Clause(text: "keyentry with lines \(hlineStyle(h)) \(c) \(title)",
-                                            note: "layer \(i): key entry"))
+                        front.append(
+                            Clause(
+                                text: "keyentry with lines \(hlineStyle(h)) \(c) \(title)",
+                                note: "layer \(i): key entry"))
                     }
                     drawn = true
                 }
             case .points(let p):
                 if g.pointsDrawable(p) {
                     let marker = "pt \(markers[i] ?? p.marker.rawValue) ps \(Number.text(0.9 * p.size))"
-                    let with = p.yErr == nil
+                    let with =
+                        p.yErr == nil
                         ? "using 1:2\(ax) with points \(marker)"
                         : "using 1:2:3\(ax) with yerrorbars \(marker) lw 1.2"
                     front.append(Clause(text: "\(src) \(with) \(c) \(title)", note: label))

@@ -15,7 +15,7 @@ extension LayerGeometry {
         guard corners.contains(figure.key) else { return figure.key }
         let titles = figure.layers.map(\.title).filter { !$0.isEmpty }
         guard !titles.isEmpty else { return figure.key }
-        if figure.hasHeatmap { return .below }   // a heat map fills the plot: every corner covers cells
+        if figure.hasHeatmap { return .below }  // a heat map fills the plot: every corner covers cells
         let box = keyBox(titles)
         guard box.w < 0.7, box.h < 0.7 else { return .below }
         let points = normalizedData()
@@ -82,7 +82,8 @@ extension LayerGeometry {
         }
         let xs = raw.compactMap { t($0.x, log: figure.x.log) }
         func ys(_ side: AxisSide) -> [Double] {
-            raw.filter { $0.side == side }.compactMap { t($0.y, log: figure.axis(side).log) } + (side == .y1 ? hlines.compactMap { t($0, log: figure.y.log) } : [])
+            raw.filter { $0.side == side }.compactMap { t($0.y, log: figure.axis(side).log) }
+                + (side == .y1 ? hlines.compactMap { t($0, log: figure.y.log) } : [])
         }
         guard let xr = range(xs, figure.x) else { return [] }
         let yr: [AxisSide: (Double, Double)] = [.y1: range(ys(.y1), figure.y), .y2: range(ys(.y2), figure.axis(.y2))].compactMapValues { $0 }

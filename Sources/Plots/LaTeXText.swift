@@ -21,12 +21,16 @@ public enum LaTeXText {
         "°": "^{\\circ}", "ˆ": "\\hat{}", "𝔼": "\\mathbb{E}", "ℝ": "\\mathbb{R}", "≡": "\\equiv", "⇒": "\\Rightarrow",
         "∧": "\\wedge", "∨": "\\vee", "¬": "\\neg", "⌊": "\\lfloor", "⌋": "\\rfloor", "⌈": "\\lceil", "⌉": "\\rceil",
     ]
-    static let superscripts: [Character: Character] = ["⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6",
-                                                        "⁷": "7", "⁸": "8", "⁹": "9", "⁻": "-", "⁺": "+", "ⁿ": "n", "ᵀ": "T", "ⁱ": "i",
-                                                        "⁽": "(", "⁾": ")", "⁼": "="]
-    static let subscripts: [Character: Character] = ["₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6",
-                                                      "₇": "7", "₈": "8", "₉": "9", "₋": "-", "₊": "+", "ᵢ": "i", "ⱼ": "j", "ₖ": "k", "ₘ": "m", "ₙ": "n", "ₜ": "t",
-                                                      "₍": "(", "₎": ")", "₌": "="]
+    static let superscripts: [Character: Character] = [
+        "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6",
+        "⁷": "7", "⁸": "8", "⁹": "9", "⁻": "-", "⁺": "+", "ⁿ": "n", "ᵀ": "T", "ⁱ": "i",
+        "⁽": "(", "⁾": ")", "⁼": "=",
+    ]
+    static let subscripts: [Character: Character] = [
+        "₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6",
+        "₇": "7", "₈": "8", "₉": "9", "₋": "-", "₊": "+", "ᵢ": "i", "ⱼ": "j", "ₖ": "k", "ₘ": "m", "ₙ": "n", "ₜ": "t",
+        "₍": "(", "₎": ")", "₌": "=",
+    ]
     /// Text-mode replacements for characters outside math words.
     static let textReplacements: [Character: String] = [
         "—": "---", "–": "--", "’": "'", "‘": "`", "“": "``", "”": "''", "é": "\\'e", "è": "\\`e", "ü": "\\\"u", "ö": "\\\"o",
@@ -46,8 +50,10 @@ public enum LaTeXText {
     }
 
     /// Combining accents over a symbol or a letter: μ̄ → \bar{\mu}, x̂ → \hat{x}.
-    static let accents: [Unicode.Scalar: String] = ["\u{0304}": "\\bar", "\u{0305}": "\\bar", "\u{0302}": "\\hat",
-                                                    "\u{0303}": "\\tilde", "\u{0307}": "\\dot", "\u{0308}": "\\ddot", "\u{20D7}": "\\vec"]
+    static let accents: [Unicode.Scalar: String] = [
+        "\u{0304}": "\\bar", "\u{0305}": "\\bar", "\u{0302}": "\\hat",
+        "\u{0303}": "\\tilde", "\u{0307}": "\\dot", "\u{0308}": "\\ddot", "\u{20D7}": "\\vec",
+    ]
     static func accented(_ c: Character) -> String? {
         let u = Array(c.unicodeScalars)
         guard u.count == 2, let accent = accents[u[1]] else { return nil }
@@ -87,7 +93,9 @@ public enum LaTeXText {
                     }
                     arg = String(arg.dropFirst().dropLast())
                 } else {
-                    while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "*" || chars[i] == "−" || chars[i] == "-" || symbols[chars[i]] != nil {
+                    while i < chars.count,
+                        chars[i].isLetter || chars[i].isNumber || chars[i] == "*" || chars[i] == "−" || chars[i] == "-" || symbols[chars[i]] != nil
+                    {
                         arg.append(chars[i]); i += 1
                     }
                 }

@@ -3,7 +3,7 @@ public enum Palette {
     /// Okabe & Ito's eight colors (Color Universal Design, 2008), which stay distinguishable under
     /// the common color-vision deficiencies. Recipes that pick a color by meaning use these names.
     public static let blue = "#0072B2", vermillion = "#D55E00", bluishGreen = "#009E73", reddishPurple = "#CC79A7",
-                      orange = "#E69F00", skyBlue = "#56B4E9", black = "#000000", yellow = "#F0E442"
+        orange = "#E69F00", skyBlue = "#56B4E9", black = "#000000", yellow = "#F0E442"
 
     /// Assigned by layer order. Yellow comes last: on white it is the weakest of the eight.
     public static let categorical = [blue, vermillion, bluishGreen, reddishPurple, orange, skyBlue, black, yellow]

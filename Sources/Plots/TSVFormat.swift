@@ -35,8 +35,9 @@ enum TSVFormat {
 
     static func header(for figure: Figure) -> [String] {
         var lines = [oneLine(figure.title.isEmpty ? figure.id : figure.title)]
-        lines.append("figure \(figure.id): data of \(figure.id).gp (gnuplot). One block per layer, "
-                     + "separated by two blank lines: gnuplot `index N` is layer N.")
+        lines.append(
+            "figure \(figure.id): data of \(figure.id).gp (gnuplot). One block per layer, "
+                + "separated by two blank lines: gnuplot `index N` is layer N.")
         lines.append("NaN = missing value (drawn as a gap), never 0. Numbers have 10 significant digits; columns are tab separated.")
         if !figure.notes.isEmpty {
             lines.append("")

@@ -16,8 +16,11 @@ public enum TidyCSV {
         for (i, layer) in figure.layers.enumerated() {
             let series = field(layer.title.isEmpty ? "layer \(i)" : layer.title)
             func row(_ kind: String, _ axis: AxisSide, x: Double?, y: Double?, lo: Double? = nil, hi: Double? = nil, z: Double? = nil) {
-                out += [series, String(i), kind, axis == .y1 ? "y1" : "y2",
-                        number(x), number(y), number(lo), number(hi), number(z)].joined(separator: ",") + "\n"
+                out +=
+                    [
+                        series, String(i), kind, axis == .y1 ? "y1" : "y2",
+                        number(x), number(y), number(lo), number(hi), number(z),
+                    ].joined(separator: ",") + "\n"
             }
             switch layer {
             case .line(let l):
@@ -40,10 +43,11 @@ public enum TidyCSV {
 
     /// A forest plot's rows: claim, value, its interval, the accepted band, prediction, verdict.
     public static func forest(_ rows: [ForestRow]) -> String {
-        "claim,value,ci_low,ci_high,band_low,band_high,prediction,verdict\n" + rows.map { r in
-            [field(r.id), number(r.value), number(r.lo), number(r.hi), number(r.bandLo), number(r.bandHi), number(r.prediction), field(r.verdict)]
-                .joined(separator: ",") + "\n"
-        }.joined()
+        "claim,value,ci_low,ci_high,band_low,band_high,prediction,verdict\n"
+            + rows.map { r in
+                [field(r.id), number(r.value), number(r.lo), number(r.hi), number(r.bandLo), number(r.bandHi), number(r.prediction), field(r.verdict)]
+                    .joined(separator: ",") + "\n"
+            }.joined()
     }
 
     /// Shortest round-trip decimal; empty for a missing (nil or NaN) value; ±inf as `inf` / `-inf`.

@@ -12,18 +12,23 @@ public enum Transpose: Sendable {
 /// C ← α·op(A)·op(B) + β·C on raw row-major buffers. op(A) is m×k, op(B) is k×n, C is m×n.
 /// `lda`, `ldb`, `ldc` are the row strides of the buffers as stored.
 @inlinable
-public func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
-                 alpha: Double, _ a: UnsafePointer<Double>, lda: Int,
-                 _ b: UnsafePointer<Double>, ldb: Int,
-                 beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int) {
-    cblas_dgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k),
-                alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+public func gemm(
+    _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+    alpha: Double, _ a: UnsafePointer<Double>, lda: Int,
+    _ b: UnsafePointer<Double>, ldb: Int,
+    beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int
+) {
+    cblas_dgemm(
+        CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k),
+        alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
 /// C ← α·op(A)·op(B) + β·C for `Matrix` values (shapes checked).
-public func gemm(_ a: Matrix, _ b: Matrix, into c: inout Matrix,
-                 transA: Transpose = .none, transB: Transpose = .none,
-                 alpha: Double = 1, beta: Double = 0) {
+public func gemm(
+    _ a: Matrix, _ b: Matrix, into c: inout Matrix,
+    transA: Transpose = .none, transB: Transpose = .none,
+    alpha: Double = 1, beta: Double = 0
+) {
     let (m, ka) = transA == .none ? (a.rows, a.cols) : (a.cols, a.rows)
     let (kb, n) = transB == .none ? (b.rows, b.cols) : (b.cols, b.rows)
     precondition(ka == kb, "gemm inner dimensions differ: \(ka) vs \(kb)")
@@ -33,8 +38,9 @@ public func gemm(_ a: Matrix, _ b: Matrix, into c: inout Matrix,
     a.storage.withUnsafeBufferPointer { pa in
         b.storage.withUnsafeBufferPointer { pb in
             c.storage.withUnsafeMutableBufferPointer { pc in
-                gemm(transA, transB, m: m, n: n, k: ka, alpha: alpha, pa.baseAddress!, lda: a.cols,
-                     pb.baseAddress!, ldb: b.cols, beta: beta, pc.baseAddress!, ldc: c.cols)
+                gemm(
+                    transA, transB, m: m, n: n, k: ka, alpha: alpha, pa.baseAddress!, lda: a.cols,
+                    pb.baseAddress!, ldb: b.cols, beta: beta, pc.baseAddress!, ldc: c.cols)
             }
         }
     }
@@ -77,15 +83,19 @@ public enum BLASInfo {
 
 /// y ← α·op(A)·x + β·y on raw row-major buffers; A is m×n as stored.
 @inlinable
-public func gemv(_ trans: Transpose, m: Int, n: Int, alpha: Double, _ a: UnsafePointer<Double>, lda: Int,
-                 _ x: UnsafePointer<Double>, beta: Double, _ y: UnsafeMutablePointer<Double>) {
+public func gemv(
+    _ trans: Transpose, m: Int, n: Int, alpha: Double, _ a: UnsafePointer<Double>, lda: Int,
+    _ x: UnsafePointer<Double>, beta: Double, _ y: UnsafeMutablePointer<Double>
+) {
     cblas_dgemv(CblasRowMajor, trans.cblas, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
 }
 
 /// A ← α·x·yᵀ + A (rank-1 update, dger) on a row-major m×n buffer; `zeroFirst` clears A first.
 @inlinable
-public func ger(m: Int, n: Int, alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>,
-                _ a: UnsafeMutablePointer<Double>, lda: Int, zeroFirst: Bool) {
+public func ger(
+    m: Int, n: Int, alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>,
+    _ a: UnsafeMutablePointer<Double>, lda: Int, zeroFirst: Bool
+) {
     if zeroFirst { for i in 0..<m { (a + i * lda).update(repeating: 0, count: n) } }
     cblas_dger(CblasRowMajor, Int32(m), Int32(n), alpha, x, 1, y, 1, a, Int32(lda))
 }

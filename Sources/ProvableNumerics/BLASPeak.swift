@@ -13,13 +13,15 @@ public enum BLASPeak {
     }
 
     /// Best GFLOP/s per size, over `trials` timed trials of at least `seconds` each (after a warm-up call).
-    public static func measure<T: BLASScalar>(_: T.Type = Double.self, sizes: [Int] = [64, 128, 256, 512], trials: Int = 3,
-                                              seconds: Double = 0.25) -> [Sample] {
+    public static func measure<T: BLASScalar>(
+        _: T.Type = Double.self, sizes: [Int] = [64, 128, 256, 512], trials: Int = 3,
+        seconds: Double = 0.25
+    ) -> [Sample] {
         BLASInfo.useSingleThread()
         return sizes.map { n in
             var a = [T](repeating: 0, count: n * n), b = a, c = a
             var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-            for i in 0..<(n * n) {                     // deterministic values in [−1, 1): no denormals, no zeros
+            for i in 0..<(n * n) {  // deterministic values in [−1, 1): no denormals, no zeros
                 state = state &* 6364136223846793005 &+ 1442695040888963407
                 a[i] = T(Double(state >> 11) / Double(1 << 53) * 2 - 1)
                 b[(i * 7) % (n * n)] = a[i] * 0.5
@@ -29,10 +31,11 @@ public enum BLASPeak {
                 b.withUnsafeBufferPointer { pb in
                     c.withUnsafeMutableBufferPointer { pc in
                         func call() {
-                            T.gemm(.none, .none, m: n, n: n, k: n, alpha: 1, pa.baseAddress!, lda: n,
-                                   pb.baseAddress!, ldb: n, beta: 0, pc.baseAddress!, ldc: n)
+                            T.gemm(
+                                .none, .none, m: n, n: n, k: n, alpha: 1, pa.baseAddress!, lda: n,
+                                pb.baseAddress!, ldb: n, beta: 0, pc.baseAddress!, ldc: n)
                         }
-                        call()                          // warm-up: page in buffers, pick kernels
+                        call()  // warm-up: page in buffers, pick kernels
                         for _ in 0..<trials {
                             var reps = 0
                             let t0 = DispatchTime.now().uptimeNanoseconds

@@ -111,7 +111,7 @@ public func expNonPositiveInPlace(_ x: UnsafeMutablePointer<Double>, count n: In
         UnsafeMutableRawPointer(x + i).storeBytes(of: expNonPositive(v), as: SIMD8<Double>.self)
         i += 8
     }
-    if i < n {   // the last n mod 8 values, in one padded vector
+    if i < n {  // the last n mod 8 values, in one padded vector
         var v = SIMD8<Double>(repeating: 0)
         for k in 0..<(n - i) { v[k] = x[i + k] }
         let e = expNonPositive(v)
@@ -220,4 +220,3 @@ public func expNonPositiveInPlace(_ x: UnsafeMutablePointer<Float>, count n: Int
         for k in 0..<(n - i) { x[i + k] = e[k] }
     }
 }
-

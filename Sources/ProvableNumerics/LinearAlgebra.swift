@@ -9,9 +9,9 @@ public struct LinearAlgebraError: Error, CustomStringConvertible {
 
 /// Singular value decomposition A = U·diag(σ)·Vᵀ (thin), σ sorted descending.
 public struct SVD: Sendable {
-    public let u: Matrix        // rows × k
-    public let singularValues: [Double]   // k = min(rows, cols)
-    public let vt: Matrix       // k × cols
+    public let u: Matrix  // rows × k
+    public let singularValues: [Double]  // k = min(rows, cols)
+    public let vt: Matrix  // k × cols
 
     /// Thin SVD through LAPACKE dgesdd (divide and conquer); falls back to dgesvd if it fails.
     public init(_ a: Matrix) throws {
@@ -23,13 +23,15 @@ public struct SVD: Sendable {
         var s = [Double](repeating: 0, count: k)
         var uu = [Double](repeating: 0, count: m * k)
         var vv = [Double](repeating: 0, count: k * n)
-        var info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "S")), Int32(m), Int32(n), &work, Int32(n),
-                                  &s, &uu, Int32(k), &vv, Int32(n))
+        var info = LAPACKE_dgesdd(
+            LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "S")), Int32(m), Int32(n), &work, Int32(n),
+            &s, &uu, Int32(k), &vv, Int32(n))
         if info != 0 {
             work = a.storage
             var superb = [Double](repeating: 0, count: max(1, k - 1))
-            info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "S")), Int8(UInt8(ascii: "S")), Int32(m), Int32(n),
-                                  &work, Int32(n), &s, &uu, Int32(k), &vv, Int32(n), &superb)
+            info = LAPACKE_dgesvd(
+                LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "S")), Int8(UInt8(ascii: "S")), Int32(m), Int32(n),
+                &work, Int32(n), &s, &uu, Int32(k), &vv, Int32(n), &superb)
             if info != 0 { throw LinearAlgebraError(routine: "dgesvd", info: info) }
         }
         u = Matrix(rows: m, cols: k, storage: uu)

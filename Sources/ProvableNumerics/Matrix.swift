@@ -52,7 +52,7 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
 
     public var transposed: Matrix {
         var t = Matrix(rows: cols, cols: rows)
-        t.storage.withUnsafeMutableBufferPointer { transpose(into: $0.baseAddress!) }   // `transpose(into:)`: Scalar.swift
+        t.storage.withUnsafeMutableBufferPointer { transpose(into: $0.baseAddress!) }  // `transpose(into:)`: Scalar.swift
         return t
     }
 

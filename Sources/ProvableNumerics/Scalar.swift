@@ -17,9 +17,10 @@ public protocol BLASScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable {
     var double: Double { get }
 
     /// C ← α·op(A)·op(B) + β·C (row-major; see the `Double` free function `gemm`).
-    static func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
-                     alpha: Self, _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
-                     beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
+    static func gemm(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+        alpha: Self, _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
+        beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
     static func dotProduct(_ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>, count: Int) -> Self
     static func reluDot(_ g: UnsafePointer<Self>, _ w: UnsafePointer<Self>, count: Int) -> Self
     /// x[i] ← e^{x[i]} for i < n, every x[i] ≤ 0 (the softmax's exponentials).
@@ -56,9 +57,11 @@ extension Double: BLASScalar {
     @inlinable public var double: Double { self }
 
     @inlinable @inline(__always)
-    public static func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
-                            alpha: Double, _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
-                            beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int) {
+    public static func gemm(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+        alpha: Double, _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
+        beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
         ProvableNumerics.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
     }
     @inlinable @inline(__always) public static func dotProduct(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count n: Int) -> Double {
@@ -85,11 +88,14 @@ extension Float: BLASScalar {
     @inlinable public var double: Double { Double(self) }
 
     @inlinable @inline(__always)
-    public static func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
-                            alpha: Float, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
-                            beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
-        cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k),
-                    alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    public static func gemm(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+        alpha: Float, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k),
+            alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
     @inlinable @inline(__always) public static func dotProduct(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count n: Int) -> Float {
         ProvableNumerics.dotProduct(x, y, count: n)

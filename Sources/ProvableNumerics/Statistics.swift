@@ -100,8 +100,9 @@ public enum Statistics {
     public static func describe(_ values: [Double], level: Double = 0.95) -> SampleSummary {
         let x = finite(values)
         let ci = meanConfidenceInterval(x, level: level)
-        return SampleSummary(n: x.count, mean: mean(x), sd: standardDeviation(x),
-                             standardError: standardError(x), ciLow: ci.lower, ciHigh: ci.upper, level: level)
+        return SampleSummary(
+            n: x.count, mean: mean(x), sd: standardDeviation(x),
+            standardError: standardError(x), ciLow: ci.lower, ciHigh: ci.upper, level: level)
     }
 
     // MARK: - Least squares
@@ -121,10 +122,13 @@ public enum Statistics {
     /// covariance is (XᵀWX)⁻¹ (as `gsl_fit_wlinear`). Without it the weights are relative and the
     /// covariance is scaled by the reduced χ² = Σwᵢrᵢ²/(n − 2) (as NumPy's `polyfit(cov=True)`),
     /// which is what you want when weights only encode, say, replicate counts.
-    public static func weightedLinearFit(x: [Double], y: [Double], weights: [Double],
-                                         absoluteWeights: Bool = false) -> LinearFit? {
-        precondition(x.count == y.count && x.count == weights.count,
-                     "weightedLinearFit: x, y and weights differ in length")
+    public static func weightedLinearFit(
+        x: [Double], y: [Double], weights: [Double],
+        absoluteWeights: Bool = false
+    ) -> LinearFit? {
+        precondition(
+            x.count == y.count && x.count == weights.count,
+            "weightedLinearFit: x, y and weights differ in length")
         return weightedFit(x: x, y: y, w: weights, absoluteWeights: absoluteWeights)
     }
 
@@ -159,8 +163,9 @@ public enum Statistics {
         let varA = scale * (1 / sw + mx * mx / sxx)
         let covAB = -scale * mx / sxx
         let r2 = syy > 0 ? max(0, 1 - ssr / syy) : (ssr == 0 ? 1 : .nan)
-        return LinearFit(intercept: a, slope: b, interceptSE: varA.squareRoot(), slopeSE: varB.squareRoot(),
-                         covariance: covAB, rSquared: r2, n: n, weightedSSR: ssr)
+        return LinearFit(
+            intercept: a, slope: b, interceptSE: varA.squareRoot(), slopeSE: varB.squareRoot(),
+            covariance: covAB, rSquared: r2, n: n, weightedSSR: ssr)
     }
 
     /// Power law y = c·x^k, fitted as log y = log c + k·log x by least squares. Points with
@@ -174,10 +179,13 @@ public enum Statistics {
     /// Weighted power-law fit; `weights` apply to the log–log residuals (see `weightedLinearFit`).
     /// For y = mean of replicates with standard error se, a natural choice is w = (y/se)², since
     /// Var(log ȳ) ≈ (se/ȳ)².
-    public static func weightedPowerLawFit(x: [Double], y: [Double], weights: [Double],
-                                           absoluteWeights: Bool = false) -> PowerLawFit? {
-        precondition(x.count == y.count && x.count == weights.count,
-                     "weightedPowerLawFit: x, y and weights differ in length")
+    public static func weightedPowerLawFit(
+        x: [Double], y: [Double], weights: [Double],
+        absoluteWeights: Bool = false
+    ) -> PowerLawFit? {
+        precondition(
+            x.count == y.count && x.count == weights.count,
+            "weightedPowerLawFit: x, y and weights differ in length")
         return powerLaw(x: x, y: y, weights: weights, absoluteWeights: absoluteWeights)
     }
 
@@ -188,11 +196,14 @@ public enum Statistics {
             lx.append(Foundation.log(x[i])); ly.append(Foundation.log(y[i]))
         }
         let skipped = x.count - lx.count
-        let fit = weights == nil ? weightedFit(x: lx, y: ly, w: nil, absoluteWeights: false)
-                                 : weightedFit(x: lx, y: ly, w: lw, absoluteWeights: absoluteWeights)
+        let fit =
+            weights == nil
+            ? weightedFit(x: lx, y: ly, w: nil, absoluteWeights: false)
+            : weightedFit(x: lx, y: ly, w: lw, absoluteWeights: absoluteWeights)
         guard let f = fit else { return nil }
-        return PowerLawFit(exponent: f.slope, exponentSE: f.slopeSE, prefactor: Foundation.exp(f.intercept),
-                           logPrefactorSE: f.interceptSE, rSquared: f.rSquared, n: f.n, skipped: skipped, logFit: f)
+        return PowerLawFit(
+            exponent: f.slope, exponentSE: f.slopeSE, prefactor: Foundation.exp(f.intercept),
+            logPrefactorSE: f.interceptSE, rSquared: f.rSquared, n: f.n, skipped: skipped, logFit: f)
     }
 }
 

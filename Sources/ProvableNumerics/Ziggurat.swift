@@ -45,7 +45,7 @@ extension RNG {
                 let r = 3.442620
                 var xx = 0.0, yy = 0.0
                 repeat {
-                    xx = -_log(uniformPositive()) * 0.2904764    // 1/r
+                    xx = -_log(uniformPositive()) * 0.2904764  // 1/r
                     yy = -_log(uniformPositive())
                 } while yy + yy < xx * xx
                 return hz > 0 ? r + xx : -r - xx
@@ -80,7 +80,7 @@ extension RNG {
             let r = 3.442620
             var xx = 0.0, yy = 0.0
             repeat {
-                xx = -_log(uniformPositive()) * 0.2904764    // 1/r
+                xx = -_log(uniformPositive()) * 0.2904764  // 1/r
                 yy = -_log(uniformPositive())
             } while yy + yy < xx * xx
             return hz > 0 ? r + xx : -r - xx

@@ -26,8 +26,9 @@ extension SeriesSummary {
             let s = Statistics.describe(column, level: level)
             mean[i] = s.mean; sd[i] = s.sd; lo[i] = s.ciLow; hi[i] = s.ciHigh
         }
-        self.init(x: longest?.x ?? [], mean: mean, sd: sd, ciLow: lo, ciHigh: hi, n: replicates.count,
-                  replicateY: replicates.map(\.y))
+        self.init(
+            x: longest?.x ?? [], mean: mean, sd: sd, ciLow: lo, ciHigh: hi, n: replicates.count,
+            replicateY: replicates.map(\.y))
     }
 }
 
@@ -72,8 +73,9 @@ public enum Aggregator {
             found += records.count
             for r in records { codes[r.code ?? PointRecord.unknownCode, default: 0] += 1 }
             guard !records.isEmpty else { continue }
-            let (group, w) = summarise(records, parameters: g.parameters, coordinates: g.coordinates,
-                                       label: plan.coordinateText(g.coordinates))
+            let (group, w) = summarise(
+                records, parameters: g.parameters, coordinates: g.coordinates,
+                label: plan.coordinateText(g.coordinates))
             groups.append(group)
             warnings += w
         }
@@ -126,16 +128,18 @@ public enum Aggregator {
     /// A record that is current for `p` (done marker present, parameters and seed match), else nil.
     static func readRecord(_ p: PlanPoint, _ layout: RunLayout) -> PointRecord? {
         guard FileManager.default.fileExists(atPath: layout.done(p.id).path),
-              let data = FileManager.default.contents(atPath: layout.record(p.id).path),
-              let r = try? Store.decoder().decode(PointRecord.self, from: data),
-              r.canonical == p.canonical, r.seed == p.seed, r.replicate == p.replicate
+            let data = FileManager.default.contents(atPath: layout.record(p.id).path),
+            let r = try? Store.decoder().decode(PointRecord.self, from: data),
+            r.canonical == p.canonical, r.seed == p.seed, r.replicate == p.replicate
         else { return nil }
         return r
     }
 
     /// Summaries of one parameter point's replicate records.
-    static func summarise(_ records: [PointRecord], parameters: Parameters, coordinates: [String: ParamValue],
-                          label: String) -> (AggregateGroup, [String]) {
+    static func summarise(
+        _ records: [PointRecord], parameters: Parameters, coordinates: [String: ParamValue],
+        label: String
+    ) -> (AggregateGroup, [String]) {
         let ok = records.filter { $0.result.status == .ok }.sorted { $0.replicate < $1.replicate }
         var metrics: [String: Summary] = [:]
         for name in Set(ok.flatMap { $0.result.metrics.keys }) {
@@ -143,10 +147,11 @@ public enum Aggregator {
         }
         var series: [String: SeriesSummary] = [:]
         var warnings: [String] = []
-        for name in Set(ok.flatMap { $0.result.series.keys }).sorted() {   // sorted: warnings in a stable order
+        for name in Set(ok.flatMap { $0.result.series.keys }).sorted() {  // sorted: warnings in a stable order
             let curves = ok.compactMap { $0.result.series[name] }
             if let ref = curves.max(by: { $0.x.count < $1.x.count }),
-               curves.contains(where: { c in !zip(c.x, ref.x).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) } }) {
+                curves.contains(where: { c in !zip(c.x, ref.x).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) } })
+            {
                 warnings.append("series `\(name)` at \(label.isEmpty ? "the single point" : label) has different x grids across replicates; aligned by index")
             }
             var summary = SeriesSummary(replicates: curves)
@@ -154,8 +159,9 @@ public enum Aggregator {
             summary.replicateY = ok.map { $0.result.series[name]?.y ?? [] }
             series[name] = summary
         }
-        let group = AggregateGroup(parameters: parameters, coordinates: coordinates, replicates: records.count,
-                                   diverged: records.count - ok.count, metrics: metrics, series: series)
+        let group = AggregateGroup(
+            parameters: parameters, coordinates: coordinates, replicates: records.count,
+            diverged: records.count - ok.count, metrics: metrics, series: series)
         return (group, warnings)
     }
 
@@ -176,14 +182,14 @@ public enum Aggregator {
         var lines = header
         lines.append("# n = replicates used (diverged excluded); per metric: mean, sd, 95% t-CI of the mean (nan when n < 2)")
         lines.append("# status: ok | partial (some replicates diverged) | diverged (all did: every metric is nan = missing, not 0)")
-        lines.append((axes + ["n", "diverged", "status"] + metricNames.flatMap { ["\($0)_mean", "\($0)_sd", "\($0)_ci_lo", "\($0)_ci_hi"] })
-                        .joined(separator: "\t"))
+        lines.append(
+            (axes + ["n", "diverged", "status"] + metricNames.flatMap { ["\($0)_mean", "\($0)_sd", "\($0)_ci_lo", "\($0)_ci_hi"] })
+                .joined(separator: "\t"))
         for g in results.groups {
             let status = g.diverged == 0 ? "ok" : (g.diverged == g.replicates ? "diverged" : "partial")
             var row = coords(g) + [String(g.replicates - g.diverged), String(g.diverged), status]
             for m in metricNames {
-                if let s = g.metrics[m] { row += [s.mean, s.sd, s.ciLow, s.ciHigh].map(Store.number) }
-                else { row += Array(repeating: "nan", count: 4) }
+                if let s = g.metrics[m] { row += [s.mean, s.sd, s.ciLow, s.ciHigh].map(Store.number) } else { row += Array(repeating: "nan", count: 4) }
             }
             lines.append(row.joined(separator: "\t"))
         }
@@ -199,8 +205,9 @@ public enum Aggregator {
                 guard let s = g.series[name] else { continue }
                 let c = coords(g)
                 for i in s.x.indices {
-                    lines.append((c + [s.x[i], s.mean[i], s.sd[i], s.ciLow[i], s.ciHigh[i]].map(Store.number) + [String(s.n)])
-                                    .joined(separator: "\t"))
+                    lines.append(
+                        (c + [s.x[i], s.mean[i], s.sd[i], s.ciLow[i], s.ciHigh[i]].map(Store.number) + [String(s.n)])
+                            .joined(separator: "\t"))
                 }
             }
             let url = directory.appendingPathComponent("series_\(fileSafe(name)).tsv")
@@ -239,10 +246,14 @@ extension Aggregator {
                 continue
             }
             if other.rows.map(\.id) != plan.rows.map(\.id) {
-                throw StoreError("\(l.sweepDirectory.path) and \(first.path) hold different plans (their plan.tsv list different points): they are not shards of one sweep invocation; aggregate them separately")
+                throw StoreError(
+                    "\(l.sweepDirectory.path) and \(first.path) hold different plans (their plan.tsv list different points): they are not shards of one sweep invocation; aggregate them separately"
+                )
             }
             if other.comments != plan.comments {
-                notices.append("the plan.tsv header of \(l.sweepDirectory.path) differs from \(first.path)'s (scenario path, smoke or --set written differently?); using the first")
+                notices.append(
+                    "the plan.tsv header of \(l.sweepDirectory.path) differs from \(first.path)'s (scenario path, smoke or --set written differently?); using the first"
+                )
             }
         }
         let axes = plan.axes
@@ -253,8 +264,9 @@ extension Aggregator {
             if byGroup[row.group] == nil { order.append(row.group); byGroup[row.group] = []; coordText[row.group] = row.coordinates }
             for l in layouts {
                 guard FileManager.default.fileExists(atPath: l.done(row.id).path),
-                      let data = FileManager.default.contents(atPath: l.record(row.id).path),
-                      let r = try? Store.decoder().decode(PointRecord.self, from: data), r.pointID == row.id else { continue }
+                    let data = FileManager.default.contents(atPath: l.record(row.id).path),
+                    let r = try? Store.decoder().decode(PointRecord.self, from: data), r.pointID == row.id
+                else { continue }
                 byGroup[row.group]!.append(r); found += 1
                 codes[r.code ?? PointRecord.unknownCode, default: 0] += 1
                 break
@@ -302,7 +314,8 @@ public struct PlanFile: Sendable {
 
     public static func read(_ url: URL) throws -> PlanFile {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw StoreError("\(url.deletingLastPathComponent().path) is not a sweep directory: cannot read \(url.lastPathComponent) (expected runs/<scenario>/<sweep-id>/)")
+            throw StoreError(
+                "\(url.deletingLastPathComponent().path) is not a sweep directory: cannot read \(url.lastPathComponent) (expected runs/<scenario>/<sweep-id>/)")
         }
         var comments: [String] = [], header: [String]? = nil, rows: [Row] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {

@@ -67,10 +67,13 @@ public struct Baseline: Sendable {
             }
             let verdict = row["verdict"]!
             guard ClaimVerdict(rawValue: verdict) != nil else {
-                throw StoreError("\(file):\(n + 1): column verdict: `\(verdict)` is not one of \(ClaimVerdict.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw StoreError(
+                    "\(file):\(n + 1): column verdict: `\(verdict)` is not one of \(ClaimVerdict.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            claims.append(BaselineClaim(claim: row["claim"]!, paper: row["paper"]!, verdict: verdict,
-                                        value: try number("value"), ciLow: try number("ci_lo"), ciHigh: try number("ci_hi")))
+            claims.append(
+                BaselineClaim(
+                    claim: row["claim"]!, paper: row["paper"]!, verdict: verdict,
+                    value: try number("value"), ciLow: try number("ci_lo"), ciHigh: try number("ci_hi")))
         }
         guard header != nil else { throw StoreError("--baseline \(file): no header line (expected the claims.tsv `sim verify` writes)") }
         return Baseline(path: file, fidelity: fidelity, claims: claims)
@@ -136,8 +139,10 @@ public struct BaselineComparison: Sendable {
         }
         let verified = Set(outcomes.map(\.claim.paper)), present = Set(outcomes.map(\.claim.id))
         for c in baseline.claims where verified.contains(c.paper) && !present.contains(c.claim) {
-            changes.append(ClaimChange(claim: c.claim, before: c, after: nil, shift: nil,
-                                       problem: c.isSupported ? "in the baseline (\(c.verdict)) but no longer declared" : nil))
+            changes.append(
+                ClaimChange(
+                    claim: c.claim, before: c, after: nil, shift: nil,
+                    problem: c.isSupported ? "in the baseline (\(c.verdict)) but no longer declared" : nil))
         }
         self.changes = changes
     }
@@ -149,25 +154,33 @@ public struct BaselineComparison: Sendable {
         var lines = ["baseline \(baseline.path)" + (baseline.fidelity.map { " (fidelity \($0))" } ?? "")]
         for c in changes {
             let shift = c.shift.map { String(format: "%+.2f", $0) } ?? "n/a"
-            lines.append(pad(c.claim, 18) + pad(c.verdictText, 38) + pad("\(num(c.before?.value)) → \(num(c.after?.measurement?.value))", 30)
-                         + "shift " + pad(shift, 8) + (c.problem.map { "FAIL: \($0)" } ?? ""))
+            lines.append(
+                pad(c.claim, 18) + pad(c.verdictText, 38) + pad("\(num(c.before?.value)) → \(num(c.after?.measurement?.value))", 30)
+                    + "shift " + pad(shift, 8) + (c.problem.map { "FAIL: \($0)" } ?? ""))
         }
         let moved = changes.filter { ($0.shift ?? 0) != 0 }.count
         let flipped = changes.filter { $0.before != nil && $0.after != nil && $0.before!.verdict != $0.after!.verdict.rawValue }.count
-        lines.append("baseline: \(changes.count) claims compared, \(flipped) verdict change\(flipped == 1 ? "" : "s"), \(moved) value\(moved == 1 ? "" : "s") moved, "
-                     + (passed ? "no regression (max shift \(String(format: "%.2f", maxShift)) half-widths)"
-                               : "\(failures.count) regression\(failures.count == 1 ? "" : "s"): " + failures.map(\.claim).joined(separator: ", ")))
+        lines.append(
+            "baseline: \(changes.count) claims compared, \(flipped) verdict change\(flipped == 1 ? "" : "s"), \(moved) value\(moved == 1 ? "" : "s") moved, "
+                + (passed
+                    ? "no regression (max shift \(String(format: "%.2f", maxShift)) half-widths)"
+                    : "\(failures.count) regression\(failures.count == 1 ? "" : "s"): " + failures.map(\.claim).joined(separator: ", ")))
         return lines.joined(separator: "\n")
     }
 
     /// `baseline.tsv` beside the report: one row per claim, for pandas.
     public var tsv: String {
-        var lines = ["# sim verify --baseline \(baseline.path); shift = (value − baseline value) / baseline half-width; max shift \(maxShift)",
-                     ["claim", "verdict_before", "verdict_after", "value_before", "value_after", "shift", "problem"].joined(separator: "\t")]
+        var lines = [
+            "# sim verify --baseline \(baseline.path); shift = (value − baseline value) / baseline half-width; max shift \(maxShift)",
+            ["claim", "verdict_before", "verdict_after", "value_before", "value_after", "shift", "problem"].joined(separator: "\t"),
+        ]
         for c in changes {
-            lines.append([c.claim, c.before?.verdict ?? "", c.after?.verdict.rawValue ?? "",
-                          c.before.map { VerificationReport.exact($0.value) } ?? "", c.after?.measurement.map { VerificationReport.exact($0.value) } ?? "",
-                          c.shift.map { VerificationReport.exact($0) } ?? "", c.problem ?? ""].joined(separator: "\t"))
+            lines.append(
+                [
+                    c.claim, c.before?.verdict ?? "", c.after?.verdict.rawValue ?? "",
+                    c.before.map { VerificationReport.exact($0.value) } ?? "", c.after?.measurement.map { VerificationReport.exact($0.value) } ?? "",
+                    c.shift.map { VerificationReport.exact($0) } ?? "", c.problem ?? "",
+                ].joined(separator: "\t"))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -38,10 +38,13 @@ public enum BenchmarkRegistry {
 public enum BenchmarkLines {
     /// The `precision: float` line of a benchmark that measures both precisions (`benchmarks/compare`
     /// reads it: "float …: every sample X steps/s, Y GFLOP/s; hinge Z steps/s, W GFLOP/s").
-    public static func float(everySample: (stepsPerSecond: Double, gflops: Double),
-                             hinge: (stepsPerSecond: Double, gflops: Double), doubleHinge: Double) -> String {
-        String(format: "float (precision: float): every sample %.0f steps/s, %.1f GFLOP/s; hinge %.0f steps/s, %.1f GFLOP/s (%.2f× Double)",
-               everySample.stepsPerSecond, everySample.gflops, hinge.stepsPerSecond, hinge.gflops, hinge.stepsPerSecond / doubleHinge)
+    public static func float(
+        everySample: (stepsPerSecond: Double, gflops: Double),
+        hinge: (stepsPerSecond: Double, gflops: Double), doubleHinge: Double
+    ) -> String {
+        String(
+            format: "float (precision: float): every sample %.0f steps/s, %.1f GFLOP/s; hinge %.0f steps/s, %.1f GFLOP/s (%.2f× Double)",
+            everySample.stepsPerSecond, everySample.gflops, hinge.stepsPerSecond, hinge.gflops, hinge.stepsPerSecond / doubleHinge)
     }
 }
 
@@ -49,7 +52,8 @@ extension BenchmarkLines {
     /// The learner-alone line: how much of a step is data generation, and the GFLOP/s of the rest
     /// (`benchmarks/compare` reads it: "learner alone …: hinge X GFLOP/s …; every sample Y GFLOP/s …").
     public static func learner(hinge: (dataFraction: Double, gflops: Double), everySample: (dataFraction: Double, gflops: Double)) -> String {
-        String(format: "learner alone (data generation excluded): hinge %.1f GFLOP/s (data %.0f%% of the step); every sample %.1f GFLOP/s (data %.0f%%)",
-               hinge.gflops, 100 * hinge.dataFraction, everySample.gflops, 100 * everySample.dataFraction)
+        String(
+            format: "learner alone (data generation excluded): hinge %.1f GFLOP/s (data %.0f%% of the step); every sample %.1f GFLOP/s (data %.0f%%)",
+            hinge.gflops, 100 * hinge.dataFraction, everySample.gflops, 100 * everySample.dataFraction)
     }
 }

@@ -66,8 +66,9 @@ public enum InterruptHandler {
         let name = signalName(sig)
         if n == 1 {
             flag.cancel(reason: name)
-            FileHandle.standardError.write(Data(
-                "\n\(name): no new points will start; running ones stop at their next check and are marked interrupted (send it again to quit now)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "\n\(name): no new points will start; running ones stop at their next check and are marked interrupted (send it again to quit now)\n".utf8))
         } else {
             FileHandle.standardError.write(Data("\n\(name): quitting now\n".utf8))
             exit(128 + sig)

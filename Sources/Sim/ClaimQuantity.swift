@@ -108,10 +108,15 @@ public indirect enum ClaimQuantity: Sendable, Equatable, CustomStringConvertible
             let operands = try qs.map { try $0.evaluate(g, r) }
             let counts = Set(operands.compactMap { if case .perSeed(let v) = $0 { return v.count } else { return nil } })
             guard counts.count <= 1 else {
-                throw RecipeError("`\(self)`: its operands have different numbers of seeds (\(counts.sorted().map(String.init).joined(separator: ", "))) in \(r.scenarioName)")
+                throw RecipeError(
+                    "`\(self)`: its operands have different numbers of seeds (\(counts.sorted().map(String.init).joined(separator: ", "))) in \(r.scenarioName)"
+                )
             }
             func at(_ v: Value, _ i: Int) -> Double {
-                switch v { case .scalar(let c): return c; case .perSeed(let a): return a[i] }
+                switch v {
+                case .scalar(let c): return c;
+                case .perSeed(let a): return a[i]
+                }
             }
             func combine(_ x: [Double]) -> Double {
                 switch op {
@@ -173,8 +178,10 @@ extension ScenarioLoader {
         let m = try mapping(node, keyPath: kp)
         let present = quantityKeys.filter { m[$0] != nil }
         guard present.count == 1, let which = present.first else {
-            throw ScenarioError(.wrongType, at: m.location, key: kp,
-                                "expected a metric name or a mapping with exactly one of \(quantityKeys.joined(separator: ", ")), found \(present.isEmpty ? "none" : present.joined(separator: " and "))")
+            throw ScenarioError(
+                .wrongType, at: m.location, key: kp,
+                "expected a metric name or a mapping with exactly one of \(quantityKeys.joined(separator: ", ")), found \(present.isEmpty ? "none" : present.joined(separator: " and "))"
+            )
         }
         try checkKeys(m, allowed: which == "series" ? ["series", "x"] : [which], keyPath: kp)
         let v = m[which]!
@@ -184,7 +191,9 @@ extension ScenarioLoader {
                 throw ScenarioError(.wrongType, at: v.location, key: "\(kp).\(which)", "expected a name, found \(v.kindDescription) `\(v.shortText)`")
             }
             if which == "param" { return .parameter(s.text) }
-            guard let xn = m["x"] else { throw ScenarioError(.missingKey, at: m.location, key: "\(kp).x", "the required key `x` (where on the curve) is missing") }
+            guard let xn = m["x"] else {
+                throw ScenarioError(.missingKey, at: m.location, key: "\(kp).x", "the required key `x` (where on the curve) is missing")
+            }
             guard case .scalar(let xs) = xn, let x = xs.number, x.isFinite else {
                 throw ScenarioError(.wrongType, at: xn.location, key: "\(kp).x", "expected a number, found \(xn.kindDescription) `\(xn.shortText)`")
             }
@@ -193,8 +202,9 @@ extension ScenarioLoader {
             if let f = ClaimQuantity.Function(rawValue: which) { return .apply(f, try quantity(v, keyPath: "\(kp).\(which)")) }
             let op = ClaimQuantity.Operation(rawValue: which)!
             guard case .sequence(let items, _) = v, op.binary ? items.count == 2 : items.count >= 2 else {
-                throw ScenarioError(.wrongType, at: v.location, key: "\(kp).\(which)",
-                                    "expected a list of \(op.binary ? "two" : "two or more") quantities, found \(v.kindDescription) `\(v.shortText)`")
+                throw ScenarioError(
+                    .wrongType, at: v.location, key: "\(kp).\(which)",
+                    "expected a list of \(op.binary ? "two" : "two or more") quantities, found \(v.kindDescription) `\(v.shortText)`")
             }
             return .combine(op, try items.enumerated().map { try quantity($1, keyPath: "\(kp).\(which)[\($0)]") })
         }
@@ -207,10 +217,12 @@ extension ScenarioLoader {
             let m = try mapping(node, keyPath: kp)
             try checkKeys(m, allowed: ["ratio"], keyPath: kp)
             if case .sequence(let items, _)? = m["ratio"], items.count == 2, case .scalar(let a) = items[0], case .scalar(let b) = items[1],
-               !a.text.isEmpty, !b.text.isEmpty {
+                !a.text.isEmpty, !b.text.isEmpty
+            {
                 return .ratio(a.text, b.text)
             }
         }
-        throw ScenarioError(.wrongType, at: node.location, key: kp, "expected a parameter name or {ratio: [A, B]}, found \(node.kindDescription) `\(node.shortText)`")
+        throw ScenarioError(
+            .wrongType, at: node.location, key: kp, "expected a parameter name or {ratio: [A, B]}, found \(node.kindDescription) `\(node.shortText)`")
     }
 }

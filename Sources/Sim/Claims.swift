@@ -28,9 +28,11 @@ public struct Claim: Sendable {
     /// The statistic, from the scenario's aggregated results.
     public var measure: @Sendable (AggregateResults) throws -> ClaimMeasurement
 
-    public init(id: String, paper: String, statement: String, prediction: String, statistic: String,
-                scenario: String, figure: String?, rule: VerdictRule, knownIssue: String? = nil,
-                measure: @escaping @Sendable (AggregateResults) throws -> ClaimMeasurement) {
+    public init(
+        id: String, paper: String, statement: String, prediction: String, statistic: String,
+        scenario: String, figure: String?, rule: VerdictRule, knownIssue: String? = nil,
+        measure: @escaping @Sendable (AggregateResults) throws -> ClaimMeasurement
+    ) {
         self.id = id; self.paper = paper; self.statement = statement; self.prediction = prediction
         self.statistic = statistic; self.scenario = scenario; self.figure = figure; self.rule = rule
         self.knownIssue = knownIssue; self.measure = measure
@@ -161,8 +163,9 @@ public struct VerdictRule: Sendable, Equatable {
     }
     /// The quantity must lie in r (e.g. a Θ(1) fraction); `reference` is what the report marks.
     public static func inRange(_ r: ClosedRange<Double>, _ kind: ClaimKind = .mechanism, reference: Double? = nil, _ rationale: String) -> VerdictRule {
-        VerdictRule(kind: kind, prediction: reference ?? (r.lowerBound + r.upperBound) / 2, bandLow: r.lowerBound, bandHigh: r.upperBound,
-                    rationale: rationale)
+        VerdictRule(
+            kind: kind, prediction: reference ?? (r.lowerBound + r.upperBound) / 2, bandLow: r.lowerBound, bandHigh: r.upperBound,
+            rationale: rationale)
     }
 
     var oneSided: Bool { bandLow == -.infinity || bandHigh == .infinity }
@@ -194,7 +197,8 @@ public struct VerdictRule: Sendable, Equatable {
             needed.append(half / abs(m.value - edge))
         }
         guard let ratio = needed.max(), ratio.isFinite else { return nil }
-        return Int((Double(m.seeds) * ratio * ratio * (1 - 1e-12)).rounded(.up))   // × (1 − 1e-12): a ratio of 2.0000000000000004 means 4× the seeds, not one more
+        // × (1 − 1e-12): a ratio of 2.0000000000000004 means 4× the seeds, not one more.
+        return Int((Double(m.seeds) * ratio * ratio * (1 - 1e-12)).rounded(.up))
     }
 
     /// "= 1, band [0.6, 1.6]", "≥ 0.9", "∈ [0.4, 0.9]".
@@ -259,7 +263,8 @@ public enum ClaimRegistry {
                 let url = dir.appendingPathComponent(rel)
                 // Cheap filter: only files with a top-level `claims:` are loaded.
                 guard let text = try? String(contentsOf: url, encoding: .utf8),
-                      text.split(separator: "\n").contains(where: { $0.hasPrefix("claims:") }) else { continue }
+                    text.split(separator: "\n").contains(where: { $0.hasPrefix("claims:") })
+                else { continue }
                 let relative = "scenarios/\(paper)/\(rel)"
                 do {
                     let scenario = try ScenarioLoader.load(url.path)
@@ -299,15 +304,19 @@ extension AggregateResults {
             coordinates.allSatisfy { k, v in AggregateResults.sameValue(g.coordinates[k] ?? g.parameters[k], v) }
         }
         guard let g = match else {
-            throw RecipeError("no finished runs at \(coordinates.isEmpty ? "the scenario's point" : coordinates.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ", ")) in \(scenarioName)")
+            throw RecipeError(
+                "no finished runs at \(coordinates.isEmpty ? "the scenario's point" : coordinates.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ", ")) in \(scenarioName)"
+            )
         }
         return g
     }
 
     /// A metric computed per seed from the values of one group (e.g. a difference of two metrics,
     /// or of two curves at one x: see `perSeed(series:at:in:)`), summarised over seeds with its t-interval.
-    public func claimPerSeed(_ coordinates: [String: ParamValue] = [:], detail: String = "",
-                             _ f: (_ metric: (String) throws -> [Double]) throws -> [Double]) throws -> ClaimMeasurement {
+    public func claimPerSeed(
+        _ coordinates: [String: ParamValue] = [:], detail: String = "",
+        _ f: (_ metric: (String) throws -> [Double]) throws -> [Double]
+    ) throws -> ClaimMeasurement {
         let g = try claimGroup(coordinates)
         let values = try f { name in try metric(name, in: g).values }
         let s = Summary(values: values)
@@ -335,8 +344,10 @@ extension AggregateResults {
     /// bootstrap interval over seeds: the statistic is recomputed on `resamples` copies of the results
     /// in which every group's seeds are drawn with replacement (the same draw for all metrics and
     /// series of a group, so paired quantities stay paired). See `Bootstrap` for the interval.
-    public func bootstrap(resamples: Int = Bootstrap.defaultResamples, detail: String = "",
-                          _ statistic: (AggregateResults) throws -> Double) throws -> ClaimMeasurement {
+    public func bootstrap(
+        resamples: Int = Bootstrap.defaultResamples, detail: String = "",
+        _ statistic: (AggregateResults) throws -> Double
+    ) throws -> ClaimMeasurement {
         let estimate = try statistic(self)
         var rng = RNG(seed: SeedDerivation.hash("bootstrap\n\(scenarioName)"), stream: "bootstrap")
         var values: [Double] = []
@@ -349,8 +360,9 @@ extension AggregateResults {
         let ci = Bootstrap.interval(estimate: estimate, resampled: values, seeds: seeds)
         let failed = values.filter { !$0.isFinite }.count
         let note = failed == 0 ? "" : "\(failed) of \(resamples) resamples gave no value"
-        return ClaimMeasurement(value: estimate, ciLow: ci.lower, ciHigh: ci.upper, method: .bootstrap, seeds: seeds,
-                                detail: [detail, note].filter { !$0.isEmpty }.joined(separator: "; "))
+        return ClaimMeasurement(
+            value: estimate, ciLow: ci.lower, ciHigh: ci.upper, method: .bootstrap, seeds: seeds,
+            detail: [detail, note].filter { !$0.isEmpty }.joined(separator: "; "))
     }
 
     /// One bootstrap resample: each group's finished seeds drawn with replacement. Summaries carry
@@ -364,8 +376,9 @@ extension AggregateResults {
             let idx = Bootstrap.draw(k, &rng)
             for (name, s) in g.metrics where s.values.count == k {
                 let v = idx.map { s.values[$0] }
-                out.groups[gi].metrics[name] = Summary(n: v.lazy.filter { $0.isFinite }.count, mean: Statistics.mean(v),
-                                                       sd: .nan, ciLow: .nan, ciHigh: .nan, values: v)
+                out.groups[gi].metrics[name] = Summary(
+                    n: v.lazy.filter { $0.isFinite }.count, mean: Statistics.mean(v),
+                    sd: .nan, ciLow: .nan, ciHigh: .nan, values: v)
             }
             for (name, s) in g.series where s.replicateY.count == k {
                 let curves = idx.map { s.replicateY[$0] }
@@ -424,14 +437,16 @@ public enum ClaimStatistics {
     /// resample or a run that loses a point cannot quietly fit the rest.
     public static func exponent(x: [Double], y: [Double]) -> Double {
         guard x.count >= 2, x.count == y.count, zip(x, y).allSatisfy({ $0 > 0 && $1 > 0 && $0.isFinite && $1.isFinite }),
-              let fit = Statistics.powerLawFit(x: x, y: y) else { return .nan }
+            let fit = Statistics.powerLawFit(x: x, y: y)
+        else { return .nan }
         return fit.exponent
     }
 
     /// Least-squares slope of y on x; NaN unless every point is finite.
     public static func slope(x: [Double], y: [Double]) -> Double {
         guard x.count >= 2, x.count == y.count, zip(x, y).allSatisfy({ $0.isFinite && $1.isFinite }),
-              let fit = Statistics.linearFit(x: x, y: y) else { return .nan }
+            let fit = Statistics.linearFit(x: x, y: y)
+        else { return .nan }
         return fit.slope
     }
 

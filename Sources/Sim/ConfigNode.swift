@@ -35,7 +35,8 @@ indirect enum ConfigNode: Sendable {
         switch self {
         case .scalar(let s): return s.quoted ? "\"\(s.text)\"" : (s.text.isEmpty ? "null" : s.text)
         case .sequence(let items, _): return "[" + items.prefix(6).map(\.shortText).joined(separator: ", ") + (items.count > 6 ? ", …" : "") + "]"
-        case .mapping(let m): return "{" + m.entries.prefix(4).map { "\($0.key): \($0.value.shortText)" }.joined(separator: ", ") + (m.entries.count > 4 ? ", …" : "") + "}"
+        case .mapping(let m):
+            return "{" + m.entries.prefix(4).map { "\($0.key): \($0.value.shortText)" }.joined(separator: ", ") + (m.entries.count > 4 ? ", …" : "") + "}"
         }
     }
 
@@ -142,16 +143,19 @@ extension ConfigNode {
             for (k, v) in map {
                 let keyPath = path.isEmpty ? "" : path + "."
                 guard case .scalar(let ks) = k else {
-                    throw ScenarioError(.wrongType, at: loc(k.mark, source), key: path.isEmpty ? nil : path,
-                                        "expected a plain text key, found a complex key")
+                    throw ScenarioError(
+                        .wrongType, at: loc(k.mark, source), key: path.isEmpty ? nil : path,
+                        "expected a plain text key, found a complex key")
                 }
                 if ks.string.isEmpty {
-                    throw ScenarioError(.wrongType, at: loc(k.mark, source), key: keyPath + "<empty>",
-                                        "a mapping key is empty (a stray `:`, or an anchor `&name` written before the colon?)")
+                    throw ScenarioError(
+                        .wrongType, at: loc(k.mark, source), key: keyPath + "<empty>",
+                        "a mapping key is empty (a stray `:`, or an anchor `&name` written before the colon?)")
                 }
                 if m[ks.string] != nil {
-                    throw ScenarioError(.wrongType, at: loc(k.mark, source), key: keyPath + ks.string,
-                                        "this key appears twice in the same mapping")
+                    throw ScenarioError(
+                        .wrongType, at: loc(k.mark, source), key: keyPath + ks.string,
+                        "this key appears twice in the same mapping")
                 }
                 let value = try convert(v, source: source, path: keyPath + ks.string)
                 m.entries.append(.init(key: ks.string, keyLocation: loc(k.mark, source), value: value))
@@ -173,8 +177,9 @@ extension ScenarioError {
             if let c = context { msg += " (\(c.text) at line \(c.mark.line), column \(c.mark.column))" }
             return ScenarioError(.syntax, at: at(mark), key: nil, msg)
         case let .duplicatedKeysInMapping(duplicates, context):
-            return ScenarioError(.syntax, at: at(context.mark), key: duplicates.sorted().joined(separator: ", "),
-                                 "this mapping has the key twice (YAML keys must be unique in a mapping)")
+            return ScenarioError(
+                .syntax, at: at(context.mark), key: duplicates.sorted().joined(separator: ", "),
+                "this mapping has the key twice (YAML keys must be unique in a mapping)")
         case let .reader(problem, offset, _, yaml):
             // The reader reports a byte offset (e.g. of a control character): turn it into a line.
             let line = 1 + (offset.map { yaml.utf8.prefix(max(0, $0)).lazy.filter { $0 == UInt8(ascii: "\n") }.count } ?? 0)
@@ -223,7 +228,9 @@ extension ConfigNode {
             case .null: throw ScenarioError(.wrongType, at: location, key: keyPath, "expected a value, found null")
             case .bool(let b): return .bool(b)
             case .int(let i):
-                guard i.magnitude < 9_000_000_000_000_000 else { throw ScenarioError(.outOfRange, at: location, key: keyPath, "expected a number below 9e15 in magnitude, found `\(s.text)`") }
+                guard i.magnitude < 9_000_000_000_000_000 else {
+                    throw ScenarioError(.outOfRange, at: location, key: keyPath, "expected a number below 9e15 in magnitude, found `\(s.text)`")
+                }
                 return .int(i)
             case .double(let d):
                 // Recipes turn options into sizes and counts (`Int(…)`): NaN, ∞ or 1e300 would trap there.

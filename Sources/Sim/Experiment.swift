@@ -12,8 +12,10 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var divergedAtStep: Int?
     public var note: String?
 
-    public init(status: Status = .ok, metrics: [String: Double] = [:], series: [String: Series] = [:],
-                divergedAtStep: Int? = nil, note: String? = nil) {
+    public init(
+        status: Status = .ok, metrics: [String: Double] = [:], series: [String: Series] = [:],
+        divergedAtStep: Int? = nil, note: String? = nil
+    ) {
         self.status = status; self.metrics = metrics; self.series = series
         self.divergedAtStep = divergedAtStep; self.note = note
     }

@@ -19,15 +19,19 @@ public enum FigureBuilder {
     /// Render every figure of `plan.scenario`. Figures are independent: one recipe failing does not
     /// stop the others; all failures are collected and thrown together at the end.
     @discardableResult
-    public static func build(_ plan: Plan, results: AggregateResults, out: URL,
-                             formats: FigureFormats = .standard, render: Bool = true, latex: LaTeXOptions? = nil) throws -> [FigureFiles] {
+    public static func build(
+        _ plan: Plan, results: AggregateResults, out: URL,
+        formats: FigureFormats = .standard, render: Bool = true, latex: LaTeXOptions? = nil
+    ) throws -> [FigureFiles] {
         let directory = RunLayout(out: out, plan: plan).figuresDirectory(paper: plan.experiment.paper)
         var files: [FigureFiles] = []
         var errors: [FigureBuildError] = []
         for request in plan.scenario.figures {
             do {
-                files.append(try build(request, experiment: plan.experiment, results: results, scenario: plan.scenario.path,
-                                       to: directory, formats: formats, render: render, latex: latex))
+                files.append(
+                    try build(
+                        request, experiment: plan.experiment, results: results, scenario: plan.scenario.path,
+                        to: directory, formats: formats, render: render, latex: latex))
             } catch let e as FigureBuildError {
                 errors.append(e)
             }
@@ -39,9 +43,11 @@ public enum FigureBuilder {
 
     /// Run one recipe and write its figure. The recipe's figure takes the request's id (file stem)
     /// and, when given, its title.
-    public static func build(_ request: FigureRequest, experiment: any Experiment, results: AggregateResults,
-                             scenario: String, to directory: URL, formats: FigureFormats = .standard,
-                             render: Bool = true, latex: LaTeXOptions? = nil) throws -> FigureFiles {
+    public static func build(
+        _ request: FigureRequest, experiment: any Experiment, results: AggregateResults,
+        scenario: String, to directory: URL, formats: FigureFormats = .standard,
+        render: Bool = true, latex: LaTeXOptions? = nil
+    ) throws -> FigureFiles {
         func fail(_ message: String) -> FigureBuildError {
             FigureBuildError(figureID: request.id, recipe: request.recipe, scenario: scenario, underlying: message)
         }

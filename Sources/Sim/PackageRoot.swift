@@ -26,8 +26,10 @@ public enum PackageRoot {
     /// relative to it ("." or "../..") so that scenario paths stay relative, as the plans' provenance
     /// records them; an explicit or environment root is returned as given. A root without
     /// `scenarios/`, or none found, is an error that says what to do.
-    public static func discover(explicit: String?, cwd: String = FileManager.default.currentDirectoryPath,
-                                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+    public static func discover(
+        explicit: String?, cwd: String = FileManager.default.currentDirectoryPath,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> String {
         func hasScenarios(_ dir: String) -> Bool {
             var isDir: ObjCBool = false
             let base = dir.hasPrefix("/") ? dir : cwd + "/" + dir
@@ -49,6 +51,9 @@ public enum PackageRoot {
             if parent.path == dir.path { break }
             dir = parent; up += 1
         }
-        throw NotFound(description: "no package root: no scenarios/ directory in \(cwd) or any directory above it. Run sim inside a Provable checkout or a paper package, pass --root <dir>, or set \(environmentKey)")
+        throw NotFound(
+            description:
+                "no package root: no scenarios/ directory in \(cwd) or any directory above it. Run sim inside a Provable checkout or a paper package, pass --root <dir>, or set \(environmentKey)"
+        )
     }
 }

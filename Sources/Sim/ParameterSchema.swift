@@ -10,19 +10,22 @@ enum ParameterSchema {
     /// Check `node` against `spec` and return the normalised value.
     static func value(of node: ConfigNode, for spec: ParameterSpec, keyPath: String) throws -> ParamValue {
         func wrongType(_ expected: String) -> ScenarioError {
-            ScenarioError(.wrongType, at: node.location, key: keyPath,
-                          "expected \(expected) for parameter `\(spec.name)`, found \(node.kindDescription) `\(node.shortText)`")
+            ScenarioError(
+                .wrongType, at: node.location, key: keyPath,
+                "expected \(expected) for parameter `\(spec.name)`, found \(node.kindDescription) `\(node.shortText)`")
         }
         switch spec.kind {
         case .int(let lo, let hi):
             guard case .scalar(let s) = node, let x = s.number, !isBoolOrNull(s) else { throw wrongType(describe(spec.kind)) }
             guard x.isFinite, abs(x) < 9.0e15 else {
-                throw ScenarioError(.outOfRange, at: node.location, key: keyPath,
-                                    "expected \(describe(spec.kind)) for parameter `\(spec.name)`, found `\(s.text)`, which is not a finite integer below 9e15 in magnitude")
+                throw ScenarioError(
+                    .outOfRange, at: node.location, key: keyPath,
+                    "expected \(describe(spec.kind)) for parameter `\(spec.name)`, found `\(s.text)`, which is not a finite integer below 9e15 in magnitude")
             }
             guard x == x.rounded() else {
-                throw ScenarioError(.wrongType, at: node.location, key: keyPath,
-                                    "expected \(describe(spec.kind)) for parameter `\(spec.name)`, found the non-integral number `\(s.text)`")
+                throw ScenarioError(
+                    .wrongType, at: node.location, key: keyPath,
+                    "expected \(describe(spec.kind)) for parameter `\(spec.name)`, found the non-integral number `\(s.text)`")
             }
             let v = Int(x)
             if let lo, v < lo { throw outOfRange(node, keyPath, spec, found: s.text) }
@@ -31,8 +34,9 @@ enum ParameterSchema {
         case .double(let lo, let hi, let exclusiveMin):
             guard case .scalar(let s) = node, let x = s.number, !isBoolOrNull(s) else { throw wrongType(describe(spec.kind)) }
             guard x.isFinite else {
-                throw ScenarioError(.outOfRange, at: node.location, key: keyPath,
-                                    "expected a finite number for parameter `\(spec.name)`, found `\(s.text)`")
+                throw ScenarioError(
+                    .outOfRange, at: node.location, key: keyPath,
+                    "expected a finite number for parameter `\(spec.name)`, found `\(s.text)`")
             }
             if let lo, exclusiveMin ? !(x > lo) : !(x >= lo) { throw outOfRange(node, keyPath, spec, found: s.text) }
             if let hi, x > hi { throw outOfRange(node, keyPath, spec, found: s.text) }
@@ -40,9 +44,10 @@ enum ParameterSchema {
         case .choice(let options):
             guard case .scalar(let s) = node, !isNull(s) else { throw wrongType(describe(spec.kind)) }
             guard options.contains(s.text) else {
-                throw ScenarioError(.outOfRange, at: node.location, key: keyPath,
-                                    "expected one of \(options.map { "`\($0)`" }.joined(separator: ", ")) for parameter `\(spec.name)`, found `\(s.text)`",
-                                    hint: Suggest.didYouMean(s.text, options))
+                throw ScenarioError(
+                    .outOfRange, at: node.location, key: keyPath,
+                    "expected one of \(options.map { "`\($0)`" }.joined(separator: ", ")) for parameter `\(spec.name)`, found `\(s.text)`",
+                    hint: Suggest.didYouMean(s.text, options))
             }
             return .string(s.text)
         case .bool:
@@ -56,8 +61,9 @@ enum ParameterSchema {
             var out: [ParamValue] = []
             for (i, item) in items.enumerated() {
                 guard case .scalar(let s) = item, let x = s.number, !isBoolOrNull(s), x.isFinite else {
-                    throw ScenarioError(.wrongType, at: item.location, key: "\(keyPath)[\(i)]",
-                                        "expected a finite number (element of the list parameter `\(spec.name)`), found \(item.kindDescription) `\(item.shortText)`")
+                    throw ScenarioError(
+                        .wrongType, at: item.location, key: "\(keyPath)[\(i)]",
+                        "expected a finite number (element of the list parameter `\(spec.name)`), found \(item.kindDescription) `\(item.shortText)`")
                 }
                 out.append(.double(x))
             }
@@ -101,12 +107,16 @@ enum ParameterSchema {
     }
 
     private static func outOfRange(_ node: ConfigNode, _ keyPath: String, _ spec: ParameterSpec, found: String) -> ScenarioError {
-        ScenarioError(.outOfRange, at: node.location, key: keyPath,
-                      "expected \(describe(spec.kind)) for parameter `\(spec.name)`, found `\(found)`")
+        ScenarioError(
+            .outOfRange, at: node.location, key: keyPath,
+            "expected \(describe(spec.kind)) for parameter `\(spec.name)`, found `\(found)`")
     }
 
     private static func isBoolOrNull(_ s: ConfigScalar) -> Bool {
-        switch s.value { case .bool, .null: return true; default: return false }
+        switch s.value {
+        case .bool, .null: return true;
+        default: return false
+        }
     }
     private static func isNull(_ s: ConfigScalar) -> Bool { if case .null = s.value { return true }; return false }
 }

@@ -25,7 +25,11 @@ public enum ParamValue: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     public var doubleValue: Double? {
-        switch self { case .int(let v): return Double(v); case .double(let v): return v; default: return nil }
+        switch self {
+        case .int(let v): return Double(v);
+        case .double(let v): return v;
+        default: return nil
+        }
     }
     public var intValue: Int? {
         switch self {

@@ -57,11 +57,14 @@ public struct Plan: Sendable {
         for g in groups {
             let canonical = g.parameters.canonical(executionDefaults: execution)
             for r in 0..<scenario.sweep.seeds {
-                let seed = SeedDerivation.runSeed(scenarioSeed: scenario.seed, canonicalParameters: g.parameters.seedCanonical(executionOptions: Set(execution.keys)), replicate: r)
-                points.append(PlanPoint(index: points.count,
-                                        id: Plan.pointID(experiment: scenario.experiment.name, canonical: canonical, replicate: r, seed: seed),
-                                        parameters: g.parameters, canonical: canonical, coordinates: g.coordinates,
-                                        group: g.index, replicate: r, seed: seed))
+                let seed = SeedDerivation.runSeed(
+                    scenarioSeed: scenario.seed, canonicalParameters: g.parameters.seedCanonical(executionOptions: Set(execution.keys)), replicate: r)
+                points.append(
+                    PlanPoint(
+                        index: points.count,
+                        id: Plan.pointID(experiment: scenario.experiment.name, canonical: canonical, replicate: r, seed: seed),
+                        parameters: g.parameters, canonical: canonical, coordinates: g.coordinates,
+                        group: g.index, replicate: r, seed: seed))
             }
         }
         self.points = points

@@ -66,8 +66,7 @@ final class ProgressReporter: @unchecked Sendable {
     func finish() {
         guard !silent else { return }
         lock.lock(); defer { lock.unlock() }
-        if live { drawLive(); write("\n"); lineShown = false }
-        else if lastDecile < 10 || done == 0 { printPeriodic(force: true) }
+        if live { drawLive(); write("\n"); lineShown = false } else if lastDecile < 10 || done == 0 { printPeriodic(force: true) }
     }
 
     // MARK: private (lock held)

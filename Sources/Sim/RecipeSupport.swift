@@ -58,12 +58,15 @@ public struct RecipeError: Error, CustomStringConvertible {
 
 extension Line {
     /// Mean line with a ±sd band from a series summary (y transformed by `f` if given).
-    public static func meanWithBand(_ title: String, _ s: SeriesSummary, color: String? = nil, dash: Dash = .auto,
-                                    withPoints: Bool = false, axis: AxisSide = .y1, xScale: Double = 1) -> Line {
+    public static func meanWithBand(
+        _ title: String, _ s: SeriesSummary, color: String? = nil, dash: Dash = .auto,
+        withPoints: Bool = false, axis: AxisSide = .y1, xScale: Double = 1
+    ) -> Line {
         let lo = zip(s.mean, s.sd).map { $0 - ($1.isFinite ? $1 : 0) }
         let hi = zip(s.mean, s.sd).map { $0 + ($1.isFinite ? $1 : 0) }
-        return Line(title, x: s.x.map { $0 * xScale }, y: s.mean, band: (lo, hi), dash: dash, color: color,
-                    withPoints: withPoints, axis: axis)
+        return Line(
+            title, x: s.x.map { $0 * xScale }, y: s.mean, band: (lo, hi), dash: dash, color: color,
+            withPoints: withPoints, axis: axis)
     }
 }
 
@@ -93,8 +96,10 @@ public struct PowerLawOverlay {
     /// Data x range (sorted input), for axis limits.
     public let xRange: ClosedRange<Double>
 
-    public init(id: String, x: [Double], y: [Double], yErr: [Double]? = nil, measured: String,
-                theory: Double, theoryTitle: String? = nil) throws {
+    public init(
+        id: String, x: [Double], y: [Double], yErr: [Double]? = nil, measured: String,
+        theory: Double, theoryTitle: String? = nil
+    ) throws {
         guard let fit = Statistics.powerLawFit(x: x, y: y), let x0 = x.first, let x1 = x.last, x0 > 0, x1 >= x0 else {
             throw RecipeError("\(id): fewer than two positive finite values to fit a power law")
         }
@@ -105,8 +110,10 @@ public struct PowerLawOverlay {
         layers = [
             .points(Points(measured, x: x, y: y, yErr: yErr, color: Palette.blue)),
             .line(Line("fit: slope \(fmt(fit.exponent)) ± \(fmt(fit.exponentSE, 2))", x: grid, y: grid.map(fit.predict), color: Palette.blue)),
-            .line(.powerLaw(exponent: theory, through: (gx, fit.predict(gx)), over: x0...x1,
-                            title: theoryTitle ?? "theory: slope \(fmt(theory))", samples: 21, color: Palette.vermillion)),
+            .line(
+                .powerLaw(
+                    exponent: theory, through: (gx, fit.predict(gx)), over: x0...x1,
+                    title: theoryTitle ?? "theory: slope \(fmt(theory))", samples: 21, color: Palette.vermillion)),
         ]
     }
 }
@@ -127,15 +134,19 @@ public enum SharedRecipes {
         let rnd = try r.series("prune_random_\(metric)\(sfx)", in: g)
         let maskSD = try r.series("prune_random_\(metric)_mask_sd\(sfx)", in: g)
         // Random: band = mean ± (sd over masks, averaged over seeds).
-        let rndLine = Line("random (±sd over masks)", x: rnd.x, y: rnd.mean,
-                           band: (zip(rnd.mean, maskSD.mean).map { $0 - $1 }, zip(rnd.mean, maskSD.mean).map { $0 + $1 }), color: Palette.orange, withPoints: true)
+        let rndLine = Line(
+            "random (±sd over masks)", x: rnd.x, y: rnd.mean,
+            band: (zip(rnd.mean, maskSD.mean).map { $0 - $1 }, zip(rnd.mean, maskSD.mean).map { $0 + $1 }), color: Palette.orange, withPoints: true)
         var layers: [Layer] = []
         let xMax = req.double("x_max", default: 1)
         if req.bool("bars", default: true), let norms = g.series["neuron_norm_trained"] {
             let m = Double(norms.x.count)
             let keep = norms.x.indices.filter { (norms.x[$0] - 0.5) / m <= xMax }
-            layers.append(.bars(Bars("sorted neuron norms (right axis)", x: keep.map { (norms.x[$0] - 0.5) / m }, height: keep.map { norms.mean[$0] },
-                                     width: 1 / m, color: "#bbbbbb", axis: .y2)))
+            layers.append(
+                .bars(
+                    Bars(
+                        "sorted neuron norms (right axis)", x: keep.map { (norms.x[$0] - 0.5) / m }, height: keep.map { norms.mean[$0] },
+                        width: 1 / m, color: "#bbbbbb", axis: .y2)))
         }
         layers += [
             .line(.meanWithBand("magnitude (smallest first)", mag, color: Palette.blue, withPoints: true)),
@@ -145,10 +156,11 @@ public enum SharedRecipes {
         let base = g.metrics["baseline_\(metric)\(sfx)"]?.mean ?? .nan
         layers.append(.hline(HLine("no pruning: \(fmt(base, 2))", y: base, color: "#333333")))
         let label = metric == "loss" ? "test hinge loss" : "test classification error"
-        return Figure(id: req.id, title: req.title ?? "Magnitude pruning of W_O neurons is nearly free; random and largest-first are not",
-                      notes: r.figureNotes + ["random pruning: mean over masks per seed, band = sd over masks"],
-                      x: Axis("pruning rate R (fraction of neurons removed)", min: 0, max: xMax),
-                      y: Axis(label, log: logY, min: logY ? req.double("y_min", default: 1e-3) : 0, max: metric == "error" ? 1 : nil),
-                      y2: Axis("‖W_O[i,:]‖ (sorted)", min: 0), layers: layers, key: .topLeft)
+        return Figure(
+            id: req.id, title: req.title ?? "Magnitude pruning of W_O neurons is nearly free; random and largest-first are not",
+            notes: r.figureNotes + ["random pruning: mean over masks per seed, band = sd over masks"],
+            x: Axis("pruning rate R (fraction of neurons removed)", min: 0, max: xMax),
+            y: Axis(label, log: logY, min: logY ? req.double("y_min", default: 1e-3) : 0, max: metric == "error" ? 1 : nil),
+            y2: Axis("‖W_O[i,:]‖ (sorted)", min: 0), layers: layers, key: .topLeft)
     }
 }

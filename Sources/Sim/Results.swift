@@ -41,8 +41,10 @@ public struct AggregateGroup: Codable, Sendable {
     public var diverged: Int
     public var metrics: [String: Summary]
     public var series: [String: SeriesSummary]
-    public init(parameters: Parameters, coordinates: [String: ParamValue], replicates: Int, diverged: Int,
-                metrics: [String: Summary], series: [String: SeriesSummary]) {
+    public init(
+        parameters: Parameters, coordinates: [String: ParamValue], replicates: Int, diverged: Int,
+        metrics: [String: Summary], series: [String: SeriesSummary]
+    ) {
         self.parameters = parameters; self.coordinates = coordinates; self.replicates = replicates
         self.diverged = diverged; self.metrics = metrics; self.series = series
     }

@@ -15,8 +15,10 @@ public enum Robustness {
     /// t interval over seeds, named by `name(group)`.
     public enum Worst: Sendable, Equatable { case smallest, largest, farthest(from: Double) }
 
-    public static func worst(_ r: AggregateResults, _ worst: Worst, name: @escaping (AggregateGroup) -> String,
-                      note: String = "", _ perSeed: @escaping (AggregateGroup) throws -> [Double]) throws -> ClaimMeasurement {
+    public static func worst(
+        _ r: AggregateResults, _ worst: Worst, name: @escaping (AggregateGroup) -> String,
+        note: String = "", _ perSeed: @escaping (AggregateGroup) throws -> [Double]
+    ) throws -> ClaimMeasurement {
         guard !r.groups.isEmpty else { throw RecipeError("no finished runs in \(r.scenarioName)") }
         func pick(_ means: [Double]) -> Double {
             guard !means.isEmpty, means.allSatisfy(\.isFinite) else { return .nan }
@@ -29,7 +31,8 @@ public enum Robustness {
         let per = try r.groups.map { g in (name(g), Summary(values: try perSeed(g))) }
         let means = per.map(\.1.mean)
         let worstName = Set(means).count == 1 ? "every configuration alike" : (per.first { $0.1.mean == pick(means) }?.0 ?? "n/a")
-        let detail = per.map { "\($0.0): \(ClaimMeasurement($0.1).text)" }.joined(separator: "; ")
+        let detail =
+            per.map { "\($0.0): \(ClaimMeasurement($0.1).text)" }.joined(separator: "; ")
             + "; worst: \(worstName)" + (note.isEmpty ? "" : "; \(note)")
         return try r.bootstrap(detail: detail) { r in
             pick(r.groups.map { g in (try? perSeed(g)).map(Statistics.mean) ?? .nan })
@@ -39,4 +42,3 @@ public enum Robustness {
     /// A metric's per-seed values in a group (empty when the metric is missing: the mean is then NaN).
     public static func values(_ g: AggregateGroup, _ metric: String) -> [Double] { g.metrics[metric]?.values ?? [] }
 }
-

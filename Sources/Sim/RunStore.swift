@@ -82,8 +82,10 @@ public struct PointRecord: Codable, Sendable, Equatable {
     /// byte-identical across `--jobs` and machines building the same code.
     public var code: String?
 
-    public init(experiment: String, pointID: String, canonical: String, parameters: Parameters,
-                replicate: Int, seed: UInt64, result: RunResult, code: String? = BuildInfo.codeFingerprint) {
+    public init(
+        experiment: String, pointID: String, canonical: String, parameters: Parameters,
+        replicate: Int, seed: UInt64, result: RunResult, code: String? = BuildInfo.codeFingerprint
+    ) {
         self.experiment = experiment; self.pointID = pointID; self.canonical = canonical
         self.parameters = parameters; self.replicate = replicate; self.seed = seed; self.result = result
         self.code = code
@@ -146,11 +148,17 @@ struct JSONParamValue: Codable {
     }
     init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if let b = try? c.decode(Bool.self) { value = .bool(b) }
-        else if let i = try? c.decode(Int.self) { value = .int(i) }
-        else if let d = try? c.decode(Double.self) { value = .double(d) }
-        else if let s = try? c.decode(String.self) { value = .string(s) }
-        else { value = .list(try c.decode([JSONParamValue].self).map(\.value)) }
+        if let b = try? c.decode(Bool.self) {
+            value = .bool(b)
+        } else if let i = try? c.decode(Int.self) {
+            value = .int(i)
+        } else if let d = try? c.decode(Double.self) {
+            value = .double(d)
+        } else if let s = try? c.decode(String.self) {
+            value = .string(s)
+        } else {
+            value = .list(try c.decode([JSONParamValue].self).map(\.value))
+        }
     }
 }
 
@@ -198,7 +206,8 @@ enum ProcessProbe {
     /// Field 22 of `/proc/<pid>/stat` (start time in clock ticks after boot); nil off Linux.
     static func startTime(of pid: Int32) -> UInt64? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
+            let close = text.lastIndex(of: ")")
+        else { return nil }
         // Fields after the command name (which may contain spaces) start with field 3 (state).
         let fields = text[text.index(after: close)...].split(separator: " ")
         return fields.count > 19 ? UInt64(fields[19]) : nil
@@ -255,9 +264,10 @@ public struct Manifest: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case tool, version, codeFingerprint = "code_fingerprint", gitCommit = "git_commit", gitDirty = "git_dirty", blasConfig = "blas_config",
-             blasCore = "blas_core", swiftCompiler = "swift_compiler", gnuplot = "gnuplot_version", blasThreads = "blas_threads", jobs, processors, argv, date, host, os, workingDirectory = "working_directory",
-             scenario, scenarioFiles = "scenario_files", sweepID = "sweep_id", points, smoke, overrides,
-             seedOption = "seed_option", shard, shardPoints = "shard_points"
+            blasCore = "blas_core", swiftCompiler = "swift_compiler", gnuplot = "gnuplot_version", blasThreads = "blas_threads", jobs, processors, argv, date,
+            host, os, workingDirectory = "working_directory",
+            scenario, scenarioFiles = "scenario_files", sweepID = "sweep_id", points, smoke, overrides,
+            seedOption = "seed_option", shard, shardPoints = "shard_points"
     }
 }
 
@@ -373,7 +383,8 @@ enum Store {
             guard let r = name.range(of: temporaryMarker, options: .backwards) else { continue }
             let parts = name[r.upperBound...].split(separator: "~")
             guard parts.count == 3, String(parts[0]) == hostName, let pid = Int32(parts[1]),
-                  pid != getpid(), !ProcessProbe.isAlive(pid: pid, startTime: nil) else { continue }
+                pid != getpid(), !ProcessProbe.isAlive(pid: pid, startTime: nil)
+            else { continue }
             if unlink(dir.appendingPathComponent(name).path) == 0 { removed += 1 }
         }
         return removed
@@ -518,11 +529,13 @@ extension Plan {
     public var provenance: [String] {
         let s = scenario
         var lines = ["scenario: \(s.name) (\(s.path)); experiment: \(s.experiment.name); sweep: \(sweepID)"]
-        lines.append("scenario seed: \(s.seed); replicates per point: \(s.sweep.seeds); runs: \(points.count); run seeds derived from (seed, parameters, replicate)")
+        lines.append(
+            "scenario seed: \(s.seed); replicates per point: \(s.sweep.seeds); runs: \(points.count); run seeds derived from (seed, parameters, replicate)")
         if s.smoke { lines.append("smoke overrides applied") }
         if !s.overrides.isEmpty { lines.append("overrides: " + s.overrides.map { "--set \($0)" }.joined(separator: " ")) }
         if !axes.isEmpty {
-            lines.append("swept: " + axes.map { k in "\(k) ∈ {\((s.sweep.axis(k)?.values ?? []).map(\.description).joined(separator: ", "))}" }.joined(separator: "; "))
+            lines.append(
+                "swept: " + axes.map { k in "\(k) ∈ {\((s.sweep.axis(k)?.values ?? []).map(\.description).joined(separator: ", "))}" }.joined(separator: "; "))
         }
         let fixed = s.fixedParameters
         lines.append("fixed: " + fixed.values.keys.sorted().map { "\($0)=\(fixed[$0].map(\.description) ?? "")" }.joined(separator: ", "))
@@ -535,8 +548,9 @@ extension Plan {
         var lines = provenance.map { "# \($0)" }
         lines.append((["point_id", "group", "replicate", "seed"] + axes).joined(separator: "\t"))
         for p in points {
-            lines.append(([p.id, String(p.group), String(p.replicate), String(p.seed)]
-                          + axes.map { p.coordinates[$0].map { "\($0)" } ?? "" }).joined(separator: "\t"))
+            lines.append(
+                ([p.id, String(p.group), String(p.replicate), String(p.seed)]
+                    + axes.map { p.coordinates[$0].map { "\($0)" } ?? "" }).joined(separator: "\t"))
         }
         return lines.joined(separator: "\n") + "\n"
     }

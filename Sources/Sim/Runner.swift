@@ -23,10 +23,12 @@ public struct RunOptions: Sendable {
     /// The fingerprint new records get and reused ones must carry (tests substitute another).
     public var fingerprint: String
 
-    public init(out: URL, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressMode = .auto,
-                cancellation: CancellationFlag = CancellationFlag(), argv: [String] = CommandLine.arguments,
-                shard: Shard? = nil, reuseStale: Bool = false, fingerprint: String = BuildInfo.codeFingerprint,
-                onEvent: (@Sendable (RunEvent) -> Void)? = nil) {
+    public init(
+        out: URL, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ProgressMode = .auto,
+        cancellation: CancellationFlag = CancellationFlag(), argv: [String] = CommandLine.arguments,
+        shard: Shard? = nil, reuseStale: Bool = false, fingerprint: String = BuildInfo.codeFingerprint,
+        onEvent: (@Sendable (RunEvent) -> Void)? = nil
+    ) {
         self.out = out; self.jobs = max(1, jobs); self.progress = progress; self.cancellation = cancellation
         self.argv = argv; self.shard = shard; self.reuseStale = reuseStale; self.fingerprint = fingerprint
         self.onEvent = onEvent
@@ -98,16 +100,19 @@ public struct SweepReport: Sendable {
         if finishedElsewhere > 0 { s += "; \(finishedElsewhere) run by another process on this sweep directory" }
         s += " (\(ProgressReporter.duration(elapsedSeconds)))"
         if staleRerun > 0 {
-            s += "\n  re-ran \(staleRerun) finished point\(staleRerun == 1 ? "" : "s") whose record came from other code (code fingerprint ≠ \(BuildInfo.codeFingerprint))"
+            s +=
+                "\n  re-ran \(staleRerun) finished point\(staleRerun == 1 ? "" : "s") whose record came from other code (code fingerprint ≠ \(BuildInfo.codeFingerprint))"
         }
         if staleReused > 0 {
-            s += "\n  warning: --reuse-stale: \(staleReused) point\(staleReused == 1 ? "" : "s") reused from other code (code fingerprint ≠ \(BuildInfo.codeFingerprint)); the results mix code versions"
+            s +=
+                "\n  warning: --reuse-stale: \(staleReused) point\(staleReused == 1 ? "" : "s") reused from other code (code fingerprint ≠ \(BuildInfo.codeFingerprint)); the results mix code versions"
         }
         if recovered > 0 { s += "\n  resumed \(recovered) point\(recovered == 1 ? "" : "s") a killed earlier run had left unfinished" }
         for f in failed { s += "\n  failed   \(f)" }
         for d in diverged { s += "\n  diverged \(d)" }
         if let storageFailure {
-            s += "\n  stopped: \(storageFailure)\n  the \(skipped + executed) finished points are kept; fix the output location (free space, permissions) and re-run the same command to resume"
+            s +=
+                "\n  stopped: \(storageFailure)\n  the \(skipped + executed) finished points are kept; fix the output location (free space, permissions) and re-run the same command to resume"
         }
         if cancelled { s += "\n  interrupted: re-run the same command (or `sim run --resume \(layout.sweepDirectory.path)`) to resume" }
         return s
@@ -170,7 +175,7 @@ public enum Runner {
                     finished.signal()
                 }
                 t.name = "sim-worker-\(w)"
-                t.stackSize = 16 << 20   // runs may keep sizeable stack frames; Foundation's default is small
+                t.stackSize = 16 << 20  // runs may keep sizeable stack frames; Foundation's default is small
                 t.start()
             }
             var waiting = jobs
@@ -184,13 +189,14 @@ public enum Runner {
         return prepared.enumerated().map { i, p in
             let outcome = state.snapshot(plan: i)
             let diverged = (p.diverged + outcome.diverged).sorted { $0.id < $1.id }
-            return SweepReport(layout: p.layout, sweepID: p.plan.sweepID, shard: options.shard, total: p.total, skipped: p.skipped,
-                               staleReused: p.staleReused, staleRerun: p.staleRerun, executed: outcome.executed, failed: outcome.failed.sorted { $0.id < $1.id },
-                               diverged: diverged, remaining: p.pending.count - outcome.executed - outcome.failed.count - outcome.elsewhere,
-                               interrupted: outcome.interrupted, finishedElsewhere: outcome.elsewhere,
-                               storageFailure: state.storageFailure, recovered: p.recovered,
-                               cancelled: options.cancellation.isCancelled,
-                               elapsedSeconds: plans.count == 1 ? elapsed : outcome.span)
+            return SweepReport(
+                layout: p.layout, sweepID: p.plan.sweepID, shard: options.shard, total: p.total, skipped: p.skipped,
+                staleReused: p.staleReused, staleRerun: p.staleRerun, executed: outcome.executed, failed: outcome.failed.sorted { $0.id < $1.id },
+                diverged: diverged, remaining: p.pending.count - outcome.executed - outcome.failed.count - outcome.elsewhere,
+                interrupted: outcome.interrupted, finishedElsewhere: outcome.elsewhere,
+                storageFailure: state.storageFailure, recovered: p.recovered,
+                cancelled: options.cancellation.isCancelled,
+                elapsedSeconds: plans.count == 1 ? elapsed : outcome.span)
         }
     }
 
@@ -235,9 +241,10 @@ public enum Runner {
             case nil: pending.append(p)
             }
         }
-        return Prepared(plan: plan, layout: layout, commit: manifest.gitCommit, total: mine.count, pending: pending,
-                        diverged: diverged, skipped: mine.count - pending.count, staleReused: staleReused,
-                        staleRerun: staleRerun, recovered: recovered)
+        return Prepared(
+            plan: plan, layout: layout, commit: manifest.gitCommit, total: mine.count, pending: pending,
+            diverged: diverged, skipped: mine.count - pending.count, staleReused: staleReused,
+            staleRerun: staleRerun, recovered: recovered)
     }
 
     /// What a finished point's record says, for deciding whether to run it.
@@ -254,10 +261,10 @@ public enum Runner {
     /// Whether its code fingerprint is current is the caller's decision (`--reuse-stale`).
     static func existingResult(of p: PlanPoint, plan: Plan, layout: RunLayout) -> Existing? {
         guard FileManager.default.fileExists(atPath: layout.done(p.id).path),
-              let data = FileManager.default.contents(atPath: layout.record(p.id).path),
-              let header = try? Store.decoder().decode(RecordHeader.self, from: data),
-              header.canonical == p.canonical, header.seed == p.seed, header.replicate == p.replicate,
-              header.experiment == plan.experiment.name, header.pointID == p.id
+            let data = FileManager.default.contents(atPath: layout.record(p.id).path),
+            let header = try? Store.decoder().decode(RecordHeader.self, from: data),
+            header.canonical == p.canonical, header.seed == p.seed, header.replicate == p.replicate,
+            header.experiment == plan.experiment.name, header.pointID == p.id
         else { return nil }
         switch header.result.status {
         case .ok: return Existing(status: .ok, code: header.code)
@@ -267,8 +274,10 @@ public enum Runner {
 
     /// Status of a finished point, or nil if it must (re-)run (see `existingResult`; records from
     /// other code count as unfinished unless `reuseStale`).
-    static func existingStatus(of p: PlanPoint, plan: Plan, layout: RunLayout, reuseStale: Bool = false,
-                               fingerprint: String = BuildInfo.codeFingerprint) -> RunResult.Status? {
+    static func existingStatus(
+        of p: PlanPoint, plan: Plan, layout: RunLayout, reuseStale: Bool = false,
+        fingerprint: String = BuildInfo.codeFingerprint
+    ) -> RunResult.Status? {
         guard let e = existingResult(of: p, plan: plan, layout: layout), reuseStale || e.code == fingerprint else { return nil }
         switch e.status {
         case .ok: return .ok
@@ -318,7 +327,8 @@ public enum Runner {
             // Unreadable (torn) marker, or a process of this host that is gone: stale.
             if let marker, marker.isAlive != false { continue }
             if FileManager.default.fileExists(atPath: layout.done(id).path) { Store.remove(url); continue }
-            let reason = marker.map { "process \($0.pid) on \($0.host) ended without finishing the point (killed?)" }
+            let reason =
+                marker.map { "process \($0.pid) on \($0.host) ended without finishing the point (killed?)" }
                 ?? "an unreadable .running marker was left behind"
             let m = InterruptedMarker(date: Store.isoDate(), host: Store.hostName, pid: marker?.pid ?? 0, reason: reason)
             if let body = try? Store.encoder().encode(m), (try? Store.writeAtomically(body, to: layout.interrupted(id))) != nil {
@@ -358,24 +368,28 @@ public enum Runner {
             options.onEvent?(.started(p))
             do {
                 let result = try plan.experiment.run(p.parameters, context: RunContext(seed: p.seed, pointID: p.id, isCancelled: isCancelled))
-                let record = PointRecord(experiment: plan.experiment.name, pointID: p.id, canonical: p.canonical,
-                                         parameters: p.parameters, replicate: p.replicate, seed: p.seed, result: result,
-                                         code: options.fingerprint)
+                let record = PointRecord(
+                    experiment: plan.experiment.name, pointID: p.id, canonical: p.canonical,
+                    parameters: p.parameters, replicate: p.replicate, seed: p.seed, result: result,
+                    code: options.fingerprint)
                 // Record first, then the marker: a marker always has its complete record behind it.
                 try Store.writeAtomically(try Store.encoder(pretty: false).encode(record), to: layout.record(p.id))
-                let marker = CompletionMarker(elapsedSeconds: Date().timeIntervalSince(t0), finished: Store.isoDate(),
-                                              host: Store.hostName, status: result.status, gitCommit: commit)
+                let marker = CompletionMarker(
+                    elapsedSeconds: Date().timeIntervalSince(t0), finished: Store.isoDate(),
+                    host: Store.hostName, status: result.status, gitCommit: commit)
                 try Store.writeAtomically(try Store.encoder().encode(marker), to: layout.done(p.id))
                 Store.remove(layout.failed(p.id)); Store.remove(layout.interrupted(p.id)); Store.remove(layout.running(p.id))
-                let divergence = result.status == .diverged
+                let divergence =
+                    result.status == .diverged
                     ? issue(p, plan, divergenceText(step: result.divergedAtStep, note: result.note)) : nil
                 state.finished(job, diverged: divergence)
                 progress.pointFinished(failed: false, diverged: divergence != nil)
                 if let divergence { progress.message("diverged: \(divergence)") }
                 options.onEvent?(.finished(p, result.status))
             } catch is RunCancelled where isCancelled() {
-                let m = InterruptedMarker(date: Store.isoDate(), host: Store.hostName, pid: getpid(),
-                                          reason: flag.reason ?? state.storageFailure.map { "stopped: \($0)" } ?? "cancelled")
+                let m = InterruptedMarker(
+                    date: Store.isoDate(), host: Store.hostName, pid: getpid(),
+                    reason: flag.reason ?? state.storageFailure.map { "stopped: \($0)" } ?? "cancelled")
                 if let body = try? Store.encoder().encode(m) { try? Store.writeAtomically(body, to: layout.interrupted(p.id)) }
                 Store.remove(layout.running(p.id))
                 state.cancelled(job)
@@ -389,7 +403,8 @@ public enum Runner {
                 options.onEvent?(.failed(p, e.description))
             } catch {
                 let text = "\(error)"
-                let body = "point: \(p.id)\nreplicate: \(p.replicate)\nseed: \(p.seed)\nparameters: \(p.canonical)\n"
+                let body =
+                    "point: \(p.id)\nreplicate: \(p.replicate)\nseed: \(p.seed)\nparameters: \(p.canonical)\n"
                     + "date: \(Store.isoDate())\nhost: \(Store.hostName)\nerror: \(text)\n"
                 try? Store.writeAtomically(body, to: layout.failed(p.id))
                 Store.remove(layout.interrupted(p.id)); Store.remove(layout.running(p.id))
@@ -444,14 +459,15 @@ public enum Runner {
         let commit = git(["rev-parse", "HEAD"], in: dir)
         let dirty = commit == nil ? nil : git(["status", "--porcelain", "--untracked-files=no"], in: dir).map { !$0.isEmpty }
         let os = ProcessInfo.processInfo.operatingSystemVersionString
-        return Manifest(gitCommit: commit, gitDirty: dirty, blasConfig: BLASInfo.config, blasCore: BLASInfo.coreName,
-                        blasThreads: BLASInfo.threads, jobs: options.jobs,
-                        processors: ProcessInfo.processInfo.activeProcessorCount, argv: options.argv,
-                        date: Store.isoDate(), host: Store.hostName, os: os, scenario: plan.scenario.path,
-                        scenarioFiles: plan.scenario.files, sweepID: plan.sweepID, points: plan.points.count,
-                        smoke: plan.scenario.smoke, overrides: plan.scenario.overrides,
-                        seedOption: plan.scenario.seedOverride, shard: options.shard?.description,
-                        shardPoints: shardPoints)
+        return Manifest(
+            gitCommit: commit, gitDirty: dirty, blasConfig: BLASInfo.config, blasCore: BLASInfo.coreName,
+            blasThreads: BLASInfo.threads, jobs: options.jobs,
+            processors: ProcessInfo.processInfo.activeProcessorCount, argv: options.argv,
+            date: Store.isoDate(), host: Store.hostName, os: os, scenario: plan.scenario.path,
+            scenarioFiles: plan.scenario.files, sweepID: plan.sweepID, points: plan.points.count,
+            smoke: plan.scenario.smoke, overrides: plan.scenario.overrides,
+            seedOption: plan.scenario.seedOverride, shard: options.shard?.description,
+            shardPoints: shardPoints)
     }
 
     /// Output of `git <args>` run in `directory`, trimmed; nil outside a repository or without git.

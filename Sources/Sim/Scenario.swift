@@ -88,9 +88,11 @@ public struct Scenario: Sendable {
     /// `sim run --resume <dir>` reloads the same plan).
     public var seedOverride: UInt64? = nil
 
-    public init(name: String, path: String, experiment: any Experiment, description: String? = nil, seed: UInt64 = 1,
-                params: Parameters = Parameters(), sweep: Sweep = Sweep(), figures: [FigureRequest] = [],
-                smoke: Bool = false, overrides: [String] = [], files: [String] = []) {
+    public init(
+        name: String, path: String, experiment: any Experiment, description: String? = nil, seed: UInt64 = 1,
+        params: Parameters = Parameters(), sweep: Sweep = Sweep(), figures: [FigureRequest] = [],
+        smoke: Bool = false, overrides: [String] = [], files: [String] = []
+    ) {
         self.name = name; self.path = path; self.experiment = experiment; self.description = description
         self.seed = seed; self.params = params; self.sweep = sweep; self.figures = figures
         self.smoke = smoke; self.overrides = overrides; self.files = files

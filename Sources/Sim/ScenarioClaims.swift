@@ -98,9 +98,11 @@ public struct ClaimDeclaration: Sendable {
     /// The claim, reading the sweep of the scenario at `scenario` (relative to the package root).
     public func claim(paper: String, scenario: String) -> Claim {
         let m = measure
-        return Claim(id: id, paper: paper, statement: statement, prediction: prediction,
-                     statistic: statistic ?? Self.describe(m), scenario: scenario, figure: figure, rule: rule,
-                     knownIssue: knownIssue) { r in try Self.evaluate(m, r) }
+        return Claim(
+            id: id, paper: paper, statement: statement, prediction: prediction,
+            statistic: statistic ?? Self.describe(m), scenario: scenario, figure: figure, rule: rule,
+            knownIssue: knownIssue
+        ) { r in try Self.evaluate(m, r) }
     }
 
     static func coordinates(_ at: [String: ParamValue]) -> String {
@@ -113,9 +115,11 @@ public struct ClaimDeclaration: Sendable {
         case .exponent(let q, let axis, let among):
             return "least-squares exponent of the mean \(q) against \(axis)\(among.map { " at \($0)" } ?? "") (bootstrap over seeds)"
         case .thresholdExponent(let q, let lo, let hi, let over, let axis, let among):
-            return "\(over)* = the smallest \(over) whose mean \(q) is \(condition(lo, hi)), per \(axis)\(among.map { " (\($0))" } ?? ""); least-squares log–log exponent of \(over)* against \(axis) (bootstrap over seeds)"
+            return
+                "\(over)* = the smallest \(over) whose mean \(q) is \(condition(lo, hi)), per \(axis)\(among.map { " (\($0))" } ?? ""); least-squares log–log exponent of \(over)* against \(axis) (bootstrap over seeds)"
         case .difference(let m, let a, let b, let paired):
-            return paired ? "mean over seeds of \(m)\(coordinates(a)) − \(m)\(coordinates(b)), paired by replicate (t interval)"
+            return paired
+                ? "mean over seeds of \(m)\(coordinates(a)) − \(m)\(coordinates(b)), paired by replicate (t interval)"
                 : "mean \(m)\(coordinates(a)) minus mean \(m)\(coordinates(b)), independent seeds (bootstrap over seeds)"
         case .fraction(let m, let lo, let hi, let at):
             return "fraction of seeds with \(m) \(condition(lo, hi))\(coordinates(at)) (Wilson interval)"
@@ -191,7 +195,9 @@ public struct ClaimDeclaration: Sendable {
             }
             let c = crossings(r)
             guard c.count >= 2 else { throw RecipeError("fewer than two values of \(axis) to fit an exponent against in \(r.scenarioName)") }
-            return try r.bootstrap(detail: "\(over)* = " + c.map { "\($0.t.isFinite ? fmt($0.t) : "> max") at \(axis) = \(fmt($0.x, 3))" }.joined(separator: ", ")) { r in
+            return try r.bootstrap(
+                detail: "\(over)* = " + c.map { "\($0.t.isFinite ? fmt($0.t) : "> max") at \(axis) = \(fmt($0.x, 3))" }.joined(separator: ", ")
+            ) { r in
                 let c = crossings(r)
                 return ClaimStatistics.exponent(x: c.map(\.x), y: c.map(\.t))
             }
@@ -203,10 +209,13 @@ public struct ClaimDeclaration: Sendable {
         case .difference(let m, let a, let b, true):
             let x = try r.metric(m, in: try r.claimGroup(a)).values, y = try r.metric(m, in: try r.claimGroup(b)).values
             guard x.count == y.count, !x.isEmpty else {
-                throw RecipeError("\(m): \(x.count) replicates\(coordinates(a)) against \(y.count)\(coordinates(b)); a paired difference needs the same seeds count at both points")
+                throw RecipeError(
+                    "\(m): \(x.count) replicates\(coordinates(a)) against \(y.count)\(coordinates(b)); a paired difference needs the same seeds count at both points"
+                )
             }
             let d = zip(x, y).map { $0 - $1 }
-            return ClaimMeasurement(Summary(values: d), detail: "\(m) = \(fmt(Statistics.mean(x), 3))\(coordinates(a)), \(fmt(Statistics.mean(y), 3))\(coordinates(b))")
+            return ClaimMeasurement(
+                Summary(values: d), detail: "\(m) = \(fmt(Statistics.mean(x), 3))\(coordinates(a)), \(fmt(Statistics.mean(y), 3))\(coordinates(b))")
         case .fraction(let m, let lo, let hi, let at):
             let values = try r.metric(m, in: try r.claimGroup(at)).values.filter(\.isFinite)
             guard !values.isEmpty else { throw RecipeError("\(m) has no finite values\(coordinates(at)) in \(r.scenarioName)") }
@@ -266,8 +275,10 @@ public struct ClaimDeclaration: Sendable {
                 }
             }
             let pick = largest ? candidates.max { $0.summary.mean < $1.summary.mean }! : candidates.min { $0.summary.mean < $1.summary.mean }!
-            return ClaimMeasurement(pick.summary, detail: candidates.map { "\($0.name): \(fmt($0.summary.mean, 4))" }.joined(separator: ", ")
-                                    + "; \(largest ? "largest" : "smallest"): \(pick.name)")
+            return ClaimMeasurement(
+                pick.summary,
+                detail: candidates.map { "\($0.name): \(fmt($0.summary.mean, 4))" }.joined(separator: ", ")
+                    + "; \(largest ? "largest" : "smallest"): \(pick.name)")
         }
     }
 
@@ -283,16 +294,21 @@ public struct ClaimDeclaration: Sendable {
 }
 
 extension ScenarioLoader {
-    static let claimKeys = ["id", "statement", "prediction", "statistic", "figure", "measure", "kind", "predicted", "band",
-                            "rationale", "known_issue"]
-    static let measureKeys = ["metric", "mean", "median", "exponent", "difference", "fraction", "argmax", "ratio", "gap_closed", "series",
-                              "worst", "smallest", "largest"]
+    static let claimKeys = [
+        "id", "statement", "prediction", "statistic", "figure", "measure", "kind", "predicted", "band",
+        "rationale", "known_issue",
+    ]
+    static let measureKeys = [
+        "metric", "mean", "median", "exponent", "difference", "fraction", "argmax", "ratio", "gap_closed", "series",
+        "worst", "smallest", "largest",
+    ]
 
     /// Decode a `claims:` block. Every error names the file, line and key path.
     static func claims(_ node: ConfigNode, figures: [FigureRequest]) throws -> [ClaimDeclaration] {
         guard case .sequence(let items, _) = node else {
-            throw ScenarioError(.wrongType, at: node.location, key: "claims",
-                                "expected a list of claims ({id, statement, prediction, measure, kind, predicted, band, rationale}), found \(node.kindDescription)")
+            throw ScenarioError(
+                .wrongType, at: node.location, key: "claims",
+                "expected a list of claims ({id, statement, prediction, measure, kind, predicted, band, rationale}), found \(node.kindDescription)")
         }
         var out: [ClaimDeclaration] = []
         var seen: [String: SourceLocation] = [:]
@@ -309,7 +325,8 @@ extension ScenarioLoader {
             func text(_ key: String) throws -> String? {
                 guard let v = m[key] else { return nil }
                 guard case .scalar(let s) = v, !s.value.isNull, !s.text.isEmpty else {
-                    throw ScenarioError(.wrongType, at: v.location, key: "\(kp).\(key)", "expected a non-empty string, found \(v.kindDescription) `\(v.shortText)`")
+                    throw ScenarioError(
+                        .wrongType, at: v.location, key: "\(kp).\(key)", "expected a non-empty string, found \(v.kindDescription) `\(v.shortText)`")
                 }
                 return s.text
             }
@@ -324,8 +341,12 @@ extension ScenarioLoader {
                 return x
             }
             let idNode = try required("id")
-            guard let id = try text("id"), id.contains("."), id.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0) }) else {
-                throw ScenarioError(.wrongType, at: idNode.location, key: "\(kp).id", "expected a claim id `<paper>.<name>` (letters, digits, `.`, `_`, `-`), found `\(idNode.shortText)`")
+            guard let id = try text("id"), id.contains("."),
+                id.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0) })
+            else {
+                throw ScenarioError(
+                    .wrongType, at: idNode.location, key: "\(kp).id",
+                    "expected a claim id `<paper>.<name>` (letters, digits, `.`, `_`, `-`), found `\(idNode.shortText)`")
             }
             if let prev = seen[id] {
                 throw ScenarioError(.invalidSweep, at: idNode.location, key: "\(kp).id", "claim id `\(id)` is already declared at \(prev)")
@@ -334,15 +355,17 @@ extension ScenarioLoader {
             _ = try required("statement"); _ = try required("prediction")
             let figure = try text("figure")
             if let figure, !figures.contains(where: { $0.id == figure }) {
-                throw ScenarioError(.wrongType, at: m["figure"]!.location, key: "\(kp).figure",
-                                    "no figure `\(figure)` in this scenario's figures: (\(figures.map(\.id).joined(separator: ", ")))")
+                throw ScenarioError(
+                    .wrongType, at: m["figure"]!.location, key: "\(kp).figure",
+                    "no figure `\(figure)` in this scenario's figures: (\(figures.map(\.id).joined(separator: ", ")))")
             }
             let measure = try statistic(try required("measure"), keyPath: "\(kp).measure")
 
             let kindNode = try required("kind")
             guard let kindText = try text("kind"), let kind = ClaimKind(rawValue: kindText) else {
-                throw ScenarioError(.wrongType, at: kindNode.location, key: "\(kp).kind",
-                                    "expected one of \(ClaimKind.allCases.map(\.rawValue).joined(separator: ", ")), found `\(kindNode.shortText)`")
+                throw ScenarioError(
+                    .wrongType, at: kindNode.location, key: "\(kp).kind",
+                    "expected one of \(ClaimKind.allCases.map(\.rawValue).joined(separator: ", ")), found `\(kindNode.shortText)`")
             }
             let predictedKey = "\(kp).predicted"
             guard let predicted = try number(try required("predicted"), predictedKey) else {
@@ -350,20 +373,25 @@ extension ScenarioLoader {
             }
             let bandNode = try required("band")
             guard case .sequence(let ends, _) = bandNode, ends.count == 2 else {
-                throw ScenarioError(.wrongType, at: bandNode.location, key: "\(kp).band", "expected [low, high] (null for an open side), found \(bandNode.kindDescription) `\(bandNode.shortText)`")
+                throw ScenarioError(
+                    .wrongType, at: bandNode.location, key: "\(kp).band",
+                    "expected [low, high] (null for an open side), found \(bandNode.kindDescription) `\(bandNode.shortText)`")
             }
             let lo = try number(ends[0], "\(kp).band[0]") ?? -.infinity, hi = try number(ends[1], "\(kp).band[1]") ?? .infinity
             guard lo <= hi, lo.isFinite || hi.isFinite else {
                 throw ScenarioError(.outOfRange, at: bandNode.location, key: "\(kp).band", "the band [\(fmt(lo)), \(fmt(hi))] is empty or open on both sides")
             }
             guard let rationale = try text("rationale") else {
-                throw ScenarioError(.missingKey, at: m.location, key: "\(kp).rationale",
-                                    "the required key `rationale` is missing: say why the band is what it is, from the theory")
+                throw ScenarioError(
+                    .missingKey, at: m.location, key: "\(kp).rationale",
+                    "the required key `rationale` is missing: say why the band is what it is, from the theory")
             }
-            out.append(ClaimDeclaration(id: id, statement: try text("statement")!, prediction: try text("prediction")!,
-                                        statistic: try text("statistic"), figure: figure, measure: measure,
-                                        rule: VerdictRule(kind: kind, prediction: predicted, bandLow: lo, bandHigh: hi, rationale: rationale),
-                                        knownIssue: try text("known_issue")))
+            out.append(
+                ClaimDeclaration(
+                    id: id, statement: try text("statement")!, prediction: try text("prediction")!,
+                    statistic: try text("statistic"), figure: figure, measure: measure,
+                    rule: VerdictRule(kind: kind, prediction: predicted, bandLow: lo, bandHigh: hi, rationale: rationale),
+                    knownIssue: try text("known_issue")))
         }
         return out
     }
@@ -372,19 +400,22 @@ extension ScenarioLoader {
         let m = try mapping(node, keyPath: kp)
         let present = measureKeys.filter { m[$0] != nil }
         guard present.count == 1, let which = present.first else {
-            throw ScenarioError(.wrongType, at: m.location, key: kp,
-                                "expected exactly one of \(measureKeys.joined(separator: ", ")), found \(present.isEmpty ? "none" : present.joined(separator: " and "))")
+            throw ScenarioError(
+                .wrongType, at: m.location, key: kp,
+                "expected exactly one of \(measureKeys.joined(separator: ", ")), found \(present.isEmpty ? "none" : present.joined(separator: " and "))")
         }
         // `difference` with a list compares two metrics of one point; with a name, one metric at two points.
         var pairDifference = false
         if which == "difference", case .sequence? = m["difference"] { pairDifference = true }
-        let allowed: [String: [String]] = ["metric": ["metric", "at"], "exponent": ["exponent", "against", "among"],
-                                           "mean": ["mean", "at"], "median": ["median", "at"],
-                                           "smallest": ["smallest", "among", "at"], "largest": ["largest", "among", "at"],
-                                           "difference": pairDifference ? ["difference", "at"] : ["difference", "a", "b", "paired"],
-                                           "fraction": ["fraction", "at_least", "at_most", "at"],
-                                           "argmax": ["argmax", "over"], "ratio": ["ratio", "at"], "gap_closed": ["gap_closed", "at"],
-                                           "series": ["series", "x", "minus", "at"], "worst": ["worst", "side", "from"]]
+        let allowed: [String: [String]] = [
+            "metric": ["metric", "at"], "exponent": ["exponent", "against", "among"],
+            "mean": ["mean", "at"], "median": ["median", "at"],
+            "smallest": ["smallest", "among", "at"], "largest": ["largest", "among", "at"],
+            "difference": pairDifference ? ["difference", "at"] : ["difference", "a", "b", "paired"],
+            "fraction": ["fraction", "at_least", "at_most", "at"],
+            "argmax": ["argmax", "over"], "ratio": ["ratio", "at"], "gap_closed": ["gap_closed", "at"],
+            "series": ["series", "x", "minus", "at"], "worst": ["worst", "side", "from"],
+        ]
         try checkKeys(m, allowed: allowed[which]!, keyPath: kp)
         func name(_ key: String) throws -> String {
             guard let v = m[key] else { throw ScenarioError(.missingKey, at: m.location, key: "\(kp).\(key)", "the required key `\(key)` is missing") }
@@ -396,14 +427,19 @@ extension ScenarioLoader {
         func point(_ key: String, required: Bool) throws -> [String: ParamValue] {
             let (values, refs) = try pointWithReferences(key, required: required)
             if let (k, _) = refs.first {
-                throw ScenarioError(.wrongType, at: m[key]!.location, key: "\(kp).\(key).\(k)", "a coordinate named by a parameter (`{param: …}`) is allowed only in `mean`'s `at`")
+                throw ScenarioError(
+                    .wrongType, at: m[key]!.location, key: "\(kp).\(key).\(k)",
+                    "a coordinate named by a parameter (`{param: …}`) is allowed only in `mean`'s `at`")
             }
             return values
         }
         /// A point `{parameter: value, …}`; a value `{param: P}` stands for the sweep's value of P.
         func pointWithReferences(_ key: String, required: Bool) throws -> ([String: ParamValue], [String: String]) {
             guard let v = m[key] else {
-                if required { throw ScenarioError(.missingKey, at: m.location, key: "\(kp).\(key)", "the required key `\(key)` (a point: {parameter: value, …}) is missing") }
+                if required {
+                    throw ScenarioError(
+                        .missingKey, at: m.location, key: "\(kp).\(key)", "the required key `\(key)` (a point: {parameter: value, …}) is missing")
+                }
                 return ([:], [:])
             }
             let pm = try mapping(v, keyPath: "\(kp).\(key)")
@@ -427,7 +463,9 @@ extension ScenarioLoader {
             guard let v = m["among"] else { return nil }
             let am = try mapping(v, keyPath: "\(kp).among")
             guard am.entries.count == 1, let e = am.entries.first, case .sequence(let items, _) = e.value, !items.isEmpty else {
-                throw ScenarioError(.wrongType, at: v.location, key: "\(kp).among", "expected one parameter and a list of its values, {parameter: [v1, v2, …]}, found `\(v.shortText)`")
+                throw ScenarioError(
+                    .wrongType, at: v.location, key: "\(kp).among",
+                    "expected one parameter and a list of its values, {parameter: [v1, v2, …]}, found `\(v.shortText)`")
             }
             return ClaimDeclaration.Among(key: e.key, values: try items.enumerated().map { try $1.genericParamValue(keyPath: "\(kp).among.\(e.key)[\($0)]") })
         }
@@ -447,8 +485,11 @@ extension ScenarioLoader {
         }
         func pair(_ key: String) throws -> (String, String) {
             guard case .sequence(let items, let loc)? = m[key], items.count == 2,
-                  case .scalar(let a) = items[0], case .scalar(let b) = items[1], !a.text.isEmpty, !b.text.isEmpty else {
-                throw ScenarioError(.wrongType, at: m[key]?.location ?? m.location, key: "\(kp).\(key)", "expected two metric names [M1, M2], found \(m[key]?.shortText ?? "nothing")")
+                case .scalar(let a) = items[0], case .scalar(let b) = items[1], !a.text.isEmpty, !b.text.isEmpty
+            else {
+                throw ScenarioError(
+                    .wrongType, at: m[key]?.location ?? m.location, key: "\(kp).\(key)",
+                    "expected two metric names [M1, M2], found \(m[key]?.shortText ?? "nothing")")
             }
             _ = loc
             return (a.text, b.text)
@@ -464,7 +505,9 @@ extension ScenarioLoader {
             let (a, b) = try pair("gap_closed")
             return .perSeed(.gapClosed, a, b, at: try point("at", required: false))
         case "series":
-            guard let x = try bound("x") else { throw ScenarioError(.missingKey, at: m.location, key: "\(kp).x", "the required key `x` (where on the curve) is missing") }
+            guard let x = try bound("x") else {
+                throw ScenarioError(.missingKey, at: m.location, key: "\(kp).x", "the required key `x` (where on the curve) is missing")
+            }
             let minus = m["minus"] == nil ? nil : try name("minus")
             return .series(try name("series"), x: x, minus: minus, at: try point("at", required: false))
         case "worst":
@@ -491,7 +534,9 @@ extension ScenarioLoader {
             return .extreme(largest: which == "largest", try quantities(which), among: try among(), at: try point("at", required: false))
         case "exponent":
             let ekp = "\(kp).exponent"
-            guard let againstNode = m["against"] else { throw ScenarioError(.missingKey, at: m.location, key: "\(kp).against", "the required key `against` (the axis) is missing") }
+            guard let againstNode = m["against"] else {
+                throw ScenarioError(.missingKey, at: m.location, key: "\(kp).against", "the required key `against` (the axis) is missing")
+            }
             let axis = try axis(againstNode, keyPath: "\(kp).against")
             let restrict = try among()
             if case .mapping = m["exponent"]!, let tm = try? mapping(m["exponent"]!, keyPath: ekp), tm["threshold"] != nil {
@@ -508,9 +553,12 @@ extension ScenarioLoader {
                     throw ScenarioError(.missingKey, at: tm.location, key: ekp, "a threshold needs a condition: `at_least: X`, `at_most: X` or both")
                 }
                 guard case .scalar(let over)? = tm["over"], !over.text.isEmpty else {
-                    throw ScenarioError(.missingKey, at: tm.location, key: "\(ekp).over", "the required key `over` (the parameter whose smallest passing value is the threshold) is missing")
+                    throw ScenarioError(
+                        .missingKey, at: tm.location, key: "\(ekp).over",
+                        "the required key `over` (the parameter whose smallest passing value is the threshold) is missing")
                 }
-                return .thresholdExponent(try quantity(tm["threshold"]!, keyPath: "\(ekp).threshold"), atLeast: lo, atMost: hi, over: over.text, against: axis, among: restrict)
+                return .thresholdExponent(
+                    try quantity(tm["threshold"]!, keyPath: "\(ekp).threshold"), atLeast: lo, atMost: hi, over: over.text, against: axis, among: restrict)
             }
             return .exponent(try quantity(m["exponent"]!, keyPath: ekp), against: axis, among: restrict)
         case "difference":

@@ -50,18 +50,22 @@ public enum ScenarioLoader {
         URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 
-    private static func composeFile(_ path: String, referencedFrom: (SourceLocation, String)?, stack: [String],
-                                    files: inout [String]) throws -> ConfigNode {
+    private static func composeFile(
+        _ path: String, referencedFrom: (SourceLocation, String)?, stack: [String],
+        files: inout [String]
+    ) throws -> ConfigNode {
         let canonical = canonicalPath(path)
         if let i = stack.firstIndex(of: canonical) {
             let chain = (stack[i...] + [canonical]).map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: " → ")
-            throw ScenarioError(.baseCycle, at: referencedFrom?.0, key: referencedFrom?.1,
-                                "`base:` files form a cycle: \(chain)")
+            throw ScenarioError(
+                .baseCycle, at: referencedFrom?.0, key: referencedFrom?.1,
+                "`base:` files form a cycle: \(chain)")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             let what = FileManager.default.fileExists(atPath: path) ? "cannot read" : "no such file"
-            throw ScenarioError(.missingFile, at: referencedFrom?.0 ?? SourceLocation(source: path), key: referencedFrom?.1,
-                                "\(what): \(path)")
+            throw ScenarioError(
+                .missingFile, at: referencedFrom?.0 ?? SourceLocation(source: path), key: referencedFrom?.1,
+                "\(what): \(path)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ScenarioError(.syntax, at: SourceLocation(source: path), key: nil, "the file is not UTF-8 text")
@@ -76,8 +80,9 @@ public enum ScenarioLoader {
             return .mapping(ConfigMapping(entries: [], location: SourceLocation(source: path, line: 1, column: 1)))
         }
         guard case .mapping(var m) = parsed else {
-            throw ScenarioError(.wrongType, at: parsed.location, key: nil,
-                                "expected a mapping of scenario keys at the top level, found \(parsed.kindDescription)")
+            throw ScenarioError(
+                .wrongType, at: parsed.location, key: nil,
+                "expected a mapping of scenario keys at the top level, found \(parsed.kindDescription)")
         }
         var composed: ConfigNode? = nil
         if let baseEntry = m.entry("base") {
@@ -92,14 +97,16 @@ public enum ScenarioLoader {
             case .sequence(let items, _):
                 for (i, item) in items.enumerated() {
                     guard case .scalar(let s) = item, case .string = s.value else {
-                        throw ScenarioError(.wrongType, at: item.location, key: "base[\(i)]",
-                                            "expected a file path, found \(item.kindDescription) `\(item.shortText)`")
+                        throw ScenarioError(
+                            .wrongType, at: item.location, key: "base[\(i)]",
+                            "expected a file path, found \(item.kindDescription) `\(item.shortText)`")
                     }
                     refs.append((s.text, s.location, "base[\(i)]"))
                 }
             case .mapping:
-                throw ScenarioError(.wrongType, at: baseEntry.value.location, key: "base",
-                                    "expected a file path or a list of file paths, found a mapping")
+                throw ScenarioError(
+                    .wrongType, at: baseEntry.value.location, key: "base",
+                    "expected a file path or a list of file paths, found a mapping")
             }
             for (rel, loc, key) in refs {
                 let full = rel.hasPrefix("/") ? rel : dir.appendingPathComponent(rel).path
@@ -136,8 +143,9 @@ public enum ScenarioLoader {
     static func applyOverride(_ arg: String, to root: inout ConfigMapping) throws {
         let source = SourceLocation(source: "--set \(arg)")
         guard let eq = arg.firstIndex(of: "=") else {
-            throw ScenarioError(.badOverride, at: source, key: nil, "expected `key.path=value`, found no `=`",
-                                hint: "e.g. --set params.tau=0.2 or --set sweep.grid.n_rel=[2,4]")
+            throw ScenarioError(
+                .badOverride, at: source, key: nil, "expected `key.path=value`, found no `=`",
+                hint: "e.g. --set params.tau=0.2 or --set sweep.grid.n_rel=[2,4]")
         }
         let path = String(arg[..<eq]).trimmingCharacters(in: .whitespaces)
         let valueText = String(arg[arg.index(after: eq)...])
@@ -150,7 +158,8 @@ public enum ScenarioLoader {
         }
         let parsed: ConfigNode
         do {
-            parsed = try ConfigNode.parse(yaml: valueText, source: source.source)?.relocated(to: source)
+            parsed =
+                try ConfigNode.parse(yaml: valueText, source: source.source)?.relocated(to: source)
                 ?? .scalar(ConfigScalar(text: "", value: .null, quoted: false, location: source))
         } catch var e as ScenarioError {
             e.location = source; e.keyPath = path
@@ -159,8 +168,10 @@ public enum ScenarioLoader {
         try set(parts[...], parsed, in: &root, source: source, walked: [])
     }
 
-    private static func set(_ parts: ArraySlice<String>, _ value: ConfigNode, in m: inout ConfigMapping,
-                            source: SourceLocation, walked: [String]) throws {
+    private static func set(
+        _ parts: ArraySlice<String>, _ value: ConfigNode, in m: inout ConfigMapping,
+        source: SourceLocation, walked: [String]
+    ) throws {
         let key = parts.first!
         if parts.count == 1 {
             if value.isNull { m.remove(key) } else { m.set(key, value, keyLocation: source) }
@@ -171,8 +182,9 @@ public enum ScenarioLoader {
         case nil: child = ConfigMapping(entries: [], location: source)
         case .mapping(let c)?: child = c
         case let other?:
-            throw ScenarioError(.badOverride, at: source, key: (walked + [key]).joined(separator: "."),
-                                "cannot set a key inside \(other.kindDescription) (set at \(other.location))")
+            throw ScenarioError(
+                .badOverride, at: source, key: (walked + [key]).joined(separator: "."),
+                "cannot set a key inside \(other.kindDescription) (set at \(other.location))")
         }
         try set(parts.dropFirst(), value, in: &child, source: source, walked: walked + [key])
         m.set(key, .mapping(child), keyLocation: m.entry(key)?.keyLocation ?? source)
@@ -199,8 +211,9 @@ public enum ScenarioLoader {
 
     static func mapping(_ node: ConfigNode, keyPath: String) throws -> ConfigMapping {
         guard case .mapping(let m) = node else {
-            throw ScenarioError(.wrongType, at: node.location, key: keyPath,
-                                "expected a mapping, found \(node.kindDescription) `\(node.shortText)`")
+            throw ScenarioError(
+                .wrongType, at: node.location, key: keyPath,
+                "expected a mapping, found \(node.kindDescription) `\(node.shortText)`")
         }
         return m
     }
@@ -208,9 +221,10 @@ public enum ScenarioLoader {
     static func checkKeys(_ m: ConfigMapping, allowed: [String], keyPath: String, what: String = "key") throws {
         for e in m.entries where !allowed.contains(e.key) {
             let path = keyPath.isEmpty ? e.key : "\(keyPath).\(e.key)"
-            throw ScenarioError(.unknownKey, at: e.keyLocation, key: path,
-                                "unknown \(what) `\(e.key)`; expected one of \(allowed.joined(separator: ", "))",
-                                hint: Suggest.didYouMean(e.key, allowed))
+            throw ScenarioError(
+                .unknownKey, at: e.keyLocation, key: path,
+                "unknown \(what) `\(e.key)`; expected one of \(allowed.joined(separator: ", "))",
+                hint: Suggest.didYouMean(e.key, allowed))
         }
     }
 
@@ -236,17 +250,19 @@ public enum ScenarioLoader {
 
             // experiment
             guard let expEntry = root.entry("experiment") else {
-                throw ScenarioError(.missingKey, at: SourceLocation(source: path, line: 1), key: "experiment",
-                                    "the required key `experiment` is missing (set it here or in a `base:` file)",
-                                    hint: "registered experiments: " + ExperimentRegistry.all.map(\.name).joined(separator: ", "))
+                throw ScenarioError(
+                    .missingKey, at: SourceLocation(source: path, line: 1), key: "experiment",
+                    "the required key `experiment` is missing (set it here or in a `base:` file)",
+                    hint: "registered experiments: " + ExperimentRegistry.all.map(\.name).joined(separator: ", "))
             }
             let expName = try string(expEntry.value, keyPath: "experiment")
             experimentLocation = expEntry.value.location
             guard let experiment = ExperimentRegistry.experiment(named: expName) else {
                 let names = ExperimentRegistry.all.map(\.name)
-                throw ScenarioError(.unknownExperiment, at: expEntry.value.location, key: "experiment",
-                                    "expected a registered experiment (\(names.isEmpty ? "none registered" : names.joined(separator: ", "))), found `\(expName)`",
-                                    hint: Suggest.didYouMean(expName, names))
+                throw ScenarioError(
+                    .unknownExperiment, at: expEntry.value.location, key: "experiment",
+                    "expected a registered experiment (\(names.isEmpty ? "none registered" : names.joined(separator: ", "))), found `\(expName)`",
+                    hint: Suggest.didYouMean(expName, names))
             }
             let specs = Dictionary(uniqueKeysWithValues: experiment.parameters.map { ($0.name, $0) })
             let specNames = experiment.parameters.map(\.name)
@@ -255,17 +271,19 @@ public enum ScenarioLoader {
             if let n = root["name"] {
                 name = try string(n, keyPath: "name")
                 guard isFileStem(name) else {
-                    throw ScenarioError(.wrongType, at: n.location, key: "name",
-                                        "expected a name usable as a directory (letters, digits, `_`, `-`, `.`), found `\(name)`")
+                    throw ScenarioError(
+                        .wrongType, at: n.location, key: "name",
+                        "expected a name usable as a directory (letters, digits, `_`, `-`, `.`), found `\(name)`")
                 }
             } else {
                 // The file name becomes a directory name and reaches sbatch scripts (`sim slurm`):
                 // held to the same rule as `name:`.
                 name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
                 guard isFileStem(name) else {
-                    throw ScenarioError(.wrongType, at: SourceLocation(source: path), key: "name",
-                                        "the scenario's name comes from its file name, which is not usable as a directory (letters, digits, `_`, `-`, `.`): `\(name)`",
-                                        hint: "rename the file or give the scenario a `name:`")
+                    throw ScenarioError(
+                        .wrongType, at: SourceLocation(source: path), key: "name",
+                        "the scenario's name comes from its file name, which is not usable as a directory (letters, digits, `_`, `-`, `.`): `\(name)`",
+                        hint: "rename the file or give the scenario a `name:`")
                 }
             }
             let description = try root["description"].map { try string($0, keyPath: "description") }
@@ -273,22 +291,27 @@ public enum ScenarioLoader {
             var seed: UInt64 = 1
             if let s = root["seed"] {
                 guard case .scalar(let sc) = s, let x = sc.number, !isBool(sc), x.isFinite, x == x.rounded() else {
-                    throw ScenarioError(.wrongType, at: s.location, key: "seed",
-                                        "expected a non-negative integer, found \(s.kindDescription) `\(s.shortText)`")
+                    throw ScenarioError(
+                        .wrongType, at: s.location, key: "seed",
+                        "expected a non-negative integer, found \(s.kindDescription) `\(s.shortText)`")
                 }
                 guard x >= 0, x < 9.0e15 else {
-                    throw ScenarioError(.outOfRange, at: s.location, key: "seed",
-                                        "expected a non-negative integer below 9e15, found `\(sc.text)`")
+                    throw ScenarioError(
+                        .outOfRange, at: s.location, key: "seed",
+                        "expected a non-negative integer below 9e15, found `\(sc.text)`")
                 }
                 if case .int(let i) = sc.value { seed = UInt64(i) } else { seed = UInt64(x) }
             }
-            return try decodeRest(experiment: experiment, specs: specs, specNames: specNames, name: name,
-                                  description: description, seed: seed, files: files, smoke: smoke, overrides: overrides)
+            return try decodeRest(
+                experiment: experiment, specs: specs, specNames: specNames, name: name,
+                description: description, seed: seed, files: files, smoke: smoke, overrides: overrides)
         }
 
-        private mutating func decodeRest(experiment: any Experiment, specs: [String: ParameterSpec], specNames: [String],
-                                         name: String, description: String?, seed: UInt64,
-                                         files: [String], smoke: Bool, overrides: [String]) throws -> Scenario {
+        private mutating func decodeRest(
+            experiment: any Experiment, specs: [String: ParameterSpec], specNames: [String],
+            name: String, description: String?, seed: UInt64,
+            files: [String], smoke: Bool, overrides: [String]
+        ) throws -> Scenario {
             // params
             var params = Parameters()
             if let pn = root["params"] {
@@ -316,26 +339,31 @@ public enum ScenarioLoader {
                     let zm = try mapping(z, keyPath: "sweep.zip")
                     for e in zm.entries {
                         if sweep.grid.contains(where: { $0.key == e.key }) {
-                            throw ScenarioError(.invalidSweep, at: e.keyLocation, key: "sweep.zip.\(e.key)",
-                                                "`\(e.key)` is both a grid axis (set at \(axisLocations[e.key]?.values.first.map(\.description) ?? "?")) and a zip axis; a key can be swept on one axis only")
+                            throw ScenarioError(
+                                .invalidSweep, at: e.keyLocation, key: "sweep.zip.\(e.key)",
+                                "`\(e.key)` is both a grid axis (set at \(axisLocations[e.key]?.values.first.map(\.description) ?? "?")) and a zip axis; a key can be swept on one axis only"
+                            )
                         }
                         sweep.zip.append(try axis(e, prefix: "sweep.zip", specs: specs, specNames: specNames, experiment: experiment))
                     }
                     if let first = sweep.zip.first {
                         for (e, a) in zip(zm.entries, sweep.zip) where a.values.count != first.values.count {
-                            throw ScenarioError(.invalidSweep, at: e.value.location, key: "sweep.zip.\(e.key)",
-                                                "zip lists must have equal length: `\(first.key)` has \(first.values.count) values, `\(a.key)` has \(a.values.count)")
+                            throw ScenarioError(
+                                .invalidSweep, at: e.value.location, key: "sweep.zip.\(e.key)",
+                                "zip lists must have equal length: `\(first.key)` has \(first.values.count) values, `\(a.key)` has \(a.values.count)")
                         }
                     }
                 }
                 if let s = sm["seeds"] {
                     guard case .scalar(let sc) = s, let x = sc.number, !isBool(sc), x == x.rounded(), x.isFinite else {
-                        throw ScenarioError(.wrongType, at: s.location, key: "sweep.seeds",
-                                            "expected an integer number of replicates ≥ 1, found \(s.kindDescription) `\(s.shortText)`")
+                        throw ScenarioError(
+                            .wrongType, at: s.location, key: "sweep.seeds",
+                            "expected an integer number of replicates ≥ 1, found \(s.kindDescription) `\(s.shortText)`")
                     }
                     guard x >= 1, x < 1e9 else {
-                        throw ScenarioError(.outOfRange, at: s.location, key: "sweep.seeds",
-                                            "expected an integer number of replicates ≥ 1, found `\(sc.text)`")
+                        throw ScenarioError(
+                            .outOfRange, at: s.location, key: "sweep.seeds",
+                            "expected an integer number of replicates ≥ 1, found `\(sc.text)`")
                     }
                     sweep.seeds = Int(x)
                 }
@@ -365,8 +393,9 @@ public enum ScenarioLoader {
             var figures: [FigureRequest] = []
             if let fn = root["figures"] {
                 guard case .sequence(let items, _) = fn else {
-                    throw ScenarioError(.wrongType, at: fn.location, key: "figures",
-                                        "expected a list of figure entries ({id, recipe, …}), found \(fn.kindDescription)")
+                    throw ScenarioError(
+                        .wrongType, at: fn.location, key: "figures",
+                        "expected a list of figure entries ({id, recipe, …}), found \(fn.kindDescription)")
                 }
                 var seen: [String: SourceLocation] = [:]
                 let recipes = experiment.figureRecipes.keys.sorted()
@@ -378,12 +407,14 @@ public enum ScenarioLoader {
                     }
                     let id = try string(idNode, keyPath: "\(kp).id")
                     guard isFileStem(id) else {
-                        throw ScenarioError(.wrongType, at: idNode.location, key: "\(kp).id",
-                                            "expected a figure id usable as a file name (letters, digits, `_`, `-`, `.`), found `\(id)`")
+                        throw ScenarioError(
+                            .wrongType, at: idNode.location, key: "\(kp).id",
+                            "expected a figure id usable as a file name (letters, digits, `_`, `-`, `.`), found `\(id)`")
                     }
                     if let prev = seen[id] {
-                        throw ScenarioError(.duplicateFigure, at: idNode.location, key: "\(kp).id",
-                                            "figure id `\(id)` is already used at \(prev)")
+                        throw ScenarioError(
+                            .duplicateFigure, at: idNode.location, key: "\(kp).id",
+                            "figure id `\(id)` is already used at \(prev)")
                     }
                     seen[id] = idNode.location
                     guard let recipeNode = fm["recipe"] else {
@@ -391,9 +422,10 @@ public enum ScenarioLoader {
                     }
                     let recipe = try string(recipeNode, keyPath: "\(kp).recipe")
                     guard experiment.figureRecipes[recipe] != nil else {
-                        throw ScenarioError(.unknownRecipe, at: recipeNode.location, key: "\(kp).recipe",
-                                            "expected a figure recipe of `\(experiment.name)` (\(recipes.isEmpty ? "it has none" : recipes.joined(separator: ", "))), found `\(recipe)`",
-                                            hint: Suggest.didYouMean(recipe, recipes))
+                        throw ScenarioError(
+                            .unknownRecipe, at: recipeNode.location, key: "\(kp).recipe",
+                            "expected a figure recipe of `\(experiment.name)` (\(recipes.isEmpty ? "it has none" : recipes.joined(separator: ", "))), found `\(recipe)`",
+                            hint: Suggest.didYouMean(recipe, recipes))
                     }
                     let title = try fm["title"].map { try string($0, keyPath: "\(kp).title") }
                     var options: [String: ParamValue] = [:]
@@ -404,8 +436,9 @@ public enum ScenarioLoader {
                 }
             }
 
-            var scenario = Scenario(name: name, path: path, experiment: experiment, description: description, seed: seed,
-                                    params: params, sweep: sweep, figures: figures, smoke: smoke, overrides: overrides, files: files)
+            var scenario = Scenario(
+                name: name, path: path, experiment: experiment, description: description, seed: seed,
+                params: params, sweep: sweep, figures: figures, smoke: smoke, overrides: overrides, files: files)
             if let cn = root["claims"] { scenario.claims = try ScenarioLoader.claims(cn, figures: figures) }
             return scenario
         }
@@ -424,24 +457,29 @@ public enum ScenarioLoader {
                 runs = overflow ? Int.max : product
             }
             guard runs <= ScenarioLoader.maxRuns else {
-                throw ScenarioError(.invalidSweep, at: location, key: "sweep",
-                                    "the sweep expands to \(runs == Int.max ? "more than \(Int.max)" : String(runs)) runs (\(factors.joined(separator: " × "))); at most \(ScenarioLoader.maxRuns) runs are allowed per scenario",
-                                    hint: "split it into several scenarios or shard it with `sim run --shard i/n`")
+                throw ScenarioError(
+                    .invalidSweep, at: location, key: "sweep",
+                    "the sweep expands to \(runs == Int.max ? "more than \(Int.max)" : String(runs)) runs (\(factors.joined(separator: " × "))); at most \(ScenarioLoader.maxRuns) runs are allowed per scenario",
+                    hint: "split it into several scenarios or shard it with `sim run --shard i/n`")
             }
         }
 
-        private mutating func axis(_ e: ConfigMapping.Entry, prefix: String, specs: [String: ParameterSpec],
-                                   specNames: [String], experiment: any Experiment) throws -> SweepAxis {
+        private mutating func axis(
+            _ e: ConfigMapping.Entry, prefix: String, specs: [String: ParameterSpec],
+            specNames: [String], experiment: any Experiment
+        ) throws -> SweepAxis {
             guard let spec = specs[e.key] else { throw unknownParameter(e, prefix: prefix, experiment: experiment, specNames: specNames) }
             let kp = "\(prefix).\(e.key)"
             guard case .sequence(let items, _) = e.value else {
-                throw ScenarioError(.wrongType, at: e.value.location, key: kp,
-                                    "expected a non-empty list of values for the axis `\(e.key)`, found \(e.value.kindDescription) `\(e.value.shortText)`",
-                                    hint: "write `\(e.key): [\(e.value.shortText)]` to sweep a single value")
+                throw ScenarioError(
+                    .wrongType, at: e.value.location, key: kp,
+                    "expected a non-empty list of values for the axis `\(e.key)`, found \(e.value.kindDescription) `\(e.value.shortText)`",
+                    hint: "write `\(e.key): [\(e.value.shortText)]` to sweep a single value")
             }
             guard !items.isEmpty else {
-                throw ScenarioError(.invalidSweep, at: e.value.location, key: kp,
-                                    "expected a non-empty list of values for the axis `\(e.key)`, found an empty list")
+                throw ScenarioError(
+                    .invalidSweep, at: e.value.location, key: kp,
+                    "expected a non-empty list of values for the axis `\(e.key)`, found an empty list")
             }
             var values: [ParamValue] = []
             for (i, item) in items.enumerated() {
@@ -451,11 +489,14 @@ public enum ScenarioLoader {
             return SweepAxis(key: e.key, values: values)
         }
 
-        private func unknownParameter(_ e: ConfigMapping.Entry, prefix: String, experiment: any Experiment,
-                                      specNames: [String]) -> ScenarioError {
-            ScenarioError(.unknownKey, at: e.keyLocation, key: "\(prefix).\(e.key)",
-                          "`\(e.key)` is not a parameter of experiment `\(experiment.name)`",
-                          hint: Suggest.didYouMean(e.key, specNames) ?? "run `sim list` to see its parameters")
+        private func unknownParameter(
+            _ e: ConfigMapping.Entry, prefix: String, experiment: any Experiment,
+            specNames: [String]
+        ) -> ScenarioError {
+            ScenarioError(
+                .unknownKey, at: e.keyLocation, key: "\(prefix).\(e.key)",
+                "`\(e.key)` is not a parameter of experiment `\(experiment.name)`",
+                hint: Suggest.didYouMean(e.key, specNames) ?? "run `sim list` to see its parameters")
         }
 
         /// Run the experiment's cross-field check on every sweep point; attribute a failure to
@@ -465,8 +506,12 @@ public enum ScenarioLoader {
                 do {
                     try scenario.experiment.validate(point.parameters)
                 } catch let pe as ParameterError {
-                    let at = point.coordinates.isEmpty ? "" : " at the sweep point " + scenario.sweep.axes
-                        .map { "\($0)=\(point.coordinates[$0]!)" }.joined(separator: ", ")
+                    let at =
+                        point.coordinates.isEmpty
+                        ? ""
+                        : " at the sweep point "
+                            + scenario.sweep.axes
+                            .map { "\($0)=\(point.coordinates[$0]!)" }.joined(separator: ", ")
                     let message = "invalid parameters\(at): \(pe.message)"
                     if let (kp, locs) = axisLocations[pe.key], let j = point.axisIndices[pe.key] {
                         throw ScenarioError(.invalidParameters, at: locs[j], key: "\(kp)[\(j)]", message)
@@ -475,19 +520,22 @@ public enum ScenarioLoader {
                         throw ScenarioError(.invalidParameters, at: loc, key: "params.\(pe.key)", message)
                     }
                     let isParam = scenario.experiment.parameters.contains { $0.name == pe.key }
-                    throw ScenarioError(.invalidParameters, at: paramsLocation ?? experimentLocation, key: isParam ? "params.\(pe.key)" : pe.key,
-                                        message + (isParam ? " (`\(pe.key)` has its default value \(point.parameters[pe.key]!))" : ""))
+                    throw ScenarioError(
+                        .invalidParameters, at: paramsLocation ?? experimentLocation, key: isParam ? "params.\(pe.key)" : pe.key,
+                        message + (isParam ? " (`\(pe.key)` has its default value \(point.parameters[pe.key]!))" : ""))
                 } catch {
-                    throw ScenarioError(.invalidParameters, at: experimentLocation, key: "experiment",
-                                        "experiment `\(scenario.experiment.name)` rejected the parameters: \(error)")
+                    throw ScenarioError(
+                        .invalidParameters, at: experimentLocation, key: "experiment",
+                        "experiment `\(scenario.experiment.name)` rejected the parameters: \(error)")
                 }
             }
         }
 
         private func string(_ node: ConfigNode, keyPath: String) throws -> String {
             guard case .scalar(let s) = node, !s.value.isNull else {
-                throw ScenarioError(.wrongType, at: node.location, key: keyPath,
-                                    "expected a string, found \(node.kindDescription) `\(node.shortText)`")
+                throw ScenarioError(
+                    .wrongType, at: node.location, key: keyPath,
+                    "expected a string, found \(node.kindDescription) `\(node.shortText)`")
             }
             return s.text
         }
@@ -496,9 +544,10 @@ public enum ScenarioLoader {
     }
 
     static func isFileStem(_ s: String) -> Bool {
-        !s.isEmpty && s != "." && s != ".." && s.unicodeScalars.allSatisfy {
-            CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-" || $0 == "."
-        }
+        !s.isEmpty && s != "." && s != ".."
+            && s.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-" || $0 == "."
+            }
     }
 }
 
@@ -516,7 +565,9 @@ extension ConfigNode {
         case .sequence(let items, _): return .sequence(items.map { $0.relocated(to: loc) }, loc)
         case .mapping(var m):
             m.location = loc
-            m.entries = m.entries.map { var e = $0; e.keyLocation = loc; e.value = e.value.relocated(to: loc); return e }
+            m.entries = m.entries.map {
+                var e = $0; e.keyLocation = loc; e.value = e.value.relocated(to: loc); return e
+            }
             return .mapping(m)
         }
     }

@@ -66,13 +66,16 @@ public struct SweepStatus: Sendable {
             lines.append("  code fingerprints of finished points: " + list.joined(separator: ", "))
         }
         if stale > 0 {
-            lines.append("  stale: \(stale) finished point\(stale == 1 ? " was" : "s were") produced by other code than this binary (\(currentCode)); `sim run` re-runs them, `--reuse-stale` keeps them")
+            lines.append(
+                "  stale: \(stale) finished point\(stale == 1 ? " was" : "s were") produced by other code than this binary (\(currentCode)); `sim run` re-runs them, `--reuse-stale` keeps them"
+            )
         }
         for state in [PointState.failed, .diverged, .interrupted, .running] {
             for p in points where p.state == state {
                 let coords = p.coordinates.isEmpty ? "" : p.coordinates + ", "
-                lines.append("  \(state.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(p.id) (\(coords)replicate \(p.replicate))"
-                             + (p.detail.map { ": \($0)" } ?? ""))
+                lines.append(
+                    "  \(state.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(p.id) (\(coords)replicate \(p.replicate))"
+                        + (p.detail.map { ": \($0)" } ?? ""))
             }
         }
         return lines.joined(separator: "\n")
@@ -97,12 +100,15 @@ public struct SweepStatus: Sendable {
             }
             var code: String? = nil
             if best.0 == .done || best.0 == .diverged, let l = where_ {
-                code = FileManager.default.contents(atPath: l.record(row.id).path)
+                code =
+                    FileManager.default.contents(atPath: l.record(row.id).path)
                     .flatMap { try? Store.decoder().decode(CodeHead.self, from: $0) }.map { $0.code ?? PointRecord.unknownCode }
                     ?? PointRecord.unknownCode
             }
-            points.append(Point(id: row.id, group: row.group, replicate: row.replicate, coordinates: coords,
-                                state: best.0, detail: best.1, code: code))
+            points.append(
+                Point(
+                    id: row.id, group: row.group, replicate: row.replicate, coordinates: coords,
+                    state: best.0, detail: best.1, code: code))
         }
         return SweepStatus(directories: dirs, provenance: plan.comments, points: points)
     }

@@ -104,11 +104,13 @@ public struct VerifyOptions: Sendable {
     /// Called before each `--until-conclusive` round: (round, [(scenario, seeds)]).
     public var onExtend: (@Sendable (_ round: Int, _ scenarios: [(String, Int)]) -> Void)?
 
-    public init(out: URL, root: URL = URL(fileURLWithPath: "."), jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
-                fidelity: Fidelity = .standard, precision: Precision = .double, figuresDirectory: URL? = nil,
-                progress: ProgressMode = .auto,
-                cancellation: CancellationFlag = CancellationFlag(),
-                onStart: (@Sendable (Int, Int) -> Void)? = nil) {
+    public init(
+        out: URL, root: URL = URL(fileURLWithPath: "."), jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+        fidelity: Fidelity = .standard, precision: Precision = .double, figuresDirectory: URL? = nil,
+        progress: ProgressMode = .auto,
+        cancellation: CancellationFlag = CancellationFlag(),
+        onStart: (@Sendable (Int, Int) -> Void)? = nil
+    ) {
         self.out = out; self.root = root; self.jobs = jobs; self.fidelity = fidelity; self.precision = precision
         self.figuresDirectory = figuresDirectory; self.progress = progress; self.cancellation = cancellation
         self.onStart = onStart
@@ -146,8 +148,9 @@ public enum Verifier {
         }
         if options.untilConclusive { extendUntilConclusive(&outcomes, scenarios: &scenarios, options: options) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return Verification(fidelity: options.fidelity, precision: options.precision, outcomes: outcomes, scenarios: scenarios,
-                            manifest: manifest(options: options), seconds: seconds, root: options.root)
+        return Verification(
+            fidelity: options.fidelity, precision: options.precision, outcomes: outcomes, scenarios: scenarios,
+            manifest: manifest(options: options), seconds: seconds, root: options.root)
     }
 
     /// A claim scenario at the options' fidelity and precision; `seeds` replaces its seeds per point.
@@ -166,8 +169,11 @@ public enum Verifier {
     /// and render its figures for the report.
     static func execute(_ loaded: [(index: Int, plan: Plan)], into scenarios: inout [VerifiedScenario], options: VerifyOptions) {
         do {
-            let reports = try Runner.run(loaded.map(\.plan), options: RunOptions(out: options.out, jobs: options.jobs, progress: options.progress,
-                                                                                cancellation: options.cancellation, reuseStale: options.reuseStale))
+            let reports = try Runner.run(
+                loaded.map(\.plan),
+                options: RunOptions(
+                    out: options.out, jobs: options.jobs, progress: options.progress,
+                    cancellation: options.cancellation, reuseStale: options.reuseStale))
             for (k, (i, _)) in loaded.enumerated() {
                 let report = reports[k]
                 scenarios[i].executed += report.executed
@@ -192,8 +198,9 @@ public enum Verifier {
                 var problems: [String] = scenarios[i].error.map { [$0] } ?? []
                 for request in plan.scenario.figures {
                     do {
-                        scenarios[i].figures[request.id] = try FigureBuilder.build(request, experiment: plan.experiment, results: results,
-                                                                                   scenario: plan.scenario.path, to: to)
+                        scenarios[i].figures[request.id] = try FigureBuilder.build(
+                            request, experiment: plan.experiment, results: results,
+                            scenario: plan.scenario.path, to: to)
                     } catch {
                         problems.append("\(error)")
                     }
@@ -214,7 +221,7 @@ public enum Verifier {
     static func extendUntilConclusive(_ outcomes: inout [ClaimOutcome], scenarios: inout [VerifiedScenario], options: VerifyOptions) {
         var round = 0
         while !options.cancellation.isCancelled {
-            var next: [Int: Int] = [:]   // scenario index → seeds per point
+            var next: [Int: Int] = [:]  // scenario index → seeds per point
             for o in outcomes where o.verdict == .inconclusive {
                 guard let i = scenarios.firstIndex(where: { $0.path == o.claim.scenario }), let plan = scenarios[i].plan else { continue }
                 let n = plan.scenario.sweep.seeds
@@ -239,7 +246,8 @@ public enum Verifier {
             execute(loaded, into: &scenarios, options: options)
             for k in outcomes.indices where outcomes[k].verdict == .inconclusive {
                 guard let i = scenarios.firstIndex(where: { $0.path == outcomes[k].claim.scenario }), next[i] != nil,
-                      let results = scenarios[i].results, !results.groups.isEmpty else { continue }
+                    let results = scenarios[i].results, !results.groups.isEmpty
+                else { continue }
                 var o = outcomes[k].claim.evaluate(results)
                 o.extendedTo = scenarios[i].plan?.scenario.sweep.seeds
                 outcomes[k] = o
@@ -251,10 +259,11 @@ public enum Verifier {
         let dir = options.root.path
         let commit = Runner.git(["rev-parse", "HEAD"], in: dir)
         let dirty = commit == nil ? nil : Runner.git(["status", "--porcelain", "--untracked-files=no"], in: dir).map { !$0.isEmpty }
-        return VerificationManifest(version: SimVersion.string, gitCommit: commit, gitDirty: dirty, blas: BLASInfo.config,
-                                    blasCore: BLASInfo.coreName, blasThreads: BLASInfo.threads, jobs: options.jobs,
-                                    processors: ProcessInfo.processInfo.activeProcessorCount, date: Store.isoDate(),
-                                    host: Store.hostName, os: ProcessInfo.processInfo.operatingSystemVersionString,
-                                    argv: CommandLine.arguments)
+        return VerificationManifest(
+            version: SimVersion.string, gitCommit: commit, gitDirty: dirty, blas: BLASInfo.config,
+            blasCore: BLASInfo.coreName, blasThreads: BLASInfo.threads, jobs: options.jobs,
+            processors: ProcessInfo.processInfo.activeProcessorCount, date: Store.isoDate(),
+            host: Store.hostName, os: ProcessInfo.processInfo.operatingSystemVersionString,
+            argv: CommandLine.arguments)
     }
 }

@@ -32,7 +32,8 @@ struct AggregateCommand: ParsableCommand {
             let files = try Aggregator.write(results, to: target)
             let runs = results.groups.reduce(0) { $0 + $1.replicates }
             let from = dirs.count == 1 ? dirs[0].path : "\(dirs.count) shards (\(dirs.map(\.path).joined(separator: ", ")))"
-            print("\(from): \(results.groups.count) points, \(runs) runs → \(target.path)/ (metrics.tsv\(files.count > 1 ? " + \(files.count - 1) series" : ""))")
+            print(
+                "\(from): \(results.groups.count) points, \(runs) runs → \(target.path)/ (metrics.tsv\(files.count > 1 ? " + \(files.count - 1) series" : ""))")
         }
     }
 }

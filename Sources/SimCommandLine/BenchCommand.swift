@@ -21,8 +21,8 @@ struct BenchCommand: ParsableCommand {
         }
         guard let bench = BenchmarkRegistry.benchmark(for: paper) else {
             let known = BenchmarkRegistry.papers
-            throw CLIError("no benchmark registered for paper `\(paper)`" +
-                           (known.isEmpty ? " (none are registered)" : "; registered: \(known.joined(separator: ", "))"))
+            throw CLIError(
+                "no benchmark registered for paper `\(paper)`" + (known.isEmpty ? " (none are registered)" : "; registered: \(known.joined(separator: ", "))"))
         }
         BLASInfo.useSingleThread()
         let output = try bench()

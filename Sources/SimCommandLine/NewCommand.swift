@@ -51,6 +51,8 @@ struct NewPaperCommand: ParsableCommand {
         let files = try skeleton.write(to: directory, provable: root)
         print("\(skeleton.key): wrote \(files.count) files to \(directory.path)")
         for f in files { print("  \(f)") }
-        print("next: cd \(directory.path) && swift build -c release && swift test -c release && .build/release/\(skeleton.key)-sim verify \(skeleton.key) --strict")
+        print(
+            "next: cd \(directory.path) && swift build -c release && swift test -c release && .build/release/\(skeleton.key)-sim verify \(skeleton.key) --strict"
+        )
     }
 }

@@ -14,7 +14,8 @@ public struct PaperSkeleton: Sendable {
 
     public init(key: String) throws {
         guard let first = key.unicodeScalars.first, ("a"..."z").contains(first),
-              key.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) }), key.count <= 40 else {
+            key.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) }), key.count <= 40
+        else {
             throw CLIError("paper name `\(key)`: use lowercase letters and digits, starting with a letter (e.g. demo)")
         }
         self.key = key

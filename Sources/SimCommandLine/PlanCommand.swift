@@ -26,8 +26,9 @@ struct PlanCommand: ParsableCommand {
         var rows: [[String]] = [header]
         for p in plan.points {
             let status = SweepStatus.state(of: p.id, in: layout).0.rawValue
-            rows.append([String(p.index), p.id, String(p.replicate), String(p.seed)]
-                        + plan.axes.map { p.coordinates[$0].map { "\($0)" } ?? "" } + [status])
+            rows.append(
+                [String(p.index), p.id, String(p.replicate), String(p.seed)]
+                    + plan.axes.map { p.coordinates[$0].map { "\($0)" } ?? "" } + [status])
         }
         let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         for r in rows {

@@ -20,13 +20,16 @@ struct PlotCommand: ParsableCommand {
         let layout = RunLayout(out: shared.outURL, plan: plan)
         let results = try Aggregator.aggregate(plan, out: shared.outURL)
         guard !results.groups.isEmpty else {
-            throw CLIError("no finished runs of \(plan.scenario.name) in \(layout.sweepDirectory.path); run `sim run \(scenario)` first (with the same --smoke/--set/--seed)")
+            throw CLIError(
+                "no finished runs of \(plan.scenario.name) in \(layout.sweepDirectory.path); run `sim run \(scenario)` first (with the same --smoke/--set/--seed)"
+            )
         }
         let done = results.groups.reduce(0) { $0 + $1.replicates }
         if done < plan.points.count { CLI.warn("plotting \(done) of \(plan.points.count) runs (the sweep is unfinished)") }
         try Aggregator.write(results, to: layout.aggregateDirectory)
         guard !plan.scenario.figures.isEmpty else { print("\(plan.scenario.name) has no figures: entries"); return }
-        let files = try FigureBuilder.build(plan, results: results, out: shared.outURL, formats: figures.formats, render: !figures.noRender, latex: figures.latex)
+        let files = try FigureBuilder.build(
+            plan, results: results, out: shared.outURL, formats: figures.formats, render: !figures.noRender, latex: figures.latex)
         for f in files { print("figure: " + CLI.describe(f)) }
     }
 }

@@ -52,7 +52,8 @@ struct ReproduceCommand: ParsableCommand {
         // finishes its last point); then each scenario is aggregated and plotted, in order.
         let plans = work.flatMap(\.plans)
         for plan in plans { CLI.announce(plan, out: shared.outURL) }
-        let reports = try Runner.run(plans, options: RunOptions(out: shared.outURL, jobs: shared.jobCount, cancellation: cancellation, reuseStale: shared.reuseStale))
+        let reports = try Runner.run(
+            plans, options: RunOptions(out: shared.outURL, jobs: shared.jobCount, cancellation: cancellation, reuseStale: shared.reuseStale))
         let pointSeconds = Date().timeIntervalSince(start)
         var failed = 0, figureFailures = 0
         var interrupted: SweepReport?
@@ -63,7 +64,9 @@ struct ReproduceCommand: ParsableCommand {
                 let report = reports[next]; next += 1
                 if let failure = report.storageFailure {
                     print(report.summary)
-                    throw CLIError("the sweeps stopped because the output location failed: \(failure). Finished points are kept; free space or fix permissions and re-run to resume")
+                    throw CLIError(
+                        "the sweeps stopped because the output location failed: \(failure). Finished points are kept; free space or fix permissions and re-run to resume"
+                    )
                 }
                 if report.cancelled && !report.isComplete {
                     print(report.summary)
@@ -72,7 +75,7 @@ struct ReproduceCommand: ParsableCommand {
                 }
                 do {
                     var finished = report
-                    finished.cancelled = false    // complete: aggregate and plot it even after Ctrl-C
+                    finished.cancelled = false  // complete: aggregate and plot it even after Ctrl-C
                     let (_, figs) = try CLI.finishPlan(plan, report: finished, figures: figures, out: shared.outURL)
                     failed += report.failed.count
                     built += figs.flatMap { [$0.png, $0.svg, $0.pdf].compactMap { $0 } }
@@ -83,14 +86,20 @@ struct ReproduceCommand: ParsableCommand {
                 }
             }
             let dir = shared.outURL.appendingPathComponent("figures").appendingPathComponent(p)
-            print("\n\(p): \(paperPlans.count) scenario\(paperPlans.count == 1 ? "" : "s")\(shared.smoke ? " (smoke)" : ""); figures in \(dir.standardizedFileURL.path)/")
+            print(
+                "\n\(p): \(paperPlans.count) scenario\(paperPlans.count == 1 ? "" : "s")\(shared.smoke ? " (smoke)" : ""); figures in \(dir.standardizedFileURL.path)/"
+            )
             for f in built { print("  \(f.lastPathComponent)") }
         }
         let total = Date().timeIntervalSince(start)
         let count = work.reduce(0) { $0 + $1.plans.count }
         let runs = reports.reduce(0) { $0 + $1.executed }
-        print("\n\(paper == "all" ? "all: \(work.count) papers, " : "\(paper): ")\(count) scenarios\(shared.smoke ? " (smoke)" : ""), \(runs) runs now, --jobs \(shared.jobCount)")
-        print("total wall time: \(Self.duration(total)) (\(String(format: "%.1f", total)) s; points \(String(format: "%.1f", pointSeconds)) s, aggregation and figures \(String(format: "%.1f", total - pointSeconds)) s)")
+        print(
+            "\n\(paper == "all" ? "all: \(work.count) papers, " : "\(paper): ")\(count) scenarios\(shared.smoke ? " (smoke)" : ""), \(runs) runs now, --jobs \(shared.jobCount)"
+        )
+        print(
+            "total wall time: \(Self.duration(total)) (\(String(format: "%.1f", total)) s; points \(String(format: "%.1f", pointSeconds)) s, aggregation and figures \(String(format: "%.1f", total - pointSeconds)) s)"
+        )
         if let interrupted {
             throw Interrupted(report: interrupted, signal: InterruptHandler.receivedSignal ?? SIGINT)
         }

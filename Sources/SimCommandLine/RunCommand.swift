@@ -17,7 +17,11 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var shared: SharedOptions
     @OptionGroup var figures: FigureOptions
 
-    @Flag(name: .long, help: "Only continue existing sweeps: arguments may be sweep directories (runs/<scenario>/<sweep-id>, reloaded as originally run) or scenario files whose sweep directory must already exist.")
+    @Flag(
+        name: .long,
+        help:
+            "Only continue existing sweeps: arguments may be sweep directories (runs/<scenario>/<sweep-id>, reloaded as originally run) or scenario files whose sweep directory must already exist."
+    )
     var resume = false
 
     @Option(name: .long, help: ArgumentHelp("Run only shard i of n (0-based; points split by id, independent of --jobs); skips aggregation.", valueName: "i/n"))
@@ -54,7 +58,9 @@ struct RunCommand: ParsableCommand {
                 if resume {
                     let dir = RunLayout(out: shared.outURL, plan: plan).sweepDirectory
                     guard SweepDirectory.isSweepDirectory(dir) else {
-                        throw CLIError("--resume: nothing to resume for \(arg): \(dir.path) does not exist (a different --out, --smoke, --set or --seed starts a different sweep); run without --resume to start it")
+                        throw CLIError(
+                            "--resume: nothing to resume for \(arg): \(dir.path) does not exist (a different --out, --smoke, --set or --seed starts a different sweep); run without --resume to start it"
+                        )
                     }
                 }
                 work.append((plan, nil))

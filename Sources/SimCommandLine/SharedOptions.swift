@@ -14,16 +14,27 @@ struct SharedOptions: ParsableArguments {
     @Flag(name: .long, help: "Apply each scenario's smoke: overrides (a seconds-long version for CI).")
     var smoke = false
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a scenario key, value parsed as YAML (repeatable): params.tau=0.2, sweep.seeds=3, sweep.grid.n_rel=[2,4].", valueName: "key.path=value"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp(
+            "Override a scenario key, value parsed as YAML (repeatable): params.tau=0.2, sweep.seeds=3, sweep.grid.n_rel=[2,4].", valueName: "key.path=value"))
     var overrides: [String] = []
 
     @Option(name: .long, help: "Replace the scenario seed (run seeds derive from it, the parameters and the replicate).")
     var seed: UInt64?
 
-    @Flag(name: .long, help: "Reuse finished points produced by other code (another code fingerprint) instead of re-running them; the summary warns and the report marks the mix.")
+    @Flag(
+        name: .long,
+        help:
+            "Reuse finished points produced by other code (another code fingerprint) instead of re-running them; the summary warns and the report marks the mix."
+    )
     var reuseStale = false
 
-    @Option(name: .long, help: "Package root (the directory holding scenarios/): data paths in scenarios are read relative to it. Default: $PROVABLE_ROOT, else the nearest directory at or above the working directory that holds scenarios/.")
+    @Option(
+        name: .long,
+        help:
+            "Package root (the directory holding scenarios/): data paths in scenarios are read relative to it. Default: $PROVABLE_ROOT, else the nearest directory at or above the working directory that holds scenarios/."
+    )
     var root: String?
 
     /// Sets the package root that relative data paths resolve against. Without `--root` or
@@ -56,10 +67,14 @@ struct FigureOptions: ParsableArguments {
     @Option(name: .long, help: "Also write LaTeX figures: `tex` renders <id>_tex.tex + <id>_tex.pdf with gnuplot's cairolatex terminal, every label in LaTeX.")
     var format: String?
 
-    @Option(name: .long, help: "With --format tex, the venue: icml-column (3.25 in, 8 pt), icml-full (6.75 in, 9 pt), neurips (5.5 in, 9 pt), slides (6 in, 12 pt).")
+    @Option(
+        name: .long, help: "With --format tex, the venue: icml-column (3.25 in, 8 pt), icml-full (6.75 in, 9 pt), neurips (5.5 in, 9 pt), slides (6 in, 12 pt)."
+    )
     var style: String = "icml-column"
 
-    @Flag(name: .customLong("title"), inversion: .prefixedNo, help: "With --format tex, draw the title in the figure (default: no title; the caption carries it).")
+    @Flag(
+        name: .customLong("title"), inversion: .prefixedNo, help: "With --format tex, draw the title in the figure (default: no title; the caption carries it)."
+    )
     var title = false
 
     func validate() throws {
@@ -127,8 +142,8 @@ enum CLI {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
             let papers = (try? FileManager.default.contentsOfDirectory(atPath: root))?.sorted() ?? []
-            throw CLIError("no scenario directory \(dir.path) for paper `\(paper)`" +
-                           (papers.isEmpty ? "" : "; papers with scenarios: \(papers.joined(separator: ", "))"))
+            throw CLIError(
+                "no scenario directory \(dir.path) for paper `\(paper)`" + (papers.isEmpty ? "" : "; papers with scenarios: \(papers.joined(separator: ", "))"))
         }
         // Built as a string, not from the URL: a relative root must give relative scenario paths, which
         // the plans' provenance (and so every figure's data header) records.
@@ -167,11 +182,14 @@ enum CLI {
     /// Throws `Interrupted` when cancelled; figure errors are thrown after the data is written.
     /// With a shard, only its points run and nothing is aggregated (the other shards' points are
     /// missing until `sim aggregate` / `sim plot` merges them).
-    static func runPlan(_ plan: Plan, shared: SharedOptions, figures: FigureOptions, cancellation: CancellationFlag,
-                        out: URL? = nil, shard: Shard? = nil) throws -> (SweepReport, [FigureFiles]) {
+    static func runPlan(
+        _ plan: Plan, shared: SharedOptions, figures: FigureOptions, cancellation: CancellationFlag,
+        out: URL? = nil, shard: Shard? = nil
+    ) throws -> (SweepReport, [FigureFiles]) {
         let outURL = out ?? shared.outURL
         announce(plan, out: outURL, shard: shard)
-        let report = try Runner.run(plan, options: RunOptions(out: outURL, jobs: shared.jobCount, cancellation: cancellation, shard: shard, reuseStale: shared.reuseStale))
+        let report = try Runner.run(
+            plan, options: RunOptions(out: outURL, jobs: shared.jobCount, cancellation: cancellation, shard: shard, reuseStale: shared.reuseStale))
         return try finishPlan(plan, report: report, figures: figures, out: outURL, shard: shard)
     }
 
@@ -179,21 +197,28 @@ enum CLI {
     static func announce(_ plan: Plan, out: URL, shard: Shard? = nil) {
         let layout = RunLayout(out: out, plan: plan)
         let count = shard.map { "\($0.select(plan.points).count) of \(plan.points.count) runs (shard \($0))" } ?? "\(plan.points.count) runs"
-        FileHandle.standardError.write(Data("\(plan.scenario.name): \(count) (\(plan.groups.count) points × \(plan.scenario.sweep.seeds) seeds) → \(layout.sweepDirectory.path)\n".utf8))
+        FileHandle.standardError.write(
+            Data("\(plan.scenario.name): \(count) (\(plan.groups.count) points × \(plan.scenario.sweep.seeds) seeds) → \(layout.sweepDirectory.path)\n".utf8))
     }
 
     /// After a plan's points ran: print the report, then aggregate and build the figures (not for a
     /// shard). Throws `Interrupted` when the run was cancelled; figure errors after the data is written.
-    static func finishPlan(_ plan: Plan, report: SweepReport, figures: FigureOptions, out outURL: URL,
-                           shard: Shard? = nil) throws -> (SweepReport, [FigureFiles]) {
+    static func finishPlan(
+        _ plan: Plan, report: SweepReport, figures: FigureOptions, out outURL: URL,
+        shard: Shard? = nil
+    ) throws -> (SweepReport, [FigureFiles]) {
         let layout = RunLayout(out: outURL, plan: plan)
         print(report.summary)
         if report.cancelled { throw Interrupted(report: report, signal: InterruptHandler.receivedSignal ?? SIGINT) }
         if let failure = report.storageFailure {
-            throw CLIError("the sweep stopped because the output location failed: \(failure). The \(report.skipped + report.executed) finished points are kept; free space or fix permissions and re-run the same command to resume")
+            throw CLIError(
+                "the sweep stopped because the output location failed: \(failure). The \(report.skipped + report.executed) finished points are kept; free space or fix permissions and re-run the same command to resume"
+            )
         }
         if let shard {
-            print("shard \(shard) done; once every shard has run: sim aggregate <each shard's \(layout.sweepDirectory.lastPathComponent) directory> (or sim plot with one shared --out)")
+            print(
+                "shard \(shard) done; once every shard has run: sim aggregate <each shard's \(layout.sweepDirectory.lastPathComponent) directory> (or sim plot with one shared --out)"
+            )
             return (report, [])
         }
         let results = try Aggregator.aggregate(plan, out: outURL)
@@ -205,8 +230,9 @@ enum CLI {
             if results.groups.isEmpty {
                 warn("\(plan.scenario.name): no finished runs, so no figures")
             } else {
-                files = try FigureBuilder.build(plan, results: results, out: outURL,
-                                                formats: figures.formats, render: !figures.noRender, latex: figures.latex)
+                files = try FigureBuilder.build(
+                    plan, results: results, out: outURL,
+                    formats: figures.formats, render: !figures.noRender, latex: figures.latex)
                 for f in files {
                     print("figure: " + describe(f))
                     for w in f.warnings { warn("gnuplot (\(f.gp.lastPathComponent)): \(w)") }

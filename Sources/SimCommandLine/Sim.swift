@@ -29,8 +29,10 @@ public struct SimCommand: ParsableCommand {
             Exit status: 0 ok, 1 invalid input, 2 some points or figures failed, 130/143 interrupted by SIGINT/SIGTERM.
             """,
         version: SimVersion.full,
-        subcommands: [ListCommand.self, ValidateCommand.self, PlanCommand.self, RunCommand.self, StatusCommand.self, ExportCommand.self,
-                      AggregateCommand.self, PlotCommand.self, ReproduceCommand.self, VerifyCommand.self, SlurmCommand.self, BenchCommand.self, NewCommand.self])
+        subcommands: [
+            ListCommand.self, ValidateCommand.self, PlanCommand.self, RunCommand.self, StatusCommand.self, ExportCommand.self,
+            AggregateCommand.self, PlotCommand.self, ReproduceCommand.self, VerifyCommand.self, SlurmCommand.self, BenchCommand.self, NewCommand.self,
+        ])
 
     /// Parse, run, and turn any error into `error: <paragraph>` with a meaningful exit status
     /// (argument-parser's own errors, help and `ExitCode` keep their usual handling).
@@ -45,7 +47,7 @@ public struct SimCommand: ParsableCommand {
         }
         do {
             try command.run()
-        } catch where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+        } catch  where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
             // Help requests, usage errors, ExitCode, CleanExit: argument-parser's usual handling.
             exit(withError: error)
         } catch {

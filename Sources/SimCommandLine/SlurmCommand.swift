@@ -64,8 +64,9 @@ struct SlurmCommand: ParsableCommand {
         }
         let cwd = FileManager.default.currentDirectoryPath
         let sim = try simPath.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? CLI.executablePath()
-        var job = SlurmJob(scenarioPath: scenario, scenarioName: plan.scenario.name, sweepID: plan.sweepID, shards: shards,
-                           simPath: sim, out: shared.outURL.standardizedFileURL.path, workingDirectory: cwd)
+        var job = SlurmJob(
+            scenarioPath: scenario, scenarioName: plan.scenario.name, sweepID: plan.sweepID, shards: shards,
+            simPath: sim, out: shared.outURL.standardizedFileURL.path, workingDirectory: cwd)
         job.smoke = shared.smoke
         job.overrides = shared.overrides
         job.seed = shared.seed
@@ -80,7 +81,9 @@ struct SlurmCommand: ParsableCommand {
         if figures.noRender { job.plotArguments.append("--no-render") }
         let files = try job.write()
         let perShard = Double(plan.points.count) / Double(shards)
-        print("\(plan.scenario.name): \(plan.points.count) runs in \(shards) array tasks (≈\(String(format: "%.1f", perShard)) each, \(cpusPerTask) at a time per task)")
+        print(
+            "\(plan.scenario.name): \(plan.points.count) runs in \(shards) array tasks (≈\(String(format: "%.1f", perShard)) each, \(cpusPerTask) at a time per task)"
+        )
         print("  \(files.array.path)")
         print("  \(files.aggregate.path)   (after the array: sim status + sim plot)")
         print("  \(files.submit.path)")

@@ -36,6 +36,8 @@ struct ValidateCommand: ParsableCommand {
 
     private func report(_ plan: Plan, variant: String) {
         let s = plan.scenario
-        print("ok\(variant) \(s.path): \(s.experiment.name), \(plan.groups.count) point\(plan.groups.count == 1 ? "" : "s") × \(s.sweep.seeds) seed\(s.sweep.seeds == 1 ? "" : "s") = \(plan.points.count) runs, \(s.figures.count) figure\(s.figures.count == 1 ? "" : "s"); sweep \(plan.sweepID)")
+        print(
+            "ok\(variant) \(s.path): \(s.experiment.name), \(plan.groups.count) point\(plan.groups.count == 1 ? "" : "s") × \(s.sweep.seeds) seed\(s.sweep.seeds == 1 ? "" : "s") = \(plan.points.count) runs, \(s.figures.count) figure\(s.figures.count == 1 ? "" : "s"); sweep \(plan.sweepID)"
+        )
     }
 }

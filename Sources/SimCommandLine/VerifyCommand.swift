@@ -35,13 +35,19 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .long, help: "Report directory (index.md, index.html, claims.tsv, figures/).")
     var report: String = "report"
 
-    @Option(name: .long, help: "Package root (the directory holding scenarios/): claims name their scenarios relative to it. Default: $PROVABLE_ROOT, else the nearest directory at or above the working directory that holds scenarios/.")
+    @Option(
+        name: .long,
+        help:
+            "Package root (the directory holding scenarios/): claims name their scenarios relative to it. Default: $PROVABLE_ROOT, else the nearest directory at or above the working directory that holds scenarios/."
+    )
     var root: String?
 
     @Option(name: .long, help: "Runs in parallel. Default: processor count.")
     var jobs: Int?
 
-    @Flag(name: .long, help: "Re-run the scenarios of inconclusive claims with more seeds (finished points reused) until each is conclusive or reaches --max-seeds.")
+    @Flag(
+        name: .long,
+        help: "Re-run the scenarios of inconclusive claims with more seeds (finished points reused) until each is conclusive or reaches --max-seeds.")
     var untilConclusive = false
 
     @Option(name: .long, help: "With --until-conclusive: the most seeds per sweep point (default 40).")
@@ -50,7 +56,11 @@ struct VerifyCommand: ParsableCommand {
     @Flag(name: .long, help: "Exit with status 3 when a claim without a documented known issue does not hold or is inconclusive.")
     var strict = false
 
-    @Option(name: .long, help: "A claims.tsv (or a report directory holding one) to compare with: per claim the verdict change and the value's shift in baseline half-widths; exit 4 on a regression.")
+    @Option(
+        name: .long,
+        help:
+            "A claims.tsv (or a report directory holding one) to compare with: per claim the verdict change and the value's shift in baseline half-widths; exit 4 on a regression."
+    )
     var baseline: String?
 
     @Option(name: .long, help: "With --baseline: the largest accepted |shift| of a value, in baseline interval half-widths (default 3).")
@@ -90,7 +100,9 @@ struct VerifyCommand: ParsableCommand {
             }
             claims = paper == "all" ? ClaimRegistry.all : ClaimRegistry.claims(paper: paper)
             guard !claims.isEmpty else {
-                throw CLIError("no claims declared for paper `\(paper)`; papers with claims: \(ClaimRegistry.papers.joined(separator: ", ")), or `all`, or a scenario file")
+                throw CLIError(
+                    "no claims declared for paper `\(paper)`; papers with claims: \(ClaimRegistry.papers.joined(separator: ", ")), or `all`, or a scenario file"
+                )
             }
         }
         // Read the baseline before anything runs: a wrong path fails in a second, not after the sweep.
@@ -104,20 +116,22 @@ struct VerifyCommand: ParsableCommand {
         let reportURL = URL(fileURLWithPath: report)
         let cancellation = CancellationFlag()
         InterruptHandler.install(cancelling: cancellation)
-        let options = VerifyOptions(out: URL(fileURLWithPath: out), root: URL(fileURLWithPath: root),
-                                    jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                                    fidelity: Fidelity(rawValue: fidelity)!, precision: Precision(rawValue: precision)!,
-                                    figuresDirectory: reportURL.appendingPathComponent("figures"),
-                                    cancellation: cancellation,
-                                    onStart: { n, runs in
-                                        FileHandle.standardError.write(Data("verify: \(claims.count) claims need \(n) scenarios, \(runs) runs (finished points are reused)\n".utf8))
-                                    })
+        let options = VerifyOptions(
+            out: URL(fileURLWithPath: out), root: URL(fileURLWithPath: root),
+            jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+            fidelity: Fidelity(rawValue: fidelity)!, precision: Precision(rawValue: precision)!,
+            figuresDirectory: reportURL.appendingPathComponent("figures"),
+            cancellation: cancellation,
+            onStart: { n, runs in
+                FileHandle.standardError.write(Data("verify: \(claims.count) claims need \(n) scenarios, \(runs) runs (finished points are reused)\n".utf8))
+            })
         var opts = options
         opts.untilConclusive = untilConclusive
         opts.maxSeeds = maxSeeds
         opts.reuseStale = reuseStale
         opts.onExtend = { round, list in
-            FileHandle.standardError.write(Data("verify: --until-conclusive round \(round): \(list.map { "\($0.0) → \($0.1) seeds" }.joined(separator: ", "))\n".utf8))
+            FileHandle.standardError.write(
+                Data("verify: --until-conclusive round \(round): \(list.map { "\($0.0) → \($0.1) seeds" }.joined(separator: ", "))\n".utf8))
         }
         let v = Verifier.run(claims, options: opts)
         let files = try VerificationReport.write(v, to: reportURL)
@@ -126,9 +140,10 @@ struct VerifyCommand: ParsableCommand {
             let value = o.measurement?.text ?? (o.reason ?? "")
             func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
             let needed = o.measurement.flatMap { o.verdict == .inconclusive ? o.claim.rule.seedsNeeded($0) : nil }
-            print(pad(o.claim.id, 18) + pad(o.verdict.rawValue, 18) + pad(value, 34) + "vs " + o.claim.rule.text
-                  + (needed.map { "  (≈ \($0) seeds needed)" } ?? "")
-                  + (o.claim.knownIssue != nil && !o.verdict.isSupported ? "  (known non-reproduction)" : ""))
+            print(
+                pad(o.claim.id, 18) + pad(o.verdict.rawValue, 18) + pad(value, 34) + "vs " + o.claim.rule.text
+                    + (needed.map { "  (≈ \($0) seeds needed)" } ?? "")
+                    + (o.claim.knownIssue != nil && !o.verdict.isSupported ? "  (known non-reproduction)" : ""))
         }
         print("\n\(VerificationReport.summaryLine(v)) (\(fidelity), \(String(format: "%.0f", v.seconds)) s)")
         for f in files { print("report: \(f.path)") }
@@ -145,6 +160,8 @@ struct VerifyCommand: ParsableCommand {
             print("baseline comparison: \(file.path)")
             if !comparison.passed { throw ExitCode(4) }
         }
-        if strict, v.outcomes.contains(where: { ($0.verdict == .doesNotHold || $0.verdict == .inconclusive) && $0.claim.knownIssue == nil }) { throw ExitCode(3) }
+        if strict, v.outcomes.contains(where: { ($0.verdict == .doesNotHold || $0.verdict == .inconclusive) && $0.claim.knownIssue == nil }) {
+            throw ExitCode(3)
+        }
     }
 }

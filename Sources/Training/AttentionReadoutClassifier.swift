@@ -33,8 +33,22 @@ public struct TransformerWeights: Sendable, Equatable {
     public var wQ: Matrix, wK: Matrix, wV: Matrix, wO: Matrix
     public init(wQ: Matrix, wK: Matrix, wV: Matrix, wO: Matrix) { self.wQ = wQ; self.wK = wK; self.wV = wV; self.wO = wO }
     public subscript(name: TransformerWeightName) -> Matrix {
-        get { switch name { case .Q: wQ; case .K: wK; case .V: wV; case .O: wO } }
-        set { switch name { case .Q: wQ = newValue; case .K: wK = newValue; case .V: wV = newValue; case .O: wO = newValue } }
+        get {
+            switch name {
+            case .Q: wQ;
+            case .K: wK;
+            case .V: wV;
+            case .O: wO
+            }
+        }
+        set {
+            switch name {
+            case .Q: wQ = newValue;
+            case .K: wK = newValue;
+            case .V: wV = newValue;
+            case .O: wO = newValue
+            }
+        }
     }
 }
 public enum TransformerWeightName: String, CaseIterable, Sendable { case Q, K, V, O }
@@ -112,21 +126,21 @@ extension AttentionReadoutClassifier {
         return batch.x.withUnsafeBufferPointer { xb in
             let B = batch.count
             return withWorkingInputs(xb.baseAddress!, count: B) { x in
-            s.batchCount = B
-            forwardWorking(x, count: B)
-            var total = 0.0
-            s.active.removeAll(keepingCapacity: true)
-            for b in 0..<B {
-                let f = outputs.p[b].double, y = batch.labels[b]
-                total += loss.value(f, label: y)
-                let c = loss.derivative(f, label: y) / Double(B)
-                if c != 0 { s.coef.p[s.active.count] = Scalar(c); s.active.append(b) }
-            }
-            s.active.withUnsafeBufferPointer { act in
-                readout.backward(attention.h.p, active: act, coef: s.coef.p, dH: s.dH.p)
-                attention.backward(x, active: act, dH: s.dH.p)
-            }
-            return total / Double(B)
+                s.batchCount = B
+                forwardWorking(x, count: B)
+                var total = 0.0
+                s.active.removeAll(keepingCapacity: true)
+                for b in 0..<B {
+                    let f = outputs.p[b].double, y = batch.labels[b]
+                    total += loss.value(f, label: y)
+                    let c = loss.derivative(f, label: y) / Double(B)
+                    if c != 0 { s.coef.p[s.active.count] = Scalar(c); s.active.append(b) }
+                }
+                s.active.withUnsafeBufferPointer { act in
+                    readout.backward(attention.h.p, active: act, coef: s.coef.p, dH: s.dH.p)
+                    attention.backward(x, active: act, dH: s.dH.p)
+                }
+                return total / Double(B)
             }
         }
     }
@@ -165,7 +179,7 @@ extension AttentionReadoutClassifier {
 
     /// Plain SGD: W ← W − η dW for W_Q, W_K, W_V, W_O (no momentum, decay or clipping).
     public func sgdStep(learningRate eta: Double) {
-        guard !scratch.active.isEmpty else { return }   // every gradient is exactly zero
+        guard !scratch.active.isEmpty else { return }  // every gradient is exactly zero
         attention.wQ.add(attention.dWQ, scaledBy: -eta)
         attention.wK.add(attention.dWK, scaledBy: -eta)
         attention.wV.add(attention.dWV, scaledBy: -eta)

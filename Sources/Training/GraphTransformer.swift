@@ -21,12 +21,12 @@ public final class GraphTransformer: AttentionReadoutClassifier {
     public struct Config: Sendable, Equatable {
         public var d = 16
         public var m = 32
-        public var radius = 3                 // Z
-        public var maxNeighborhood = 64       // K_max
+        public var radius = 3  // Z
+        public var maxNeighborhood = 64  // K_max
         public var variant = Variant.gtPE
-        public var qkInitSD = 0.01            // W_Q, W_K ~ N(0, 0.01²): near-uniform initial attention
-        public var valueInitError = 0.0       // σ: W_V = I + σ G/√d
-        public var outputInitSD = 0.01        // W_O ~ N(0, 0.01²)
+        public var qkInitSD = 0.01  // W_Q, W_K ~ N(0, 0.01²): near-uniform initial attention
+        public var valueInitError = 0.0  // σ: W_V = I + σ G/√d
+        public var outputInitSD = 0.01  // W_O ~ N(0, 0.01²)
         public var batchCapacity = 16
         public init() {}
     }
@@ -49,8 +49,9 @@ public final class GraphTransformer: AttentionReadoutClassifier {
         self.config = config
         var rng = RNG(seed: seed, stream: .`init`)
         let L = config.maxNeighborhood + 1
-        attention = QueryAttention(d: config.d, mb: config.d, ma: config.d, capacity: config.batchCapacity,
-                                   length: L, includeQuery: false, initScale: 0)
+        attention = QueryAttention(
+            d: config.d, mb: config.d, ma: config.d, capacity: config.batchCapacity,
+            length: L, includeQuery: false, initScale: 0)
         let gcn = config.variant == .gcn
         for i in 0..<attention.wQ.count { attention.wQ.storage[i] = gcn ? 0 : config.qkInitSD * rng.gaussian() }
         for i in 0..<attention.wK.count { attention.wK.storage[i] = gcn ? 0 : config.qkInitSD * rng.gaussian() }
@@ -58,8 +59,9 @@ public final class GraphTransformer: AttentionReadoutClassifier {
         if config.valueInitError > 0 {
             for i in 0..<attention.wV.count { attention.wV.storage[i] += config.valueInitError * rng.gaussian() / Double(config.d).squareRoot() }
         }
-        readout = ReLUReadout(m: config.m, ma: config.d, capacity: config.batchCapacity, length: 1,
-                              outputWeights: readoutOutputWeights(m: config.m, randomSigns: false, rng: &rng))
+        readout = ReLUReadout(
+            m: config.m, ma: config.d, capacity: config.batchCapacity, length: 1,
+            outputWeights: readoutOutputWeights(m: config.m, randomSigns: false, rng: &rng))
         readout.initializeOutputMatrix(sd: config.outputInitSD, rng: &rng)
         outputs = Buffer(config.batchCapacity)
         scratch = ClassifierScratch(samples: config.batchCapacity, dHCount: config.batchCapacity * config.d, inputCount: 0)
@@ -81,8 +83,9 @@ public final class GraphTransformer: AttentionReadoutClassifier {
     public func gather(_ nodes: ArraySlice<Int>, from data: GraphNodes, shell: Int? = nil) {
         precondition(nodes.count <= config.batchCapacity)
         let L = config.maxNeighborhood + 1, d = config.d, hoods = data.hoods, kMax = config.maxNeighborhood
-        precondition(data.features.cols == d && batch.x.count == config.batchCapacity * L * d
-                     && keyDistance.count == config.batchCapacity * L && batch.pattern.count == keyDistance.count)
+        precondition(
+            data.features.cols == d && batch.x.count == config.batchCapacity * L * d
+                && keyDistance.count == config.batchCapacity * L && batch.pattern.count == keyDistance.count)
         let bias = attention.scoreBias!.p
         let usePE = config.variant == .gtPE
         let nodeCount = data.features.rows
@@ -92,44 +95,53 @@ public final class GraphTransformer: AttentionReadoutClassifier {
         // with -Ounchecked, measured 2026-12-07). The explicit preconditions above and on every
         // node and member index keep the guarantees the checks gave.
         batch.withUnsafeMutableBuffers { x, labels, pattern in
-        keyDistance.withUnsafeMutableBufferPointer { keyDistance in
-        data.features.storage.withUnsafeBufferPointer { features in
-        pe.withUnsafeBufferPointer { pe in
-        hoods.offsets.withUnsafeBufferPointer { offsets in
-        hoods.members.withUnsafeBufferPointer { members in
-        hoods.distance.withUnsafeBufferPointer { distance in
-        data.pattern.withUnsafeBufferPointer { nodePattern in
-        data.labels.withUnsafeBufferPointer { nodeLabels in
-            precondition(offsets.count == nodeCount + 1 && nodePattern.count == nodeCount && nodeLabels.count == nodeCount
-                         && members.count == distance.count && offsets.last == members.count)
-            let x = x.baseAddress!, features = features.baseAddress!
-            for (j, n) in nodes.enumerated() {
-                precondition(n >= 0 && n < nodeCount)
-                let row = j * L
-                var slot = 0
-                for k in offsets[n]..<offsets[n + 1] {
-                    let z = Int(distance[k])
-                    if let s = shell, z != s { continue }
-                    guard slot < kMax else { break }   // validated: K_max ≥ max |T^n|
-                    let member = Int(members[k])
-                    precondition(member >= 0 && member < nodeCount && z < pe.count)
-                    (x + (row + slot) * d).update(from: features + member * d, count: d)
-                    keyDistance[row + slot] = Int8(z)
-                    pattern[row + slot] = Int32(nodePattern[member])
-                    slot += 1
-                }
-                if slot < kMax {
-                    (x + (row + slot) * d).update(repeating: 0, count: (kMax - slot) * d)
-                    for s in slot..<kMax { keyDistance[row + s] = -1; pattern[row + s] = -1 }
-                }
-                (x + (row + L - 1) * d).update(from: features + n * d, count: d)
-                labels[j] = nodeLabels[n]
-                for s in 0..<(L - 1) {
-                    let z = keyDistance[row + s]
-                    bias[row + s] = z < 0 ? -Double.infinity : (usePE ? pe[Int(z)] : 0)
+            keyDistance.withUnsafeMutableBufferPointer { keyDistance in
+                data.features.storage.withUnsafeBufferPointer { features in
+                    pe.withUnsafeBufferPointer { pe in
+                        hoods.offsets.withUnsafeBufferPointer { offsets in
+                            hoods.members.withUnsafeBufferPointer { members in
+                                hoods.distance.withUnsafeBufferPointer { distance in
+                                    data.pattern.withUnsafeBufferPointer { nodePattern in
+                                        data.labels.withUnsafeBufferPointer { nodeLabels in
+                                            precondition(
+                                                offsets.count == nodeCount + 1 && nodePattern.count == nodeCount && nodeLabels.count == nodeCount
+                                                    && members.count == distance.count && offsets.last == members.count)
+                                            let x = x.baseAddress!, features = features.baseAddress!
+                                            for (j, n) in nodes.enumerated() {
+                                                precondition(n >= 0 && n < nodeCount)
+                                                let row = j * L
+                                                var slot = 0
+                                                for k in offsets[n]..<offsets[n + 1] {
+                                                    let z = Int(distance[k])
+                                                    if let s = shell, z != s { continue }
+                                                    guard slot < kMax else { break }  // validated: K_max ≥ max |T^n|
+                                                    let member = Int(members[k])
+                                                    precondition(member >= 0 && member < nodeCount && z < pe.count)
+                                                    (x + (row + slot) * d).update(from: features + member * d, count: d)
+                                                    keyDistance[row + slot] = Int8(z)
+                                                    pattern[row + slot] = Int32(nodePattern[member])
+                                                    slot += 1
+                                                }
+                                                if slot < kMax {
+                                                    (x + (row + slot) * d).update(repeating: 0, count: (kMax - slot) * d)
+                                                    for s in slot..<kMax { keyDistance[row + s] = -1; pattern[row + s] = -1 }
+                                                }
+                                                (x + (row + L - 1) * d).update(from: features + n * d, count: d)
+                                                labels[j] = nodeLabels[n]
+                                                for s in 0..<(L - 1) {
+                                                    let z = keyDistance[row + s]
+                                                    bias[row + s] = z < 0 ? -Double.infinity : (usePE ? pe[Int(z)] : 0)
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
-        }}}}}}}}}
+        }
     }
 
     /// One SGD step on the gathered batch (W's and, for GT+PE, b). Returns the batch's mean loss.

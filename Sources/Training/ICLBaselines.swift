@@ -70,7 +70,7 @@ public struct LogisticWorkspace {
                 let y = prompts.x[(base + i) * d + dX]
                 var m = 0.0
                 for j in 0..<p { m += w[j] * feat(i, j) }
-                let s = 1 / (1 + Foundation_exp(y * m))      // σ(−y m)
+                let s = 1 / (1 + Foundation_exp(y * m))  // σ(−y m)
                 let c = -y * s / Double(l), h = s * (1 - s) / Double(l)
                 for j in 0..<p {
                     let fj = feat(i, j)

@@ -26,14 +26,17 @@ public final class ICLTransformer<Scalar: BLASScalar>: AttentionReadoutClassifie
     public init(config: Config, seed: UInt64) {
         self.config = config
         var rng = RNG(seed: seed, stream: .`init`)
-        attention = QueryAttention(d: config.d, mb: config.mb, ma: config.ma, capacity: config.batchCapacity,
-                                   length: config.contexts + 1, includeQuery: config.includeQuery, initScale: config.initScale)
-        readout = ReLUReadout(m: config.m, ma: config.ma, capacity: config.batchCapacity, length: 1,
-                              outputWeights: readoutOutputWeights(m: config.m, randomSigns: true, rng: &rng))
+        attention = QueryAttention(
+            d: config.d, mb: config.mb, ma: config.ma, capacity: config.batchCapacity,
+            length: config.contexts + 1, includeQuery: config.includeQuery, initScale: config.initScale)
+        readout = ReLUReadout(
+            m: config.m, ma: config.ma, capacity: config.batchCapacity, length: 1,
+            outputWeights: readoutOutputWeights(m: config.m, randomSigns: true, rng: &rng))
         readout.initializeOutputMatrix(sd: config.outputInitSD, rng: &rng)
         outputs = .init(config.batchCapacity)
-        scratch = ClassifierScratch(samples: config.batchCapacity, dHCount: config.batchCapacity * config.ma,
-                                    inputCount: config.batchCapacity * (config.contexts + 1) * config.d)
+        scratch = ClassifierScratch(
+            samples: config.batchCapacity, dHCount: config.batchCapacity * config.ma,
+            inputCount: config.batchCapacity * (config.contexts + 1) * config.d)
     }
 
     /// A model with another context length sharing this one's weights and output layer (test prompts
@@ -48,7 +51,6 @@ public final class ICLTransformer<Scalar: BLASScalar>: AttentionReadoutClassifie
         other.readout.mask = readout.mask
         return other
     }
-
 
     /// Evaluate on a prompt set whose `pattern` marks each token's relevant-pattern index (contexts and
     /// query), in chunks of the batch capacity.
@@ -77,10 +79,10 @@ public final class ICLTransformer<Scalar: BLASScalar>: AttentionReadoutClassifie
             }
         }
         let N = Double(prompts.count)
-        return Evaluation(loss: lossSum / N, error: Double(wrong) / N, sameAttention: same / N,
-                          queryNorm: qn / N, keyNorm: kn / (N * Double(L - 1)))
+        return Evaluation(
+            loss: lossSum / N, error: Double(wrong) / N, sameAttention: same / N,
+            queryNorm: qn / N, keyNorm: kn / (N * Double(L - 1)))
     }
-
 
     /// Per-prompt, per-neuron ReLU(h_i) over a prompt set (N×m), so every pruning mask is one gemv
     /// (F = C (a ⊙ mask)).
@@ -97,21 +99,21 @@ public final class ICLTransformer<Scalar: BLASScalar>: AttentionReadoutClassifie
 /// Dimensions and initialization of `ICLTransformer` (spec `icl.md` defaults).
 public struct ICLTransformerConfig: Sendable, Equatable {
     public var d = 40
-    public var contexts = 20          // l (the attention's sequence is l + 1 with the query)
-    public var m = 64                 // W_O rows; 64 matches the paper's pruning figure
+    public var contexts = 20  // l (the attention's sequence is l + 1 with the query)
+    public var m = 64  // W_O rows; 64 matches the paper's pruning figure
     public var ma = 40
     public var mb = 40
-    public var initScale = 0.1        // δ: W_Q = W_K = W_V = 0.1·I
-    public var outputInitSD = 0.01    // ξ: gives the bimodal neuron magnitudes of F-PRUNE
-    public var includeQuery = false   // spec A4: the query attends to itself too
+    public var initScale = 0.1  // δ: W_Q = W_K = W_V = 0.1·I
+    public var outputInitSD = 0.01  // ξ: gives the bimodal neuron magnitudes of F-PRUNE
+    public var includeQuery = false  // spec A4: the query attends to itself too
     public var batchCapacity = 64
     public init() {}
 }
 
 /// What the ICL measurements read from one evaluation pass.
 public struct ICLTransformerEvaluation: Sendable, Equatable {
-    public var loss: Double           // mean hinge (the theory's generalization error)
-    public var error: Double          // P[z·F ≤ 0]
+    public var loss: Double  // mean hinge (the theory's generalization error)
+    public var error: Double  // P[z·F ≤ 0]
     /// Mean attention mass on contexts sharing the query's pattern (P1's att_same).
     public var sameAttention: Double
     /// Mean ‖W_Q p_query‖ and ‖W_K p_i‖ (P1 norms).

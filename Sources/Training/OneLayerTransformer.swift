@@ -28,8 +28,9 @@ public final class OneLayerTransformer<Scalar: BLASScalar>: AttentionReadoutClas
     public init(config: Config, seed: UInt64) {
         self.config = config
         var rng = RNG(seed: seed, stream: .`init`)
-        attention = SoftmaxAttention(d: config.d, mb: config.mb, ma: config.ma, capacity: config.batchCapacity,
-                                     length: config.L, initScale: config.initScale)
+        attention = SoftmaxAttention(
+            d: config.d, mb: config.mb, ma: config.ma, capacity: config.batchCapacity,
+            length: config.L, initScale: config.initScale)
         if config.initNoise > 0 {
             for i in 0..<attention.wQ.count { attention.wQ.storage[i] += config.initNoise * rng.gaussian() }
             for i in 0..<attention.wK.count { attention.wK.storage[i] += config.initNoise * rng.gaussian() }
@@ -39,8 +40,9 @@ public final class OneLayerTransformer<Scalar: BLASScalar>: AttentionReadoutClas
         readout = ReLUReadout(m: config.m, ma: config.ma, capacity: config.batchCapacity, length: config.L, outputWeights: a)
         readout.initializeOutputMatrix(sd: config.outputInitSD, rng: &rng)
         outputs = .init(config.batchCapacity)
-        scratch = ClassifierScratch(samples: config.batchCapacity, dHCount: config.batchCapacity * config.L * config.ma,
-                                    inputCount: config.batchCapacity * config.L * config.d)
+        scratch = ClassifierScratch(
+            samples: config.batchCapacity, dHCount: config.batchCapacity * config.L * config.ma,
+            inputCount: config.batchCapacity * config.L * config.d)
     }
 
     /// Weights and names are shared with every attention → readout model (`TransformerWeights`).
@@ -95,12 +97,12 @@ extension OneLayerTransformer {
 public struct OneLayerTransformerConfig: Sendable, Equatable {
     public var d = 20
     public var L = 20
-    public var m = 200            // hidden neurons; m ≳ M² log N in the ICLR'23 theorem
-    public var ma = 20            // value dim m_a (= d: identity init is square)
-    public var mb = 20            // query/key dim m_b
-    public var initScale = 0.2    // δ: W_Q = W_K = W_V = δI gives near-uniform initial attention [Calib]
+    public var m = 200  // hidden neurons; m ≳ M² log N in the ICLR'23 theorem
+    public var ma = 20  // value dim m_a (= d: identity init is square)
+    public var mb = 20  // query/key dim m_b
+    public var initScale = 0.2  // δ: W_Q = W_K = W_V = δI gives near-uniform initial attention [Calib]
     public var outputInitSD = 0.01  // ξ: W_O entries ~ N(0, ξ²); initial row norms ≈ ξ√m_a ≈ 0.045
-    public var initNoise = 0.0    // optional Gaussian perturbation of W_Q, W_K, W_V (ICLR'23's σ, δ errors)
+    public var initNoise = 0.0  // optional Gaussian perturbation of W_Q, W_K, W_V (ICLR'23's σ, δ errors)
     public var randomOutputSigns = false  // a: first half +1/√m, rest −1/√m (default) or i.i.d. signs
     public var batchCapacity = 32
     public init() {}

@@ -41,8 +41,10 @@ extension Pruning {
     /// Test loss and 0-1 error of a keep-mask without another forward pass: F_b = Σ_i C[b,i]·a_i·mask_i·scale,
     /// where C[b,i] is neuron i's summed ReLU output on sample b (masks only change the fixed output
     /// layer, so C is computed once per trained model).
-    public static func evaluate(contributions C: Matrix, outputWeights a: [Double], mask: [Double], scale: Double,
-                                labels: [Double], loss: Loss) -> (loss: Double, error: Double) {
+    public static func evaluate(
+        contributions C: Matrix, outputWeights a: [Double], mask: [Double], scale: Double,
+        labels: [Double], loss: Loss
+    ) -> (loss: Double, error: Double) {
         var w = Matrix(rows: a.count, cols: 1)
         for i in 0..<a.count { w.storage[i] = a[i] * mask[i] * scale }
         let f = C * w

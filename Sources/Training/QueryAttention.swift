@@ -22,27 +22,27 @@ public final class QueryAttention<Scalar: BLASScalar> {
     public var wQ: Matrix, wK: Matrix, wV: Matrix
     public internal(set) var dWQ: Matrix, dWK: Matrix, dWV: Matrix
 
-    public let q: Buf             // B×m_b
+    public let q: Buf  // B×m_b
     /// Keys k_s = W_K x_s of every token, (B·L)×m_b: not formed by `forward` (see below); filled by
     /// `computeKeys` for measurements.
     public let k: Buf
-    public let a: Buf             // B×L (first `keys` used): attention weights of the last forward
+    public let a: Buf  // B×L (first `keys` used): attention weights of the last forward
     /// Optional additive score bias, B×L (first `keys` used): relative positional encoding b[dist] of
     /// the graph paper, −∞ for padded keys. Set by the caller before `forward`.
     public var scoreBias: Buf?
     /// ∂loss/∂score of the active sequences of the last backward, packed |active|×L (first `keys`
     /// used): what a caller needs for the gradient of a score bias (db_z = Σ_{s: dist = z} dS_s).
     public let scoreGrad: Buf
-    public let h: Buf             // B×m_a
+    public let h: Buf  // B×m_a
     // Forward intermediates: q̃_b = W_Kᵀ q_b and x̄_b = Σ_s A_s x_s (B×d each).
     let qTilde: Buf, xBar: Buf
     // Backward scratch, packed over the active sequences.
-    let u: Buf                              // |active|×d: W_Vᵀ dh
-    let dq: Buf, qActive: Buf               // |active|×m_b
-    let xBarActive: Buf, xDot: Buf, xQuery: Buf   // |active|×d
+    let u: Buf  // |active|×d: W_Vᵀ dh
+    let dq: Buf, qActive: Buf  // |active|×m_b
+    let xBarActive: Buf, xDot: Buf, xQuery: Buf  // |active|×d
     // Working copies of W_Q, W_K (m_b×d), W_V (m_a×d), refreshed every forward; gradients before widening.
     let wQc: Buf, wKc: Buf, wVc: Buf
-    let dWs: Buf                            // (2m_b + m_a)×d
+    let dWs: Buf  // (2m_b + m_a)×d
 
     public init(d: Int, mb: Int, ma: Int, capacity: Int, length: Int, includeQuery: Bool, initScale delta: Double) {
         precondition(length >= (includeQuery ? 1 : 2), "a prompt needs at least one key")

@@ -13,14 +13,14 @@ public final class ReLUReadout<Scalar: BLASScalar> {
     public var a: [Double]
     public var mask: [Double]
 
-    public let g: Buf             // n×m pre-activations of the last forward
-    let aEff: Buf                 // m: a ⊙ mask / L
-    let tokenOut: Buf             // n: per-token readout aᵀReLU(g_l)/L
-    let dG: Buf                   // n×m (active tokens, packed)
-    let hActive: Buf              // n×m_a (active tokens' h, packed)
-    let wOt: Buf                  // m_a×m: W_Oᵀ, refreshed every forward (G = H W_Oᵀ as a plain product)
-    let wOc: Buf                  // m×m_a: W_O in `Scalar` (dH = dG W_O), refreshed every forward
-    let dWOs: Buf                 // m×m_a: dW_O in `Scalar` before widening
+    public let g: Buf  // n×m pre-activations of the last forward
+    let aEff: Buf  // m: a ⊙ mask / L
+    let tokenOut: Buf  // n: per-token readout aᵀReLU(g_l)/L
+    let dG: Buf  // n×m (active tokens, packed)
+    let hActive: Buf  // n×m_a (active tokens' h, packed)
+    let wOt: Buf  // m_a×m: W_Oᵀ, refreshed every forward (G = H W_Oᵀ as a plain product)
+    let wOc: Buf  // m×m_a: W_O in `Scalar` (dH = dG W_O), refreshed every forward
+    let dWOs: Buf  // m×m_a: dW_O in `Scalar` before widening
 
     public init(m: Int, ma: Int, capacity: Int, length: Int, outputWeights a: [Double]) {
         precondition(a.count == m)
@@ -73,8 +73,10 @@ public final class ReLUReadout<Scalar: BLASScalar> {
 
     /// Backward for the active samples with dℓ/dF coefficients `coef` (packed in `active` order).
     /// Sets dWO and writes ∂/∂h of the active tokens, packed, into `dH` (|active|·L × m_a).
-    public func backward(_ h: UnsafePointer<Scalar>, active: UnsafeBufferPointer<Int>, coef: UnsafePointer<Scalar>,
-                         dH: UnsafeMutablePointer<Scalar>) {
+    public func backward(
+        _ h: UnsafePointer<Scalar>, active: UnsafeBufferPointer<Int>, coef: UnsafePointer<Scalar>,
+        dH: UnsafeMutablePointer<Scalar>
+    ) {
         let L = length, nA = active.count * L
         if active.isEmpty { dWO.fill(0); return }
         for (j, b) in active.enumerated() {
@@ -90,7 +92,7 @@ public final class ReLUReadout<Scalar: BLASScalar> {
         Scalar.gemm(.transpose, .none, m: m, n: ma, k: nA, alpha: 1, dG.p, lda: m, hActive.p, ldb: ma, beta: 0, dWOs.p, ldc: ma)
         dWO.assign(from: dWOs.p)
         var r0 = 0
-        while r0 < nA {   // in chunks, like the forward (small-matrix path)
+        while r0 < nA {  // in chunks, like the forward (small-matrix path)
             let rows = min(Self.chunkRows, nA - r0)
             Scalar.gemm(.none, .none, m: rows, n: ma, k: m, alpha: 1, dG.p + r0 * m, lda: m, wOc.p, ldb: ma, beta: 0, dH + r0 * ma, ldc: ma)
             r0 += rows

@@ -20,21 +20,21 @@ public final class SoftmaxAttention<Scalar: BLASScalar> {
     public internal(set) var dWQ: Matrix, dWK: Matrix, dWV: Matrix
 
     // Activations of the last forward (rows = tokens of the whole batch).
-    public let q: Buf, v: Buf                       // n×m_b, n×m_a
+    public let q: Buf, v: Buf  // n×m_b, n×m_a
     /// Keys stored transposed, Kᵀ = W_K Xᵀ (m_b × capacity·L): sample b's block Kᵀ_b is columns
     /// b·L ..< (b+1)·L, so S_b = Q_b Kᵀ_b is a plain (non-transposed) product, OpenBLAS's fastest small case.
     public let kT: Buf
     var kStride: Int { capacity * length }
-    public let a: Buf                                // B × L × L (per sample, row = query)
-    public let h: Buf                                // n×m_a
+    public let a: Buf  // B × L × L (per sample, row = query)
+    public let h: Buf  // n×m_a
     /// Optional additive score bias, B × L × L (e.g. the graph paper's relative positional encoding).
     public var scoreBias: Buf?
     // Backward scratch (compact: only active samples).
-    let dq: Buf, dk: Buf, dv: Buf                    // n×m_b, n×m_b, n×m_a
-    let dS: Buf                                      // L×L
-    let xActive: Buf                                 // n×d: inputs of the active samples, packed
-    let wQt: Buf, wVt: Buf, wKc: Buf                 // d×m_b, d×m_a, m_b×d: W_Qᵀ, W_Vᵀ, W_K, refreshed every forward
-    let dWs: Buf                                     // (2m_b + m_a)×d: dW_Q, dW_K, dW_V in `Scalar` before widening
+    let dq: Buf, dk: Buf, dv: Buf  // n×m_b, n×m_b, n×m_a
+    let dS: Buf  // L×L
+    let xActive: Buf  // n×d: inputs of the active samples, packed
+    let wQt: Buf, wVt: Buf, wKc: Buf  // d×m_b, d×m_a, m_b×d: W_Qᵀ, W_Vᵀ, W_K, refreshed every forward
+    let dWs: Buf  // (2m_b + m_a)×d: dW_Q, dW_K, dW_V in `Scalar` before widening
 
     public init(d: Int, mb: Int, ma: Int, capacity: Int, length: Int, initScale delta: Double) {
         self.d = d; self.mb = mb; self.ma = ma; self.capacity = capacity; self.length = length

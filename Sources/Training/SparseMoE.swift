@@ -38,9 +38,9 @@ public final class SparseMoE {
         public var d = 100
         public var n = 16
         public var k = 8
-        public var m = 10                 // 10 hidden neurons: enough to learn ±o per expert (spec Calib)
-        public var l = 2                  // tokens per expert: one feature token + one background
-        public var K = 2                  // experts per token (token choice; V-MoE uses 2)
+        public var m = 10  // 10 hidden neurons: enough to learn ±o per expert (spec Calib)
+        public var l = 2  // tokens per expert: one feature token + one background
+        public var K = 2  // experts per token (token choice; V-MoE uses 2)
         public var routing = Routing.expertChoice
         public var pruned = PrunedSemantics.drop
         public var batchCapacity = 16
@@ -52,35 +52,35 @@ public final class SparseMoE {
 
     /// The trained parameters (for Δ_s = ‖w_s^(T)‖ − ‖w_s^(0)‖, restore and post-pruning copies).
     public struct Weights: Sendable, Equatable {
-        public var routers: Matrix      // k×d
-        public var experts: Matrix      // (k·m)×d
+        public var routers: Matrix  // k×d
+        public var experts: Matrix  // (k·m)×d
         public init(routers: Matrix, experts: Matrix) { self.routers = routers; self.experts = experts }
     }
 
     public let config: Config
-    public var routers: Matrix          // k×d
-    public var experts: Matrix          // (k·m)×d
-    public var dRouters: Matrix         // k×d
-    public var dExperts: Matrix         // (k·m)×d
-    public let a: [Double]              // m, fixed
-    public var alive: [Bool]            // k
+    public var routers: Matrix  // k×d
+    public var experts: Matrix  // (k·m)×d
+    public var dRouters: Matrix  // k×d
+    public var dExperts: Matrix  // (k·m)×d
+    public let a: [Double]  // m, fixed
+    public var alive: [Bool]  // k
 
-    public let scores: Buffer           // (cap·n)×k   r_{s,j}
-    public let probs: Buffer            // (cap·n)×k   π_{j,s} (token choice)
-    public let expertOut: Buffer        // cap×k       Σ_{entries of (b,s)} G·h  (expert s's term of f_b)
-    public let outputs: Buffer          // cap         f_b
-    public let entryRow: UnsafeMutablePointer<Int32>   // k × entryCap: token row t of each entry
-    public let entryGate: Buffer        // k × entryCap: G_{s,j} (expert choice) or π_{j,s} (token choice)
-    public let entryH: Buffer           // k × entryCap: h_s(x^(j))
-    public private(set) var entryCount: [Int]          // k
-    let xg: Buffer                      // k × entryCap × d: gathered token rows per expert
-    let z: Buffer                       // k × entryCap × m: pre-activations ⟨w_{s,r}, x^(j)⟩
-    let dz: Buffer                      // entryCap × m: ∂ℓ/∂z for one expert
-    let routerCoef: Buffer              // (cap·n)×k: ∂ℓ/∂r_{s,j}
-    let tokenMix: Buffer                // cap·n: Σ_{s ∈ E_j alive} π_{j,s} h_{s,j} (token choice)
-    let coef: Buffer                    // cap: ∂ℓ/∂f_b / B
-    let taken: UnsafeMutablePointer<Bool>              // max(n, k): selection scratch
-    let picked: UnsafeMutablePointer<Int>              // max(l, K): selection scratch
+    public let scores: Buffer  // (cap·n)×k   r_{s,j}
+    public let probs: Buffer  // (cap·n)×k   π_{j,s} (token choice)
+    public let expertOut: Buffer  // cap×k       Σ_{entries of (b,s)} G·h  (expert s's term of f_b)
+    public let outputs: Buffer  // cap         f_b
+    public let entryRow: UnsafeMutablePointer<Int32>  // k × entryCap: token row t of each entry
+    public let entryGate: Buffer  // k × entryCap: G_{s,j} (expert choice) or π_{j,s} (token choice)
+    public let entryH: Buffer  // k × entryCap: h_s(x^(j))
+    public private(set) var entryCount: [Int]  // k
+    let xg: Buffer  // k × entryCap × d: gathered token rows per expert
+    let z: Buffer  // k × entryCap × m: pre-activations ⟨w_{s,r}, x^(j)⟩
+    let dz: Buffer  // entryCap × m: ∂ℓ/∂z for one expert
+    let routerCoef: Buffer  // (cap·n)×k: ∂ℓ/∂r_{s,j}
+    let tokenMix: Buffer  // cap·n: Σ_{s ∈ E_j alive} π_{j,s} h_{s,j} (token choice)
+    let coef: Buffer  // cap: ∂ℓ/∂f_b / B
+    let taken: UnsafeMutablePointer<Bool>  // max(n, k): selection scratch
+    let picked: UnsafeMutablePointer<Int>  // max(l, K): selection scratch
     public private(set) var activeSampleCount = 0
     /// Samples in the last `lossAndGradient` batch.
     public private(set) var lastBatchCount = 0
@@ -120,8 +120,11 @@ public final class SparseMoE {
     public func copy(capacity: Int? = nil) -> SparseMoE {
         var c = config
         if let cap = capacity { c.batchCapacity = cap }
-        let other = SparseMoE(config: c, state: MoECheckpoint(routers: routers, experts: experts,
-                                                             important: alive, feature: alive.map { _ in -1 }))
+        let other = SparseMoE(
+            config: c,
+            state: MoECheckpoint(
+                routers: routers, experts: experts,
+                important: alive, feature: alive.map { _ in -1 }))
         other.alive = alive
         return other
     }
@@ -137,7 +140,7 @@ public final class SparseMoE {
             var best = -Double.infinity, idx = -1
             for i in 0..<count where !taken[i] {
                 let v = value(i)
-                if idx < 0 || v > best { best = v; idx = i }   // strict '>': the lowest index wins a tie
+                if idx < 0 || v > best { best = v; idx = i }  // strict '>': the lowest index wins a tie
             }
             if idx < 0 { break }
             taken[idx] = true; picked[got] = idx; got += 1
@@ -182,7 +185,7 @@ public final class SparseMoE {
                 let got = selectTop(K, count: k, allowed: { !reroute || self.alive[$0] }, value: { r[$0] })
                 for i in 0..<got {
                     let s = picked[i]
-                    guard alive[s] else { continue }             // "drop": the token gets 0 from a dead winner
+                    guard alive[s] else { continue }  // "drop": the token gets 0 from a dead winner
                     let e = s * entryCap + entryCount[s]
                     entryRow[e] = Int32(t); entryGate.p[e] = pi[s]; entryCount[s] += 1
                 }
@@ -312,7 +315,7 @@ public final class SparseMoE {
 
     /// Plain SGD with separate rates: w_{s,r} ← w_{s,r} − η_e ∂ℓ/∂w_{s,r}, w_s ← w_s − η_r ∂ℓ/∂w_s.
     public func sgdStep(expertRate etaE: Double, routerRate etaR: Double) {
-        guard activeSampleCount > 0 else { return }        // every gradient is exactly zero
+        guard activeSampleCount > 0 else { return }  // every gradient is exactly zero
         experts.add(dExperts, scaledBy: -etaE)
         routers.add(dRouters, scaledBy: -etaR)
     }
@@ -362,7 +365,9 @@ public final class SparseMoE {
 
     /// Entries (token rows, gates) expert s received in the last forward.
     public func entries(of s: Int) -> (rows: UnsafeBufferPointer<Int32>, gates: UnsafeBufferPointer<Double>) {
-        (UnsafeBufferPointer(start: entryRow + s * entryCap, count: entryCount[s]),
-         UnsafeBufferPointer(start: entryGate.p + s * entryCap, count: entryCount[s]))
+        (
+            UnsafeBufferPointer(start: entryRow + s * entryCap, count: entryCount[s]),
+            UnsafeBufferPointer(start: entryGate.p + s * entryCap, count: entryCount[s])
+        )
     }
 }

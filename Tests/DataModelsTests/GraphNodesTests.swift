@@ -61,7 +61,9 @@ struct GraphNodesTests {
         let data = try GraphNodes(config: c, seed: 4)
         #expect(data.eligible.count == 50)
         for root in data.eligible {
-            let ring = (data.hoods.offsets[root]..<data.hoods.offsets[root + 1]).filter { data.hoods.distance[$0] == 2 }.map { data.pattern[Int(data.hoods.members[$0])] }
+            let ring = (data.hoods.offsets[root]..<data.hoods.offsets[root + 1]).filter { data.hoods.distance[$0] == 2 }.map {
+                data.pattern[Int(data.hoods.members[$0])]
+            }
             #expect(ring.count == 12)
             let win = data.labels[root] > 0 ? 0 : 1
             #expect(ring.filter { $0 == win }.count == 5 && ring.filter { $0 == 1 - win }.count == 1)

@@ -29,7 +29,7 @@ struct ICLPromptsTests {
         for b in 0..<p.count {
             let qp = p.pattern[b * 21 + 20]
             if p.labels[b] > 0 { positives += 1 }
-            #expect(p.x[(b * 21 + 20) * 40 + 30] == 0)       // query's label slot is 0
+            #expect(p.x[(b * 21 + 20) * 40 + 30] == 0)  // query's label slot is 0
             for i in 0..<20 {
                 if p.pattern[b * 21 + i] == qp { same += 1 }
                 total += 1

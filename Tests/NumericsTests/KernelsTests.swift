@@ -75,7 +75,7 @@ struct KernelsTests {
     func bulkGaussians(count: Int) {
         for leadingOdd in [false, true] {
             var a = RNG(seed: 11, stream: .data), b = a
-            if leadingOdd { _ = a.gaussian(); _ = b.gaussian() }   // leaves a cached spare
+            if leadingOdd { _ = a.gaussian(); _ = b.gaussian() }  // leaves a cached spare
             var bulk = [Double](repeating: .nan, count: count)
             bulk.withUnsafeMutableBufferPointer { if count > 0 { a.fillGaussian($0.baseAddress!, count: count) } }
             let one = (0..<count).map { _ in b.gaussian() }
@@ -90,7 +90,7 @@ struct ZigguratTests {
     @Test("fillGaussianZiggurat gives exactly the values of repeated gaussianZiggurat() calls (tails and wedges included)")
     func bulkMatchesScalar() {
         var a = RNG(seed: 12, stream: .data), b = a
-        let n = 200_000   // ≈ 1% of draws leave the rectangle, so both slow paths run many times
+        let n = 200_000  // ≈ 1% of draws leave the rectangle, so both slow paths run many times
         var bulk = [Double](repeating: .nan, count: n)
         bulk.withUnsafeMutableBufferPointer { a.fillGaussianZiggurat($0.baseAddress!, count: n, sd: 0.5) }
         let one = (0..<n).map { _ in 0.5 * b.gaussianZiggurat() }
@@ -115,7 +115,7 @@ struct FloatKernelsTests {
             for i in 0..<8 where start + i < xs.count { v[i] = xs[start + i] }
             let e = expNonPositive(v)
             for i in 0..<8 where start + i < xs.count {
-                let ref = Float(Foundation.exp(Double(v[i])))   // correctly rounded to within ½ ulp
+                let ref = Float(Foundation.exp(Double(v[i])))  // correctly rounded to within ½ ulp
                 worst = max(worst, abs(e[i] - ref) / ref.ulp)
             }
         }

@@ -7,15 +7,20 @@ struct FigureHelpersTests {
 
     @Test("slope labels round the fit to its standard error")
     func slopeLabels() {
-        #expect(Figure.slopeLabel(name: "", fitted: 1.1234, stderr: 0.0812, theory: 1)
+        #expect(
+            Figure.slopeLabel(name: "", fitted: 1.1234, stderr: 0.0812, theory: 1)
                 == "fit slope 1.12 ± 0.08 (theory 1)")
-        #expect(Figure.slopeLabel(name: "T*", fitted: -1.0345, stderr: 0.152, theory: -1)
+        #expect(
+            Figure.slopeLabel(name: "T*", fitted: -1.0345, stderr: 0.152, theory: -1)
                 == "T*: fit slope -1.03 ± 0.15 (theory -1)")
-        #expect(Figure.slopeLabel(name: "", fitted: 0.4987, stderr: nil, theory: 0.5)
+        #expect(
+            Figure.slopeLabel(name: "", fitted: 0.4987, stderr: nil, theory: 0.5)
                 == "fit slope 0.50 (theory 0.5)")
-        #expect(Figure.slopeLabel(name: "", fitted: 2.71, stderr: 3.2, theory: 1.0 / 3)
+        #expect(
+            Figure.slopeLabel(name: "", fitted: 2.71, stderr: 3.2, theory: 1.0 / 3)
                 == "fit slope 3 ± 3 (theory 0.333)")
-        #expect(Figure.slopeLabel(name: "", fitted: .nan, stderr: 0.1, theory: 2)
+        #expect(
+            Figure.slopeLabel(name: "", fitted: .nan, stderr: 0.1, theory: 2)
                 == "fit slope n/a (theory 2)")
     }
 
@@ -46,8 +51,9 @@ struct FigureHelpersTests {
 
     @Test("addTheorySlope spans the data and fits the first series")
     func addTheorySlope() throws {
-        var figure = Figure(id: "t", title: "", x: Axis("N", log: true), y: Axis("ε", log: true),
-                            layers: [.points(Points("m", x: [10, 100, 1000], y: [1, 0.1, 0.01]))])
+        var figure = Figure(
+            id: "t", title: "", x: Axis("N", log: true), y: Axis("ε", log: true),
+            layers: [.points(Points("m", x: [10, 100, 1000], y: [1, 0.1, 0.01]))])
         let added = figure.addTheorySlope(exponent: -1)
         #expect(added)
         guard case .line(let line) = try #require(figure.layers.last) else { Issue.record("no line"); return }

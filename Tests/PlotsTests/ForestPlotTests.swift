@@ -45,8 +45,10 @@ enum ForestSamples {
         ]
     }
 
-    static let hostileIDs = ["a<b & c>d", "`touch /tmp/forest-pwned`", "say \"hi\" and 'bye'", "back\\slash $x @y",
-                             "line\nbreak\ttab", "nul\u{0}bell\u{7}", "]]> <!-- --> <![CDATA[", "α σ² Δ → ≥", "#1 starts a comment"]
+    static let hostileIDs = [
+        "a<b & c>d", "`touch /tmp/forest-pwned`", "say \"hi\" and 'bye'", "back\\slash $x @y",
+        "line\nbreak\ttab", "nul\u{0}bell\u{7}", "]]> <!-- --> <![CDATA[", "α σ² Δ → ≥", "#1 starts a comment",
+    ]
 }
 
 /// What XMLParser saw: well-formedness, the row groups, the text of every text node.
@@ -58,8 +60,10 @@ private final class SVGProbe: NSObject, XMLParserDelegate {
     private var current = ""
     private var inText = false
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         elements += 1
         if name == "g", attributes["class"] == "row" {
             rowGroups += 1
@@ -95,8 +99,8 @@ struct ForestPlotTests {
         #expect(probe.rowGroups == rows.count)
         #expect(probe.rowVerdicts == rows.map(\.verdict))
         #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
-        #expect(!svg.contains("href"))          // no external references…
-        #expect(!svg.contains(" id=\""))         // …and no ids that clash when inlined twice
+        #expect(!svg.contains("href"))  // no external references…
+        #expect(!svg.contains(" id=\""))  // …and no ids that clash when inlined twice
         #expect(probe.texts.contains("Low-rank & MoE claims <sample>"))
         #expect(probe.texts.contains("0.940 [0.930, 0.945]  vs ≥ 0.95"))
         #expect(probe.texts.contains("−0.98 [−1.07, −0.89]  vs −1, band [−1.6, −0.4]"))
@@ -111,8 +115,10 @@ struct ForestPlotTests {
         let (ok, probe, error) = SVGProbe.parse(svg)
         #expect(ok, "XMLParser: \(error)")
         #expect(probe.rowGroups == rows.count)
-        for id in ["a<b & c>d", "`touch /tmp/forest-pwned`", "say \"hi\" and 'bye'", "back\\slash $x @y",
-                   "line break tab", "nul\u{FFFD}bell\u{FFFD}", "]]> <!-- --> <![CDATA[", "α σ² Δ → ≥", "#1 starts a comment"] {
+        for id in [
+            "a<b & c>d", "`touch /tmp/forest-pwned`", "say \"hi\" and 'bye'", "back\\slash $x @y",
+            "line break tab", "nul\u{FFFD}bell\u{FFFD}", "]]> <!-- --> <![CDATA[", "α σ² Δ → ≥", "#1 starts a comment",
+        ] {
             #expect(probe.texts.contains(id), "id \(id) not found as text")
         }
         #expect(!svg.contains("\u{0}"))
@@ -125,17 +131,19 @@ struct ForestPlotTests {
         #expect(atLeast.scale.kind == .atLeast && atLeast.scale.center == 0.9)
         #expect(atLeast.band! == (0, T))
         #expect(atLeast.bandEdges == [0])
-        #expect(abs(atLeast.tHi - ForestPlot.oneSidedReach) < 1e-12)       // farthest value at 1.5
+        #expect(abs(atLeast.tHi - ForestPlot.oneSidedReach) < 1e-12)  // farthest value at 1.5
         #expect(atLeast.tLo > 0 && atLeast.tLo < atLeast.tValue && atLeast.tValue < atLeast.tHi)
         #expect(atLeast.predictionT == nil)
         #expect(atLeast.acceptedText == "vs ≥ 0.9")
 
-        let atMost = ForestGeometry(ForestRow(id: "b", value: 0.004, lo: 0.002, hi: 0.006, bandLo: -.infinity, bandHi: 0.01,
-                                              prediction: 0.01, verdict: "holds"))
+        let atMost = ForestGeometry(
+            ForestRow(
+                id: "b", value: 0.004, lo: 0.002, hi: 0.006, bandLo: -.infinity, bandHi: 0.01,
+                prediction: 0.01, verdict: "holds"))
         #expect(atMost.scale.kind == .atMost)
         #expect(atMost.band! == (-T, 0))
         #expect(atMost.predictionT == 0)
-        #expect(atMost.interval!.to < 0)                                      // accepted side: left, in order
+        #expect(atMost.interval!.to < 0)  // accepted side: left, in order
         #expect(atMost.acceptedText == "vs ≤ 0.01")
 
         // NaN edges read as open, a reversed band is put in order.
@@ -174,13 +182,13 @@ struct ForestPlotTests {
         #expect(left.interval!.from == -T && left.interval!.to == -T && left.markerT == -T)
         let right = ForestGeometry(ForestRow(id: "r", value: 0.2, lo: -0.3, hi: 1.5, bandLo: -1.6, bandHi: -0.4, prediction: -1, verdict: "does not hold"))
         #expect(right.interval!.arrowRight && !right.interval!.arrowLeft)
-        #expect(right.interval!.to == T && right.markerT! == 2)   // (0.2 + 1) / 0.6 = 2: on the edge
-        #expect(right.interval!.from > 1)                          // starts outside the band, inside the panel
+        #expect(right.interval!.to == T && right.markerT! == 2)  // (0.2 + 1) / 0.6 = 2: on the edge
+        #expect(right.interval!.from > 1)  // starts outside the band, inside the panel
         let unbounded = ForestGeometry(ForestRow(id: "u", value: 0.64, lo: 0.55, hi: .infinity, bandLo: -.infinity, bandHi: 0.7, verdict: "inconclusive"))
         #expect(unbounded.interval!.arrowRight && unbounded.measuredText == "0.64 [0.55, ∞]")
         let svg = ForestPlot.svg(rows: [left.row, right.row, unbounded.row], title: "outside")
         #expect(SVGProbe.parse(svg).ok)
-        #expect(svg.components(separatedBy: "<polygon").count - 1 == 3)   // three arrowheads
+        #expect(svg.components(separatedBy: "<polygon").count - 1 == 3)  // three arrowheads
     }
 
     @Test("not run: no estimate, no interval, the band still shown, the word in gray")
@@ -209,7 +217,7 @@ struct ForestPlotTests {
         #expect(text(83.5, 71.2, 95.9) == "84 [71, 96]")
         #expect(text(0.004, 0.002, 0.006) == "0.0040 [0.0020, 0.0060]")
         #expect(text(47.3, 47.3, 47.3) == "47.3")
-        #expect(text(-0.001, -0.002, 0.3) == "0.00 [0.00, 0.30]")           // no "−0.00"
+        #expect(text(-0.001, -0.002, 0.3) == "0.00 [0.00, 0.30]")  // no "−0.00"
         #expect(text(2.5e7, 2.4e7, 2.6e7) == "2.5e+07 [2.4e+07, 2.6e+07]")
     }
 
@@ -264,11 +272,13 @@ struct ForestPlotRenderTests {
     @Test("hostile ids render, and gnuplot runs no backquoted command")
     func hostile() throws {
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("forest-pwned-\(UUID().uuidString)")
-        let ids = ForestSamples.hostileIDs.map { $0.replacingOccurrences(of: "/tmp/forest-pwned", with: marker.path) }
+        let ids =
+            ForestSamples.hostileIDs.map { $0.replacingOccurrences(of: "/tmp/forest-pwned", with: marker.path) }
             + ["`touch \(marker.path)`"]
         let rows = ids.enumerated().map { i, id in
-            ForestRow(id: id, value: Double(i), lo: Double(i) - 1, hi: Double(i) + 1, bandLo: 0, bandHi: .infinity,
-                      prediction: 0, verdict: ForestVerdict.allCases[i % 5].word)
+            ForestRow(
+                id: id, value: Double(i), lo: Double(i) - 1, hi: Double(i) + 1, bandLo: 0, bandHi: .infinity,
+                prediction: 0, verdict: ForestVerdict.allCases[i % 5].word)
         }
         let dir = forestDirectory("hostile", demo: true)
         let files = try ForestPlot.write(rows: rows, title: "hostile `touch \(marker.path)`", id: "forest_hostile", to: dir)

@@ -37,7 +37,7 @@ struct GnuplotScriptTests {
         #expect(gp.contains("set y2tics"))
         #expect(gp.contains("set border 11"))
         let plot = clauses(gp)
-        #expect(plot.count == 7)   // bars, band, line, points, hline (autoscale + key), theory
+        #expect(plot.count == 7)  // bars, band, line, points, hline (autoscale + key), theory
         #expect(plot[0].hasPrefix("data index 2 using 1:2 axes x1y2 with boxes fs transparent solid 0.3"))
         #expect(plot[1].contains("with filledcurves fs transparent solid 0.2 noborder lc rgb \"#0072B2\" notitle"))
         #expect(plot[2].contains("data index 0 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb \"#0072B2\""))
@@ -85,8 +85,9 @@ struct GnuplotScriptTests {
     @Test("key placement")
     func key() throws {
         // A flat line through the middle leaves every corner free: the recipe's corner is kept.
-        var figure = Figure(id: "k", title: "", x: Axis("x"), y: Axis("y", min: 0, max: 1),
-                            layers: [.line(Line("flat", x: [0, 0.5, 1], y: [0.5, 0.5, 0.5]))], key: .bottomLeft)
+        var figure = Figure(
+            id: "k", title: "", x: Axis("x"), y: Axis("y", min: 0, max: 1),
+            layers: [.line(Line("flat", x: [0, 0.5, 1], y: [0.5, 0.5, 0.5]))], key: .bottomLeft)
         #expect(try script(figure).contains("set key bottom left"))
         figure.key = .outside
         #expect(try script(figure).contains("set key outside right top"))
@@ -102,8 +103,9 @@ struct GnuplotScriptTests {
     func keyAvoidsData() throws {
         let x = (0...20).map { Double($0) / 20 }
         // A rising line fills the top-right and bottom-left corners: top left is free.
-        var figure = Figure(id: "k", title: "", x: Axis("x"), y: Axis("y"),
-                            layers: [.line(Line("rising", x: x, y: x))], key: .topRight)
+        var figure = Figure(
+            id: "k", title: "", x: Axis("x"), y: Axis("y"),
+            layers: [.line(Line("rising", x: x, y: x))], key: .topRight)
         #expect(try script(figure).contains("set key top left"))
         figure.key = .bottomLeft
         #expect(try script(figure).contains("set key top left"))
@@ -111,10 +113,13 @@ struct GnuplotScriptTests {
         figure.layers.append(.line(Line("falling", x: x, y: x.map { 1 - $0 })))
         #expect(try script(figure).contains("set key below"))
         // A vertical reference line through the middle blocks a wide key's bottom corners.
-        var vertical = Figure(id: "v", title: "", x: Axis("x", min: 0, max: 1), y: Axis("y", min: 0, max: 1),
-                              layers: [.line(Line("a curve that stays at the top of the plot", x: x, y: x.map { _ in 0.95 })),
-                                       .line(Line("a vertical reference line with a long title", x: [0.5, 0.5], y: [0, 1], dash: .dashed))],
-                              key: .bottomLeft)
+        var vertical = Figure(
+            id: "v", title: "", x: Axis("x", min: 0, max: 1), y: Axis("y", min: 0, max: 1),
+            layers: [
+                .line(Line("a curve that stays at the top of the plot", x: x, y: x.map { _ in 0.95 })),
+                .line(Line("a vertical reference line with a long title", x: [0.5, 0.5], y: [0, 1], dash: .dashed)),
+            ],
+            key: .bottomLeft)
         #expect(try script(vertical).contains("set key below"))
         vertical.layers.removeLast()
         #expect(try script(vertical).contains("set key bottom left"))
@@ -124,8 +129,9 @@ struct GnuplotScriptTests {
     @Test("lines cycle Okabe–Ito colors, dash types and markers")
     func styleCycle() throws {
         let x = (0..<30).map(Double.init)
-        let figure = Figure(id: "c", title: "", x: Axis("x"), y: Axis("y"),
-                            layers: (0..<3).map { k in .line(Line("curve \(k)", x: x, y: x.map { $0 * Double(k + 1) })) }, key: .none)
+        let figure = Figure(
+            id: "c", title: "", x: Axis("x"), y: Axis("y"),
+            layers: (0..<3).map { k in .line(Line("curve \(k)", x: x, y: x.map { $0 * Double(k + 1) })) }, key: .none)
         #expect(figure.layerColors == ["#0072B2", "#D55E00", "#009E73"])
         #expect(figure.layerDashes == [.solid, .dashed, .dotted])
         #expect(figure.layerMarkers == [7, 5, 9])
@@ -139,14 +145,16 @@ struct GnuplotScriptTests {
     @Test("curves alike in gray get distinct markers")
     func grayDisambiguation() throws {
         let x = (0..<12).map(Double.init)
-        let figure = Figure(id: "g", title: "", x: Axis("x"), y: Axis("y"), layers: [
-            .line(Line("E2 (solid, chosen color)", x: x, y: x, color: Palette.blue)),
-            .line(Line("rho Q (dashed)", x: x, y: x.map { $0 + 1 }, dash: .dashed, color: Palette.blue)),
-            .line(Line("rho K (dashed)", x: x, y: x.map { $0 + 2 }, dash: .dashed, color: Palette.vermillion)),
-            .line(Line("theory (2 points)", x: [0, 11], y: [0, 5], dash: .dashed, color: "#555555")),
-            .points(Points("V", x: x, y: x, color: Palette.bluishGreen)),
-            .points(Points("O", x: x, y: x, color: Palette.vermillion)),
-        ], key: .none)
+        let figure = Figure(
+            id: "g", title: "", x: Axis("x"), y: Axis("y"),
+            layers: [
+                .line(Line("E2 (solid, chosen color)", x: x, y: x, color: Palette.blue)),
+                .line(Line("rho Q (dashed)", x: x, y: x.map { $0 + 1 }, dash: .dashed, color: Palette.blue)),
+                .line(Line("rho K (dashed)", x: x, y: x.map { $0 + 2 }, dash: .dashed, color: Palette.vermillion)),
+                .line(Line("theory (2 points)", x: [0, 11], y: [0, 5], dash: .dashed, color: "#555555")),
+                .points(Points("V", x: x, y: x, color: Palette.bluishGreen)),
+                .points(Points("O", x: x, y: x, color: Palette.vermillion)),
+            ], key: .none)
         #expect(figure.layerDashes == [.solid, .dashed, .dashed, .dashed, nil, nil])
         let m = figure.layerMarkers
         #expect(m[0] == nil && m[1] == nil && m[3] == nil, "\(m)")
@@ -172,8 +180,9 @@ struct GnuplotScriptTests {
 
     @Test("y1 with nothing drawable gets a fixed range when only y2 has data")
     func onlyY2() throws {
-        let figure = Figure(id: "y2only", title: "", x: Axis("x"), y: Axis("y"), y2: Axis("norm"),
-                            layers: [.bars(Bars("b", x: [1, 2], height: [3, 4], axis: .y2))])
+        let figure = Figure(
+            id: "y2only", title: "", x: Axis("x"), y: Axis("y"), y2: Axis("norm"),
+            layers: [.bars(Bars("b", x: [1, 2], height: [3, 4], axis: .y2))])
         let gp = try script(figure)
         #expect(gp.contains("set yrange [0:1]"))
         #expect(gp.contains("set y2range [*<0:0<*]"))
@@ -198,12 +207,16 @@ struct GnuplotScriptTests {
 
     @Test("a diverging heat map is blue–white–red with white at the middle; crisp cells are boxes; markers carry their shape and size")
     func divergingMapWithMarkers() throws {
-        let figure = Figure(id: "gap_map", title: "", x: Axis("K"), y: Axis("α′"), layers: [
-            .heatmap(Heatmap("gap", xs: [0, 1, 2], ys: [0.5, 1], z: [[0.02, 0, -0.03], [0.01, 0, -0.01]], zLabel: "gap",
-                             grayscale: false, zMin: -0.03, zMax: 0.03, diverging: true)),
-            .points(Points("ICL better", x: [2], y: [0.5], color: "#000000", marker: .disc, size: 1.6)),
-            .points(Points("baseline better", x: [0], y: [0.5], color: "#000000", marker: .cross, size: 1.6)),
-        ], key: .below)
+        let figure = Figure(
+            id: "gap_map", title: "", x: Axis("K"), y: Axis("α′"),
+            layers: [
+                .heatmap(
+                    Heatmap(
+                        "gap", xs: [0, 1, 2], ys: [0.5, 1], z: [[0.02, 0, -0.03], [0.01, 0, -0.01]], zLabel: "gap",
+                        grayscale: false, zMin: -0.03, zMax: 0.03, diverging: true)),
+                .points(Points("ICL better", x: [2], y: [0.5], color: "#000000", marker: .disc, size: 1.6)),
+                .points(Points("baseline better", x: [0], y: [0.5], color: "#000000", marker: .cross, size: 1.6)),
+            ], key: .below)
         let gp = try script(figure)
         #expect(gp.contains("set palette defined (0 \"#2166ac\""))
         #expect(gp.contains("0.5 \"#f7f7f7\""))

@@ -5,20 +5,22 @@ import Testing
 /// The `tex` format: labels as LaTeX, venue sizes with text ≥ 8 pt, and a figure that compiles.
 @Suite("LaTeX figures")
 struct LaTeXTests {
-    @Test("Unicode figure text becomes LaTeX", arguments: [
-        ("α_*", "$\\alpha_{*}$"),
-        ("1/α_*", "$1/\\alpha_{*}$"),
-        ("ΔW_Q", "$\\Delta W_{Q}$"),
-        ("‖W_O[i,:]‖ (sorted)", "$\\|W_{O}[i,:]\\|$ (sorted)"),
-        ("N^−½", "$N^{-\\tfrac{1}{2}}$"),
-        ("σ₃/σ₁ = 0.02", "$\\sigma_{3}/\\sigma_{1}$ = 0.02"),
-        ("E₂(ΔW_V)", "$E_{2}(\\Delta W_{V})$"),
-        ("n_rel", "$n_{\\mathrm{rel}}$"),
-        ("angle to μ̄", "angle to $\\bar{\\mu}$"),
-        ("σ^(t)", "$\\sigma^{(t)}$"),
-        ("test error 5% & more #1", "test error 5\\% \\& more \\#1"),
-        ("plain words stay", "plain words stay"),
-    ])
+    @Test(
+        "Unicode figure text becomes LaTeX",
+        arguments: [
+            ("α_*", "$\\alpha_{*}$"),
+            ("1/α_*", "$1/\\alpha_{*}$"),
+            ("ΔW_Q", "$\\Delta W_{Q}$"),
+            ("‖W_O[i,:]‖ (sorted)", "$\\|W_{O}[i,:]\\|$ (sorted)"),
+            ("N^−½", "$N^{-\\tfrac{1}{2}}$"),
+            ("σ₃/σ₁ = 0.02", "$\\sigma_{3}/\\sigma_{1}$ = 0.02"),
+            ("E₂(ΔW_V)", "$E_{2}(\\Delta W_{V})$"),
+            ("n_rel", "$n_{\\mathrm{rel}}$"),
+            ("angle to μ̄", "angle to $\\bar{\\mu}$"),
+            ("σ^(t)", "$\\sigma^{(t)}$"),
+            ("test error 5% & more #1", "test error 5\\% \\& more \\#1"),
+            ("plain words stay", "plain words stay"),
+        ])
     func convert(_ c: (String, String)) {
         #expect(LaTeXText.convert(c.0) == c.1)
     }
@@ -56,8 +58,9 @@ struct LaTeXTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("latex-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         for style in FigureStyle.presets {
-            let files = try FigureWriter.write(SampleFigures.dualAxis(), to: dir.appendingPathComponent(style.name), formats: [],
-                                               latex: LaTeXOptions(style: style))
+            let files = try FigureWriter.write(
+                SampleFigures.dualAxis(), to: dir.appendingPathComponent(style.name), formats: [],
+                latex: LaTeXOptions(style: style))
             let tex = try String(contentsOf: try #require(files.tex), encoding: .utf8)
             #expect(tex.contains("\\fontsize{\(Number.text(style.fontPoints))}"), "\(style.name)")
             let ascii = tex.allSatisfy { $0.isASCII }
@@ -76,7 +79,9 @@ struct LaTeXTests {
     func compiles() throws {
         let pdflatex = ["/usr/bin/pdflatex", "/usr/local/bin/pdflatex"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let pdflatex else {
-            if ProcessInfo.processInfo.environment["PROVABLE_REQUIRE_TEX"] == "1" { Issue.record("pdflatex is required (PROVABLE_REQUIRE_TEX=1) but not installed") }
+            if ProcessInfo.processInfo.environment["PROVABLE_REQUIRE_TEX"] == "1" {
+                Issue.record("pdflatex is required (PROVABLE_REQUIRE_TEX=1) but not installed")
+            }
             return
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("latex-compile-\(UUID().uuidString)")

@@ -23,8 +23,9 @@ private let pngMagic: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 @Suite("rendering with gnuplot", .enabled(if: hasGnuplot, "gnuplot is not installed"))
 struct RenderTests {
 
-    @Test("every layer kind renders to png and svg, silently, leaving no temp files",
-          arguments: ["everyLayer", "dualAxis"])
+    @Test(
+        "every layer kind renders to png and svg, silently, leaving no temp files",
+        arguments: ["everyLayer", "dualAxis"])
     func everyLayer(_ which: String) throws {
         let figure = which == "everyLayer" ? SampleFigures.everyLayer() : SampleFigures.dualAxis()
         let dir = outputDirectory(which, demo: true)
@@ -32,8 +33,8 @@ struct RenderTests {
         #expect(Array(try bytes(files.png).prefix(8)) == pngMagic)
         let svg = String(decoding: try bytes(files.svg), as: UTF8.self)
         #expect(svg.contains("<svg"))
-        #expect(svg.contains("W_"))              // literal underscore…
-        if which == "everyLayer" { #expect(svg.contains("α = 0.3, σ² = 0.1")) }   // …and Unicode, as typed
+        #expect(svg.contains("W_"))  // literal underscore…
+        if which == "everyLayer" { #expect(svg.contains("α = 0.3, σ² = 0.1")) }  // …and Unicode, as typed
         #expect(files.pdf == nil)
         #expect(files.warnings.isEmpty, "gnuplot printed: \(files.warnings)")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path)
@@ -41,8 +42,9 @@ struct RenderTests {
         #expect(leftovers.isEmpty)
     }
 
-    @Test("heat maps render (image and boxes), and pdf on request",
-          arguments: ["phase_gray", "phase_log"])
+    @Test(
+        "heat maps render (image and boxes), and pdf on request",
+        arguments: ["phase_gray", "phase_log"])
     func heatmap(_ id: String) throws {
         let figure = id == "phase_gray" ? SampleFigures.heatmap() : SampleFigures.heatmapLog()
         let files = try FigureWriter.write(figure, to: outputDirectory(id, demo: true), formats: [.png, .svg, .pdf])
@@ -59,8 +61,9 @@ struct RenderTests {
         #expect(files.svg == nil)
     }
 
-    @Test("awkward figures render without errors or warnings",
-          arguments: SampleFigures.edgeCases().map(\.id))
+    @Test(
+        "awkward figures render without errors or warnings",
+        arguments: SampleFigures.edgeCases().map(\.id))
     func edgeCase(_ id: String) throws {
         let figure = try #require(SampleFigures.edgeCases().first { $0.id == id })
         let files = try FigureWriter.write(figure, to: outputDirectory(id, demo: true), formats: [.png, .svg])
@@ -74,7 +77,7 @@ struct RenderTests {
         let files = try FigureWriter.write(SampleFigures.dualAxis(), to: dir, render: false)
         #expect(files.png == nil)
         let process = Process()
-        process.executableURL = FigureWriter.gnuplotExecutable   // the suite runs only when it exists
+        process.executableURL = FigureWriter.gnuplotExecutable  // the suite runs only when it exists
         process.arguments = ["-e", "fmt=\"svg\"", "dual_axis.gp"]
         process.currentDirectoryURL = dir
         try process.run()
@@ -91,8 +94,9 @@ struct RenderTests {
             .write(to: files.gp, atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("dual_axis.png")
         do {
-            _ = try Gnuplot.render(script: files.gp, format: "png", to: out,
-                                   gnuplot: try #require(FigureWriter.gnuplotExecutable))
+            _ = try Gnuplot.render(
+                script: files.gp, format: "png", to: out,
+                gnuplot: try #require(FigureWriter.gnuplotExecutable))
             Issue.record("expected gnuplot to fail")
         } catch let error as FigureError {
             guard case let .gnuplotFailed(script, format, status, _) = error else {
@@ -133,8 +137,10 @@ struct WriteOnlyTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let fake = dir.appendingPathComponent("gnuplot")
-        #expect(FileManager.default.createFile(atPath: fake.path, contents: Data("#!/bin/sh\n".utf8),
-                                               attributes: [.posixPermissions: 0o755]))
+        #expect(
+            FileManager.default.createFile(
+                atPath: fake.path, contents: Data("#!/bin/sh\n".utf8),
+                attributes: [.posixPermissions: 0o755]))
         #expect(Gnuplot.executable(path: "/nonexistent:" + dir.path, fallbacks: [])?.path == fake.path)
     }
 

@@ -47,16 +47,18 @@ struct TSVFormatTests {
         let block0 = blocks(tsv)[0]
         #expect(block0.contains("\n800\tNaN\tNaN\tNaN\n"))
         #expect(block0.contains("\t-0.004\t"))
-        let inf = Figure(id: "inf", title: "", x: Axis("x"), y: Axis("y"),
-                         layers: [.line(Line("l", x: [1, 2], y: [.infinity, 0]))])
+        let inf = Figure(
+            id: "inf", title: "", x: Axis("x"), y: Axis("y"),
+            layers: [.line(Line("l", x: [1, 2], y: [.infinity, 0]))])
         let text = try FigureWriter.tsvText(for: inf)
         #expect(text.contains("\n1\tNaN\n2\t0\n"))
     }
 
     @Test("full precision: ten significant digits")
     func precision() throws {
-        let figure = Figure(id: "p", title: "", x: Axis("x"), y: Axis("y"),
-                            layers: [.line(Line("l", x: [1e-7], y: [0.12345678912345]))])
+        let figure = Figure(
+            id: "p", title: "", x: Axis("x"), y: Axis("y"),
+            layers: [.line(Line("l", x: [1e-7], y: [0.12345678912345]))])
         #expect(try FigureWriter.tsvText(for: figure).contains("\n1e-07\t0.1234567891\n"))
     }
 

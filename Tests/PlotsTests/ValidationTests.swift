@@ -26,10 +26,12 @@ struct ValidationTests {
         #expect(reason(figure([.line(Line("b", x: [1], y: [1], band: ([1, 2], [1])))]))?.contains("band") == true)
         #expect(reason(figure([.points(Points("c", x: [1], y: [1], yErr: []))]))?.contains("yErr") == true)
         #expect(reason(figure([.bars(Bars("d", x: [1], height: []))]))?.contains("height") == true)
-        #expect(reason(figure([.heatmap(Heatmap("e", xs: [1, 2], ys: [1], z: [[1]], zLabel: "z"))]))?
-            .contains("z row 0") == true)
-        #expect(reason(figure([.heatmap(Heatmap("f", xs: [1, 3, 2], ys: [1], z: [[1, 2, 3]], zLabel: "z"))]))?
-            .contains("strictly") == true)
+        #expect(
+            reason(figure([.heatmap(Heatmap("e", xs: [1, 2], ys: [1], z: [[1]], zLabel: "z"))]))?
+                .contains("z row 0") == true)
+        #expect(
+            reason(figure([.heatmap(Heatmap("f", xs: [1, 3, 2], ys: [1], z: [[1, 2, 3]], zLabel: "z"))]))?
+                .contains("strictly") == true)
     }
 
     @Test("ids are plain file stems; log ranges are positive")

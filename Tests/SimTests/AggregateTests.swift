@@ -42,15 +42,17 @@ struct AggregateTests {
     @Test("aggregate of a toy sweep: groups in plan order, per-metric and per-series summaries, TSV files")
     func aggregateSweep() throws {
         let tag = "agg-\(UUID())"
-        let p = Plan(scenario: try loadScenario("""
-            experiment: test.quadratic
-            params: {tag: \(tag), length: 3, b: 1}
-            sweep:
-              grid: {a: [1, 2, 3]}
-              seeds: 4
-            figures:
-              - {id: A1_value, recipe: value_vs_a}
-            """, name: "aggtoy.yaml"))
+        let p = Plan(
+            scenario: try loadScenario(
+                """
+                experiment: test.quadratic
+                params: {tag: \(tag), length: 3, b: 1}
+                sweep:
+                  grid: {a: [1, 2, 3]}
+                  seeds: 4
+                figures:
+                  - {id: A1_value, recipe: value_vs_a}
+                """, name: "aggtoy.yaml"))
         let out = makeTempDirectory()
         _ = try Runner.run(p, options: RunOptions(out: out, jobs: 2, progress: .silent))
         let agg = try Aggregator.aggregate(p, out: out)
@@ -79,7 +81,10 @@ struct AggregateTests {
         let metrics = try String(contentsOf: written[0], encoding: .utf8).split(separator: "\n")
         #expect(metrics.first?.hasPrefix("# scenario: aggtoy") == true)
         let rows = metrics.filter { !$0.hasPrefix("#") }
-        #expect(rows[0] == "a\tn\tdiverged\tstatus\tconstant_mean\tconstant_sd\tconstant_ci_lo\tconstant_ci_hi\tnoise_mean\tnoise_sd\tnoise_ci_lo\tnoise_ci_hi\tvalue_mean\tvalue_sd\tvalue_ci_lo\tvalue_ci_hi")
+        #expect(
+            rows[0]
+                == "a\tn\tdiverged\tstatus\tconstant_mean\tconstant_sd\tconstant_ci_lo\tconstant_ci_hi\tnoise_mean\tnoise_sd\tnoise_ci_lo\tnoise_ci_hi\tvalue_mean\tvalue_sd\tvalue_ci_lo\tvalue_ci_hi"
+        )
         #expect(rows.count == 4 && rows[2].hasPrefix("2.0\t4\t0\tok\t2\t0\t2\t2\t"))
         let series = try String(contentsOf: written[1], encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
         #expect(series[0] == "a\tx\tmean\tsd\tci_lo\tci_hi\tn" && series.count == 1 + 3 * 3)
@@ -124,14 +129,16 @@ struct AggregateTests {
     @Test("a failing recipe names the figure; other figures are still written")
     func recipeFailure() throws {
         let tag = "fig-\(UUID())"
-        let p = Plan(scenario: try loadScenario("""
-            experiment: test.quadratic
-            params: {tag: \(tag)}
-            sweep: {grid: {a: [1, 2]}}
-            figures:
-              - {id: F_broken, recipe: broken}
-              - {id: F_ok, recipe: value_vs_a, title: "custom title"}
-            """))
+        let p = Plan(
+            scenario: try loadScenario(
+                """
+                experiment: test.quadratic
+                params: {tag: \(tag)}
+                sweep: {grid: {a: [1, 2]}}
+                figures:
+                  - {id: F_broken, recipe: broken}
+                  - {id: F_ok, recipe: value_vs_a, title: "custom title"}
+                """))
         let out = makeTempDirectory()
         _ = try Runner.run(p, options: RunOptions(out: out, jobs: 1, progress: .silent))
         let agg = try Aggregator.aggregate(p, out: out)

@@ -113,9 +113,9 @@ struct BadInputTests {
         func anyLine() -> Int { Int(rng.next() % UInt64(max(lines.count, 1))) }
         let keyLines = lines.indices.filter { lines[$0].contains(":") && !lines[$0].trimmingCharacters(in: .whitespaces).hasPrefix("#") }
         switch op {
-        case 0 where !lines.isEmpty:                                  // delete a line
+        case 0 where !lines.isEmpty:  // delete a line
             lines.remove(at: anyLine())
-        case 1 where !keyLines.isEmpty:                               // rename a key (typo, garbage, case)
+        case 1 where !keyLines.isEmpty:  // rename a key (typo, garbage, case)
             let i = pick(keyLines), line = lines[i]
             let colon = line.firstIndex(of: ":")!
             var key = String(line[..<colon])
@@ -126,41 +126,49 @@ struct BadInputTests {
             default: key = String(key.reversed())
             }
             lines[i] = key + line[colon...]
-        case 2 where !keyLines.isEmpty:                               // change a value's type
+        case 2 where !keyLines.isEmpty:  // change a value's type
             let i = pick(keyLines), line = lines[i]
             let colon = line.firstIndex(of: ":")!
             lines[i] = line[...colon] + " " + pick(replacementValues)
-        case 3:                                                       // insert a garbage line
+        case 3:  // insert a garbage line
             lines.insert(pick(garbageLines), at: lines.isEmpty ? 0 : anyLine())
-        case 4 where lines.count > 1:                                 // swap two lines
+        case 4 where lines.count > 1:  // swap two lines
             lines.swapAt(anyLine(), anyLine())
-        case 5 where keyLines.count > 1:                              // swap two values
+        case 5 where keyLines.count > 1:  // swap two values
             let i = pick(keyLines), j = pick(keyLines)
             let ci = lines[i].firstIndex(of: ":")!, cj = lines[j].firstIndex(of: ":")!
             let vi = lines[i][lines[i].index(after: ci)...], vj = lines[j][lines[j].index(after: cj)...]
             let (li, lj) = (lines[i][...ci] + vj, lines[j][...cj] + vi)
             lines[i] = String(li); lines[j] = String(lj)
-        case 6:                                                       // truncate (bytes: may cut a character)
+        case 6:  // truncate (bytes: may cut a character)
             let bytes = Array(text.utf8)
             let cut = bytes.isEmpty ? 0 : Int(rng.next() % UInt64(bytes.count))
             return String(decoding: bytes.prefix(cut), as: UTF8.self)
-        case 7 where !lines.isEmpty:                                  // duplicate a line
+        case 7 where !lines.isEmpty:  // duplicate a line
             let i = anyLine(); lines.insert(lines[i], at: i)
-        case 8 where !lines.isEmpty:                                  // break the indentation
+        case 8 where !lines.isEmpty:  // break the indentation
             let i = anyLine()
             lines[i] = pick(["  ", "\t", " ", "    "]) + lines[i]
             if rng.next() % 2 == 0 { lines[i] = lines[i].trimmingCharacters(in: .whitespaces) }
-        case 9:                                                       // out-of-range numbers
-            let numeric = lines.indices.filter { i in lines[i].split(separator: ":").last.map { Double($0.trimmingCharacters(in: .whitespaces)) != nil } ?? false }
+        case 9:  // out-of-range numbers
+            let numeric = lines.indices.filter { i in
+                lines[i].split(separator: ":").last.map { Double($0.trimmingCharacters(in: .whitespaces)) != nil } ?? false
+            }
             guard !numeric.isEmpty else { fallthrough }
             let i = pick(numeric), colon = lines[i].lastIndex(of: ":")!
             lines[i] = lines[i][...colon] + " " + pick(["0", "-1", "-0.0", "1e18", "1e-320", "4294967296", "-999999", "2147483648", "1e15", "0.0000001"])
-        case 10:                                                      // enormous or degenerate sweeps
-            lines.append(pick(["sweep: {grid: {tau: [0.1, 0.2]}, seeds: 99999999}", "sweep: {seeds: 100000, grid: {tau: [1, 2]}}",
-                               "sweep: {zip: {tau: [], m: []}}", "sweep: {grid: {}, zip: {}}", "sweep:", "sweep: {seeds: 0.5}"]))
-        default:                                                      // break `base:`
-            lines.insert(pick(["base: \(pick(["self.yaml", "nope.yaml", "", "[]", "[1]", "/", "..", "presets/", "presets/config_a.yaml"]))",
-                               "base: [presets/config_a.yaml, presets/config_a.yaml]"]), at: 0)
+        case 10:  // enormous or degenerate sweeps
+            lines.append(
+                pick([
+                    "sweep: {grid: {tau: [0.1, 0.2]}, seeds: 99999999}", "sweep: {seeds: 100000, grid: {tau: [1, 2]}}",
+                    "sweep: {zip: {tau: [], m: []}}", "sweep: {grid: {}, zip: {}}", "sweep:", "sweep: {seeds: 0.5}",
+                ]))
+        default:  // break `base:`
+            lines.insert(
+                pick([
+                    "base: \(pick(["self.yaml", "nope.yaml", "", "[]", "[1]", "/", "..", "presets/", "presets/config_a.yaml"]))",
+                    "base: [presets/config_a.yaml, presets/config_a.yaml]",
+                ]), at: 0)
         }
         return lines.joined(separator: "\n")
     }
@@ -181,7 +189,9 @@ struct BadInputTests {
                 _ = plan.tsv()
                 // The resolved scenario reloads to the same sweep.
                 let again = try ScenarioLoader.load(yaml: s.resolvedYAML(), path: dir.appendingPathComponent("resolved.yaml").path)
-                #expect(Plan(scenario: again).sweepID == plan.sweepID, "resolved scenario of a mutant of \(origin) differs:\n\(text)", sourceLocation: sourceLocation)
+                #expect(
+                    Plan(scenario: again).sweepID == plan.sweepID, "resolved scenario of a mutant of \(origin) differs:\n\(text)",
+                    sourceLocation: sourceLocation)
                 if !s.hasSmokeBlock { return }
             } catch let e as ScenarioError {
                 stats.add(e.kind.rawValue)
@@ -213,8 +223,10 @@ struct BadInputTests {
     func mutations() async {
         let files = Self.corpus.files
         #expect(files.count > 10)
-        await propertyCheck(count: Self.count, input: Gen.int(in: 0...(files.count - 1)), Gen.int(in: 0...11),
-                            Gen.uint64(in: 0...UInt64.max), Gen.int(in: 1...2)) { f, op, seed, rounds in
+        await propertyCheck(
+            count: Self.count, input: Gen.int(in: 0...(files.count - 1)), Gen.int(in: 0...11),
+            Gen.uint64(in: 0...UInt64.max), Gen.int(in: 1...2)
+        ) { f, op, seed, rounds in
             let origin = files[f]
             guard var text = try? String(contentsOf: Self.corpus.root.appendingPathComponent(origin), encoding: .utf8) else { return }
             for r in 0..<rounds { text = Self.mutate(text, op: r == 0 ? op : Int(seed >> (8 * UInt64(r))) % 12, seed: seed &+ UInt64(r)) }
@@ -237,8 +249,10 @@ struct BadInputTests {
 
     @Test("`--set` with any key path and value never traps")
     func overrides() async {
-        let keys = ["params.tau", "params.d", "params.M", "params.pruning_rates", "sweep.seeds", "sweep.grid.n_rel", "sweep.zip.tau",
-                    "seed", "experiment", "base", "figures", "params", "sweep", "smoke.params.T", "name", "params.tau.x", "x.y.z", ".", "a..b", ""]
+        let keys = [
+            "params.tau", "params.d", "params.M", "params.pruning_rates", "sweep.seeds", "sweep.grid.n_rel", "sweep.zip.tau",
+            "seed", "experiment", "base", "figures", "params", "sweep", "smoke.params.T", "name", "params.tau.x", "x.y.z", ".", "a..b", "",
+        ]
         let path = packageRoot.appendingPathComponent("scenarios/lowrank/r8_iteration_scaling_eta.yaml").path
         await propertyCheck(count: Self.count, input: Gen.int(in: 0...(keys.count - 1)), Gen.int(in: 0...(Self.replacementValues.count - 1))) { k, v in
             let arg = "\(keys[k])=\(Self.replacementValues[v])"

@@ -12,17 +12,22 @@ import ProvablePapers
 struct BaselineTests {
     /// Three real claims with fabricated measurements (the comparison reads only ids, papers,
     /// verdicts and values).
-    private static let claims: [Claim] = { _ = packageRoot; return Array(ClaimRegistry.claims(paper: "moe").prefix(3)) }()
+    private static let claims: [Claim] = {
+        _ = packageRoot; return Array(ClaimRegistry.claims(paper: "moe").prefix(3))
+    }()
 
     private func outcome(_ i: Int, _ value: Double, _ lo: Double, _ hi: Double, _ verdict: ClaimVerdict) -> ClaimOutcome {
-        ClaimOutcome(claim: Self.claims[i], measurement: ClaimMeasurement(value: value, ciLow: lo, ciHigh: hi, method: .t, seeds: 5),
-                     verdict: verdict, reason: nil)
+        ClaimOutcome(
+            claim: Self.claims[i], measurement: ClaimMeasurement(value: value, ciLow: lo, ciHigh: hi, method: .t, seeds: 5),
+            verdict: verdict, reason: nil)
     }
 
     /// A claims.tsv holding the given rows, in the column layout `sim verify` writes.
     private func baselineFile(_ rows: [(Int, String, Double, Double, Double)], fidelity: String = "standard") throws -> String {
-        var lines = ["# Provable verification, fidelity \(fidelity), 2026-12-03T00:00:00Z, commit abc",
-                     "# comment", VerificationReport.tsvColumns.joined(separator: "\t")]
+        var lines = [
+            "# Provable verification, fidelity \(fidelity), 2026-12-03T00:00:00Z, commit abc",
+            "# comment", VerificationReport.tsvColumns.joined(separator: "\t"),
+        ]
         for (i, verdict, v, lo, hi) in rows {
             var cols = VerificationReport.tsvColumns.map { _ in "" }
             cols[0] = Self.claims[i].id; cols[1] = "moe"; cols[2] = verdict
@@ -36,14 +41,23 @@ struct BaselineTests {
 
     @Test("identical numbers pass with shift 0; a supported claim that stops being supported fails; an improvement does not")
     func verdictFlips() throws {
-        let base = try Baseline.load(try baselineFile([(0, "holds", 1.0, 0.9, 1.1), (1, "holds within band", 2.0, 1.8, 2.2), (2, "inconclusive", 3.0, 2.0, 4.0)]))
+        let base = try Baseline.load(
+            try baselineFile([(0, "holds", 1.0, 0.9, 1.1), (1, "holds within band", 2.0, 1.8, 2.2), (2, "inconclusive", 3.0, 2.0, 4.0)]))
         #expect(base.fidelity == "standard" && base.claims.count == 3)
-        let same = BaselineComparison(baseline: base, outcomes: [outcome(0, 1.0, 0.9, 1.1, .holds), outcome(1, 2.0, 1.8, 2.2, .holdsWithinBand),
-                                                                 outcome(2, 3.0, 2.0, 4.0, .inconclusive)])
+        let same = BaselineComparison(
+            baseline: base,
+            outcomes: [
+                outcome(0, 1.0, 0.9, 1.1, .holds), outcome(1, 2.0, 1.8, 2.2, .holdsWithinBand),
+                outcome(2, 3.0, 2.0, 4.0, .inconclusive),
+            ])
         #expect(same.passed && same.changes.allSatisfy { $0.shift == 0 }, "\(same.table)")
         // The flip: claim 0 held, now it does not hold (the value barely moved).
-        let flipped = BaselineComparison(baseline: base, outcomes: [outcome(0, 1.05, 0.95, 1.15, .doesNotHold), outcome(1, 2.0, 1.8, 2.2, .holdsWithinBand),
-                                                                    outcome(2, 3.0, 2.5, 3.5, .holds)])
+        let flipped = BaselineComparison(
+            baseline: base,
+            outcomes: [
+                outcome(0, 1.05, 0.95, 1.15, .doesNotHold), outcome(1, 2.0, 1.8, 2.2, .holdsWithinBand),
+                outcome(2, 3.0, 2.5, 3.5, .holds),
+            ])
         #expect(!flipped.passed)
         #expect(flipped.failures.map(\.claim) == [Self.claims[0].id], "\(flipped.table)")
         #expect(flipped.failures[0].problem == "was holds, now does not hold")
@@ -51,8 +65,12 @@ struct BaselineTests {
         #expect(flipped.table.contains("holds → does not hold") && flipped.table.contains("inconclusive → holds"))
         #expect(flipped.table.contains("1 regression: \(Self.claims[0].id)"))
         // holds → inconclusive is a regression too: the claim is no longer supported.
-        let widened = BaselineComparison(baseline: base, outcomes: [outcome(0, 1.0, 0.5, 1.5, .inconclusive), outcome(1, 2.0, 1.8, 2.2, .holdsWithinBand),
-                                                                    outcome(2, 3.0, 2.0, 4.0, .inconclusive)])
+        let widened = BaselineComparison(
+            baseline: base,
+            outcomes: [
+                outcome(0, 1.0, 0.5, 1.5, .inconclusive), outcome(1, 2.0, 1.8, 2.2, .holdsWithinBand),
+                outcome(2, 3.0, 2.0, 4.0, .inconclusive),
+            ])
         #expect(widened.failures.map(\.claim) == [Self.claims[0].id])
     }
 
@@ -89,7 +107,9 @@ struct BaselineTests {
         var text = try String(contentsOfFile: good, encoding: .utf8)
         text = text.replacingOccurrences(of: "\tholds\t1\t", with: "\tmaybe\t1\t")
         try text.write(to: bad, atomically: true, encoding: .utf8)
-        do { _ = try Baseline.load(dir.path); Issue.record("no error") } catch { #expect("\(error)".contains("claims.tsv:4: column verdict: `maybe`"), "\(error)") }
+        do { _ = try Baseline.load(dir.path); Issue.record("no error") } catch {
+            #expect("\(error)".contains("claims.tsv:4: column verdict: `maybe`"), "\(error)")
+        }
         do { _ = try Baseline.load(dir.appendingPathComponent("nope").path); Issue.record("no error") } catch { #expect("\(error)".contains("no such file")) }
     }
 }

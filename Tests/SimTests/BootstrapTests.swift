@@ -18,8 +18,9 @@ struct BootstrapTests {
             let ys = (0..<seeds).map { _ in 3 * pow(x, k) * exp(sigma * rng.gaussian()) }
             var p = Parameters()
             p.values["x"] = .double(x)
-            return AggregateGroup(parameters: p, coordinates: ["x": .double(x)], replicates: seeds, diverged: 0,
-                                  metrics: ["y": Summary(values: ys)], series: [:])
+            return AggregateGroup(
+                parameters: p, coordinates: ["x": .double(x)], replicates: seeds, diverged: 0,
+                metrics: ["y": Summary(values: ys)], series: [:])
         }
         return AggregateResults(scenarioName: "synthetic", groups: groups, axes: ["x"], provenance: [])
     }
@@ -65,10 +66,14 @@ struct BootstrapTests {
         var p = Parameters()
         p.values["x"] = .double(1)
         let a = [1.0, 2, 3, 4, 5], b = a.map { $0 + 10 }
-        let g = AggregateGroup(parameters: p, coordinates: [:], replicates: 5, diverged: 0,
-                               metrics: ["a": Summary(values: a), "b": Summary(values: b)],
-                               series: ["s": SeriesSummary(x: [0, 1], mean: [0, 0], sd: [0, 0], ciLow: [0, 0], ciHigh: [0, 0], n: 5,
-                                                           replicateY: a.map { [$0, $0 + 10] })])
+        let g = AggregateGroup(
+            parameters: p, coordinates: [:], replicates: 5, diverged: 0,
+            metrics: ["a": Summary(values: a), "b": Summary(values: b)],
+            series: [
+                "s": SeriesSummary(
+                    x: [0, 1], mean: [0, 0], sd: [0, 0], ciLow: [0, 0], ciHigh: [0, 0], n: 5,
+                    replicateY: a.map { [$0, $0 + 10] })
+            ])
         let r = AggregateResults(scenarioName: "paired", groups: [g], axes: [], provenance: [])
         var rng = RNG(seed: 1, stream: "x")
         for _ in 0..<50 {
@@ -88,7 +93,7 @@ struct BootstrapTests {
         #expect(ci.lower == -.infinity && ci.upper == .infinity)
         let ok = Bootstrap.interval(estimate: 1, resampled: (0..<1000).map { Double($0) / 1000 + 0.5 } + [.nan], seeds: 5)
         #expect(ok.lower.isFinite && ok.upper.isFinite)
-        #expect(ClaimStatistics.exponent(x: [1, 2, 4], y: [1, .nan, 4]).isNaN)   // a missing point: no fit
+        #expect(ClaimStatistics.exponent(x: [1, 2, 4], y: [1, .nan, 4]).isNaN)  // a missing point: no fit
         #expect(abs(ClaimStatistics.exponent(x: [1, 2, 4], y: [1, 2, 4]) - 1) < 1e-12)
     }
 
@@ -118,7 +123,7 @@ struct ExponentGridTests {
     ]
 
     static func values(_ claimID: String, _ axis: String) throws -> [Double] {
-        _ = packageRoot   // registers the papers and the scenario-file claims
+        _ = packageRoot  // registers the papers and the scenario-file claims
         let claim = try #require(ClaimRegistry.all.first { $0.id == claimID })
         let scenario = try ScenarioLoader.load(packageRoot.appendingPathComponent(claim.scenario).path)
         let points = scenario.points()
@@ -131,7 +136,7 @@ struct ExponentGridTests {
     func fiveGridValues(_ id: String) throws {
         let axis = try #require(Self.exponentClaims.first { $0.id == id }).axis
         var xs = try Self.values(id, axis)
-        if id == "icl.T1b" { xs = xs.filter { $0 < 1 } }   // T1b fits α < 1: at α = 1 success stays ≤ 0.6 at every l_tr, so l_tr* is undefined there
+        if id == "icl.T1b" { xs = xs.filter { $0 < 1 } }  // T1b fits α < 1: at α = 1 success stays ≤ 0.6 at every l_tr, so l_tr* is undefined there
         #expect(xs.count >= 5, "\(id) fits \(xs.count) values of \(axis): \(xs)")
     }
 
@@ -166,9 +171,11 @@ struct UntilConclusiveTests {
     /// The toy's `noise` metric is one standard normal draw per seed: its mean's t interval at 2 seeds
     /// spans about ±12, so "mean ≥ −0.9" is inconclusive there and decided with a few dozen seeds.
     static func claim(_ tag: String) -> Claim {
-        Claim(id: "testpaper.noise", paper: "testpaper", statement: "the toy noise has mean ≥ −0.9", prediction: "mean ≥ −0.9",
-              statistic: "mean noise over seeds", scenario: "toy.yaml", figure: nil,
-              rule: .atLeast(-0.9, .mechanism, "test")) { r in try r.claimMetric("noise") }
+        Claim(
+            id: "testpaper.noise", paper: "testpaper", statement: "the toy noise has mean ≥ −0.9", prediction: "mean ≥ −0.9",
+            statistic: "mean noise over seeds", scenario: "toy.yaml", figure: nil,
+            rule: .atLeast(-0.9, .mechanism, "test")
+        ) { r in try r.claimMetric("noise") }
     }
 
     /// The first scenario seed (deterministic search) whose 2-seed verification is inconclusive.

@@ -27,7 +27,7 @@ struct CLITests {
             "nan.yaml": "experiment: lowrank.train\nparams:\n  tau: .nan\n",
             "truncated.yaml": "experiment: lowrank.train\nparams: {d: 2",
         ])
-        let cases: [(String, String?, Int?)] = [   // file, key mentioned, line
+        let cases: [(String, String?, Int?)] = [  // file, key mentioned, line
             ("syntax.yaml", nil, 3), ("unknown_key.yaml", "params.tua", 3), ("wrong_type.yaml", "params.m", 3),
             ("alpha.yaml", "params.n_rel", 3), ("d_below_m.yaml", "params.d", 3), ("empty_zip.yaml", "sweep.zip.tau", 3),
             ("experiment.yaml", "experiment", 1), ("cycle.yaml", "base", 1), ("huge.yaml", "sweep", 2),
@@ -87,7 +87,8 @@ struct CLITests {
         for out in outs {
             let d = try #require(SweepDirectory.find(under: out).first)
             for n in names(in: RunLayout(sweepDirectory: d).pointsDirectory, suffix: ".json") {
-                #expect(FileManager.default.contents(atPath: d.appendingPathComponent("points/\(n)").path)
+                #expect(
+                    FileManager.default.contents(atPath: d.appendingPathComponent("points/\(n)").path)
                         == FileManager.default.contents(atPath: sweepDirs[0].appendingPathComponent("points/\(n)").path), "\(n)")
             }
         }
@@ -125,8 +126,10 @@ struct CLITests {
 
         // SIGKILL: no chance to clean up.
         let killed = makeTempDirectory("killed")
-        let (k, kdir, doneBefore) = try #require(try interrupt(["run", scenario, "--smoke", "--no-render", "--jobs", "2", "--set", "sweep.seeds=4"],
-                                                               out: killed, after: 3, signal: SIGKILL))
+        let (k, kdir, doneBefore) = try #require(
+            try interrupt(
+                ["run", scenario, "--smoke", "--no-render", "--jobs", "2", "--set", "sweep.seeds=4"],
+                out: killed, after: 3, signal: SIGKILL))
         #expect(k.status == SIGKILL, "the sweep finished before it could be killed (status \(k.status))")
         #expect(doneBefore >= 3 && doneBefore < 12)
         let st = try SweepStatus.scan([kdir])
@@ -154,7 +157,7 @@ struct CLITests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: points.path).allSatisfy { !$0.contains(".tmp-") })
         let tst = try SweepStatus.scan([tdir])
         #expect(tst.count(.interrupted) == names(in: points, suffix: ".interrupted").count)
-        let again = try #require(try runSim(args + ["--out", termed.path]))   // plain re-run resumes too
+        let again = try #require(try runSim(args + ["--out", termed.path]))  // plain re-run resumes too
         #expect(again.status == 0 && again.stdout.contains("\(tst.count(.done)) already done"), "\(again.stdout)")
         expectSameFiles(refAggregate, RunLayout(sweepDirectory: tdir).aggregateDirectory, "aggregate after SIGTERM + re-run")
         #expect(names(in: points, suffix: ".interrupted").isEmpty)
@@ -194,18 +197,26 @@ struct CLITests {
     @Test("sim slurm writes an array script calling `sim run --shard $SLURM_ARRAY_TASK_ID/n`, an aggregate job and submit.sh")
     func slurmScripts() throws {
         let out = makeTempDirectory("slurm")
-        guard let r = try runSim(["slurm", "scenarios/lowrank/r8_iteration_scaling_eta.yaml", "--smoke", "--set", "params.T=600",
-                                  "--shards", "3", "--out", out.path, "--partition", "debug", "--time", "00:10:00",
-                                  "--cpus-per-task", "2", "--array-limit", "2"]) else { return }
+        guard
+            let r = try runSim([
+                "slurm", "scenarios/lowrank/r8_iteration_scaling_eta.yaml", "--smoke", "--set", "params.T=600",
+                "--shards", "3", "--out", out.path, "--partition", "debug", "--time", "00:10:00",
+                "--cpus-per-task", "2", "--array-limit", "2",
+            ])
+        else { return }
         #expect(r.status == 0, "\(r.stderr)")
-        let dir = try #require(FileManager.default.enumerator(atPath: out.path)?.allObjects.compactMap { $0 as? String }
-            .first { $0.hasSuffix("array.sbatch") }).replacingOccurrences(of: "/array.sbatch", with: "")
+        let dir = try #require(
+            FileManager.default.enumerator(atPath: out.path)?.allObjects.compactMap { $0 as? String }
+                .first { $0.hasSuffix("array.sbatch") }
+        ).replacingOccurrences(of: "/array.sbatch", with: "")
         let base = out.appendingPathComponent(dir)
         let array = try String(contentsOf: base.appendingPathComponent("array.sbatch"), encoding: .utf8)
-        for expected in ["#SBATCH --array=0-2%2", "#SBATCH --partition=debug", "#SBATCH --time=00:10:00", "#SBATCH --cpus-per-task=2",
-                         "--shard \"${SLURM_ARRAY_TASK_ID}/3\"", "--jobs \"${SLURM_CPUS_PER_TASK:-2}\"",
-                         " run scenarios/lowrank/r8_iteration_scaling_eta.yaml --out \(out.standardizedFileURL.path) --smoke --set params.T=600",
-                         "#SBATCH --chdir=\(packageRoot.path)"] {
+        for expected in [
+            "#SBATCH --array=0-2%2", "#SBATCH --partition=debug", "#SBATCH --time=00:10:00", "#SBATCH --cpus-per-task=2",
+            "--shard \"${SLURM_ARRAY_TASK_ID}/3\"", "--jobs \"${SLURM_CPUS_PER_TASK:-2}\"",
+            " run scenarios/lowrank/r8_iteration_scaling_eta.yaml --out \(out.standardizedFileURL.path) --smoke --set params.T=600",
+            "#SBATCH --chdir=\(packageRoot.path)",
+        ] {
             #expect(array.contains(expected), "array.sbatch lacks `\(expected)`:\n\(array)")
         }
         let aggregate = try String(contentsOf: base.appendingPathComponent("aggregate.sbatch"), encoding: .utf8)
@@ -243,8 +254,10 @@ struct PackageRootTests {
         ]
         for (i, c) in cases.enumerated() {
             let report = outside.appendingPathComponent("report\(i)")
-            let r = try #require(try runSim(["verify", "lowrank", "--fidelity", "smoke", "--out", out, "--report", report.path] + c.args,
-                                            timeout: 600, cwd: c.cwd, environment: c.env))
+            let r = try #require(
+                try runSim(
+                    ["verify", "lowrank", "--fidelity", "smoke", "--out", out, "--report", report.path] + c.args,
+                    timeout: 600, cwd: c.cwd, environment: c.env))
             #expect(r.status == 0, "\(c.args) from \(c.cwd.path): \(r.stderr)")
             let v = try Self.verdicts(report)
             #expect(v["not run"] == nil, "\(c.args) from \(c.cwd.path): \(v)")

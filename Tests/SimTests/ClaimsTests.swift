@@ -22,9 +22,11 @@ struct ClaimsTests {
         func verification(_ paper: String) -> Verification {
             lock.lock(); defer { lock.unlock() }
             if let v = byPaper[paper] { return v }
-            let v = Verifier.run(ClaimRegistry.claims(paper: paper),
-                                 options: VerifyOptions(out: out, root: packageRoot, fidelity: .standard,
-                                                        figuresDirectory: out.appendingPathComponent("report/figures"), progress: .silent))
+            let v = Verifier.run(
+                ClaimRegistry.claims(paper: paper),
+                options: VerifyOptions(
+                    out: out, root: packageRoot, fidelity: .standard,
+                    figuresDirectory: out.appendingPathComponent("report/figures"), progress: .silent))
             byPaper[paper] = v
             return v
         }
@@ -43,7 +45,9 @@ struct ClaimsTests {
 
     /// Evaluated at test discovery, possibly before any test ran: register the papers first, or the
     /// parameterized test below would silently have no cases.
-    static let claimIDs: [String] = { _ = packageRoot; return ClaimRegistry.all.map(\.id) }()
+    static let claimIDs: [String] = {
+        _ = packageRoot; return ClaimRegistry.all.map(\.id)
+    }()
 
     @Test("declarations: unique ids, existing scenarios and figures, every paper covered, bands contain the prediction")
     func declarations() throws {
@@ -61,7 +65,8 @@ struct ClaimsTests {
                 #expect(scenario.figures.contains { $0.id == f }, "\(c.id): figure \(f) is not in \(c.scenario)'s figures")
             }
             if c.rule.kind == .exact {
-                #expect(c.rule.bandLow <= c.rule.prediction && c.rule.prediction <= c.rule.bandHigh, "\(c.id): band excludes the prediction \(c.rule.prediction)")
+                #expect(
+                    c.rule.bandLow <= c.rule.prediction && c.rule.prediction <= c.rule.bandHigh, "\(c.id): band excludes the prediction \(c.rule.prediction)")
             }
             #expect(!c.statement.isEmpty && !c.prediction.isEmpty && !c.statistic.isEmpty && !c.rule.rationale.isEmpty)
         }
@@ -73,33 +78,33 @@ struct ClaimsTests {
             ClaimMeasurement(value: v, ciLow: lo, ciHigh: hi, method: .t, seeds: seeds)
         }
         let slope = VerdictRule.exact(1, band: 0.6...1.6, "test")
-        #expect(slope.verdict(m(1.1, 0.9, 1.3)) == .holds)                 // inside the band, covers 1
-        #expect(slope.verdict(m(1.4, 1.3, 1.5)) == .holdsWithinBand)       // inside the band, misses 1
+        #expect(slope.verdict(m(1.1, 0.9, 1.3)) == .holds)  // inside the band, covers 1
+        #expect(slope.verdict(m(1.4, 1.3, 1.5)) == .holdsWithinBand)  // inside the band, misses 1
         #expect(slope.verdict(m(0.7, 0.65, 0.75)) == .holdsWithinBand)
-        #expect(slope.verdict(m(1.5, 1.3, 1.7)) == .inconclusive)          // straddles the upper edge
-        #expect(slope.verdict(m(0.7, 0.5, 0.9)) == .inconclusive)          // straddles the lower edge
-        #expect(slope.verdict(m(1.0, 0.2, 2.0)) == .inconclusive)          // covers the prediction, but wider than the band
-        #expect(slope.verdict(m(1.8, 1.7, 1.9)) == .doesNotHold)           // entirely above
-        #expect(slope.verdict(m(0.3, 0.2, 0.5)) == .doesNotHold)           // entirely below
-        #expect(slope.verdict(m(1.6, 1.6, 1.6)) == .holdsWithinBand)       // on the edge counts as inside
-        #expect(slope.verdict(m(.nan, .nan, .nan)) == .inconclusive)       // nothing measured: not a pass
+        #expect(slope.verdict(m(1.5, 1.3, 1.7)) == .inconclusive)  // straddles the upper edge
+        #expect(slope.verdict(m(0.7, 0.5, 0.9)) == .inconclusive)  // straddles the lower edge
+        #expect(slope.verdict(m(1.0, 0.2, 2.0)) == .inconclusive)  // covers the prediction, but wider than the band
+        #expect(slope.verdict(m(1.8, 1.7, 1.9)) == .doesNotHold)  // entirely above
+        #expect(slope.verdict(m(0.3, 0.2, 0.5)) == .doesNotHold)  // entirely below
+        #expect(slope.verdict(m(1.6, 1.6, 1.6)) == .holdsWithinBand)  // on the edge counts as inside
+        #expect(slope.verdict(m(.nan, .nan, .nan)) == .inconclusive)  // nothing measured: not a pass
         #expect(slope.verdict(m(1.0, -.infinity, .infinity)) == .inconclusive)
-        #expect(slope.verdict(m(1.0, .nan, .nan, seeds: 1)) == .inconclusive) // one seed: no interval
+        #expect(slope.verdict(m(1.0, .nan, .nan, seeds: 1)) == .inconclusive)  // one seed: no interval
         let atLeast = VerdictRule.atLeast(0.9, .mechanism, "test")
         #expect(atLeast.verdict(m(0.95, 0.92, 0.98)) == .holds)
         #expect(atLeast.verdict(m(0.92, 0.85, 0.99)) == .inconclusive)
         #expect(atLeast.verdict(m(0.8, 0.7, 0.85)) == .doesNotHold)
         #expect(atLeast.verdict(m(0.9, 0.9, 0.9)) == .holds)
         let atMost = VerdictRule.atMost(0.01, .bound, "test")
-        #expect(atMost.verdict(m(0, 0, 0)) == .holds)                      // identical seeds: a zero-width interval
+        #expect(atMost.verdict(m(0, 0, 0)) == .holds)  // identical seeds: a zero-width interval
         #expect(atMost.verdict(m(0.005, -0.002, 0.02)) == .inconclusive)
         #expect(atMost.verdict(m(0.05, 0.03, 0.07)) == .doesNotHold)
         let range = VerdictRule.inRange(0.4...0.9, .mechanism, "test")
-        #expect(range.verdict(m(0.7, 0.6, 0.8)) == .holds)                 // no exact prediction: never "within band"
+        #expect(range.verdict(m(0.7, 0.6, 0.8)) == .holds)  // no exact prediction: never "within band"
         #expect(range.verdict(m(0.7, 0.35, 0.8)) == .inconclusive)
         #expect(range.verdict(m(0.95, 0.92, 1)) == .doesNotHold)
         let bound = VerdictRule(kind: .bound, prediction: 2, bandLow: 0, bandHigh: 2.6, rationale: "test")
-        #expect(bound.verdict(m(1.2, 0.8, 1.6)) == .holds)                 // a bound: flatter is fine, no "within band"
+        #expect(bound.verdict(m(1.2, 0.8, 1.6)) == .holds)  // a bound: flatter is fine, no "within band"
         #expect(bound.verdict(m(3.0, 2.2, 3.9)) == .inconclusive)
         #expect(bound.verdict(m(3.5, 3.0, 4.0)) == .doesNotHold)
         // A statistic without sampling error is its own interval.
@@ -113,7 +118,7 @@ struct ClaimsTests {
         let rule = VerdictRule.atLeast(0.15, .mechanism, "test")
         // value 0.2, lower half-width 0.1, distance to the bound 0.05: (0.1/0.05)² = 4 × 5 seeds.
         #expect(rule.seedsNeeded(ClaimMeasurement(value: 0.2, ciLow: 0.1, ciHigh: 0.3, method: .t, seeds: 5)) == 20)
-        #expect(rule.seedsNeeded(ClaimMeasurement(value: 0.3, ciLow: 0.2, ciHigh: 0.4, method: .t, seeds: 5)) == nil)   // holds already
+        #expect(rule.seedsNeeded(ClaimMeasurement(value: 0.3, ciLow: 0.2, ciHigh: 0.4, method: .t, seeds: 5)) == nil)  // holds already
         // A value on the wrong side: the seeds that would settle "does not hold".
         #expect(rule.seedsNeeded(ClaimMeasurement(value: 0.1, ciLow: 0.0, ciHigh: 0.2, method: .t, seeds: 5)) == 20)
     }
@@ -136,7 +141,8 @@ struct ClaimsTests {
         let claim = try #require(ClaimRegistry.all.first { $0.id == id })
         let v = Self.cache.verification(claim.paper)
         let o = try #require(v.outcomes.first { $0.claim.id == id })
-        let what = "\(id): \(o.verdict.rawValue); prediction \(claim.prediction) \(claim.rule.text); measured "
+        let what =
+            "\(id): \(o.verdict.rawValue); prediction \(claim.prediction) \(claim.rule.text); measured "
             + (o.measurement.map { "\($0.text) over \($0.seeds) seeds; \($0.detail)" } ?? "nothing: \(o.reason ?? "?")")
         // A documented non-reproduction is still measured: "not run" is never excused.
         #expect(o.verdict != .notRun, "\(what)")
@@ -154,7 +160,12 @@ struct ClaimsTests {
     static func verdictFromRow(_ row: [String: String]) -> String {
         guard let v = Double(row["value"]!), v.isFinite else { return row["ci_method"]!.isEmpty ? "not run" : "inconclusive" }
         func num(_ k: String) -> Double {
-            switch row[k]! { case "inf": return .infinity; case "-inf": return -.infinity; case "nan": return .nan; default: return Double(row[k]!)! }
+            switch row[k]! {
+            case "inf": return .infinity;
+            case "-inf": return -.infinity;
+            case "nan": return .nan;
+            default: return Double(row[k]!)!
+            }
         }
         let lo = num("ci_lo"), hi = num("ci_hi"), bl = num("band_lo"), bh = num("band_hi"), p = num("prediction")
         if lo.isNaN || hi.isNaN { return "inconclusive" }
@@ -170,7 +181,9 @@ struct ClaimsTests {
         let dir = Self.cache.out.appendingPathComponent("report")
         try VerificationReport.write(v, to: dir)
         let tsv = try String(contentsOf: dir.appendingPathComponent("claims.tsv"), encoding: .utf8)
-        let rows = tsv.split(separator: "\n").filter { !$0.hasPrefix("#") }.dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        let rows = tsv.split(separator: "\n").filter { !$0.hasPrefix("#") }.dropFirst().map {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        }
         #expect(rows.count == ClaimRegistry.all.count)
         let md = try String(contentsOf: dir.appendingPathComponent("index.md"), encoding: .utf8)
         let html = try String(contentsOf: dir.appendingPathComponent("index.html"), encoding: .utf8)
@@ -178,7 +191,9 @@ struct ClaimsTests {
         #expect(header == VerificationReport.tsvColumns)
         for cols in rows {
             let row = Dictionary(uniqueKeysWithValues: zip(header, cols))
-            #expect(Self.verdictFromRow(row) == row["verdict"], "\(row["claim"] ?? "?"): recomputed \(Self.verdictFromRow(row)) from the row, printed \(row["verdict"] ?? "?")")
+            #expect(
+                Self.verdictFromRow(row) == row["verdict"],
+                "\(row["claim"] ?? "?"): recomputed \(Self.verdictFromRow(row)) from the row, printed \(row["verdict"] ?? "?")")
             #expect(["exact", "bound", "mechanism"].contains(row["kind"] ?? ""), "\(row["claim"] ?? "?"): kind \(row["kind"] ?? "?")")
         }
         for o in v.outcomes {
@@ -209,11 +224,16 @@ struct ClaimsTests {
         #expect(base.fidelity == "standard")
         let comparison = BaselineComparison(baseline: base, outcomes: v.outcomes)
         #expect(comparison.passed, "\(comparison.table)")
-        #expect(Set(base.claims.map(\.claim)) == Set(v.outcomes.map(\.claim.id)),
-                "the baseline and the declared claims differ: update docs/claims-baseline.tsv in a reviewed commit (sim verify all, then copy report/claims.tsv)")
+        #expect(
+            Set(base.claims.map(\.claim)) == Set(v.outcomes.map(\.claim.id)),
+            "the baseline and the declared claims differ: update docs/claims-baseline.tsv in a reviewed commit (sim verify all, then copy report/claims.tsv)")
         let report = makeTempDirectory("baseline-report")
-        let r = try #require(try runSim(["verify", "all", "--out", Self.cache.out.path, "--report", report.path, "--jobs", "2",
-                                         "--baseline", "docs/claims-baseline.tsv"], timeout: 1800))
+        let r = try #require(
+            try runSim(
+                [
+                    "verify", "all", "--out", Self.cache.out.path, "--report", report.path, "--jobs", "2",
+                    "--baseline", "docs/claims-baseline.tsv",
+                ], timeout: 1800))
         #expect(r.status == 0 && r.stdout.contains("no regression"), "\(r.stdout.suffix(3000))\n\(r.stderr.suffix(2000))")
     }
 
@@ -226,8 +246,9 @@ struct ClaimsTests {
         return nil
     }.first
 
-    @Test("headless Chromium renders the report: every figure decodes and every claim row is present",
-          .enabled(if: chromium != nil || ProcessInfo.processInfo.environment["PROVABLE_REQUIRE_CHROMIUM"] == "1"))
+    @Test(
+        "headless Chromium renders the report: every figure decodes and every claim row is present",
+        .enabled(if: chromium != nil || ProcessInfo.processInfo.environment["PROVABLE_REQUIRE_CHROMIUM"] == "1"))
     func rendersInChromium() throws {
         let browser = try #require(Self.chromium, "PROVABLE_REQUIRE_CHROMIUM=1 but no chromium on PATH")
         let v = Self.cache.all()
@@ -235,8 +256,10 @@ struct ClaimsTests {
         try VerificationReport.write(v, to: dir)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: browser)
-        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000", "--dump-dom",
-                       dir.appendingPathComponent("index.html").absoluteString]
+        p.arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000", "--dump-dom",
+            dir.appendingPathComponent("index.html").absoluteString,
+        ]
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
@@ -254,7 +277,9 @@ struct ClaimsTests {
         #expect(attribute("data-claim-rows") == ClaimRegistry.all.count)
     }
 
-    @Test("sim verify: smoke fidelity writes the report; --precision float reaches the report; an unknown paper, fidelity or precision is an error naming the choices")
+    @Test(
+        "sim verify: smoke fidelity writes the report; --precision float reaches the report; an unknown paper, fidelity or precision is an error naming the choices"
+    )
     func verifyCommand() throws {
         let out = makeTempDirectory("verify")
         let report = out.appendingPathComponent("report")
@@ -271,8 +296,12 @@ struct ClaimsTests {
         // run does not reach fails with exit 4; a baseline of another fidelity is refused before running.
         let own = out.appendingPathComponent("own.tsv"), flippedFile = out.appendingPathComponent("flipped.tsv")
         try FileManager.default.copyItem(at: report.appendingPathComponent("claims.tsv"), to: own)
-        let same = try #require(try runSim(["verify", "moe", "--fidelity", "smoke", "--out", out.path, "--report", report.path,
-                                            "--jobs", "2", "--baseline", own.path], timeout: 300))
+        let same = try #require(
+            try runSim(
+                [
+                    "verify", "moe", "--fidelity", "smoke", "--out", out.path, "--report", report.path,
+                    "--jobs", "2", "--baseline", own.path,
+                ], timeout: 300))
         #expect(same.status == 0 && same.stdout.contains("no regression"), "\(same.stdout)\n\(same.stderr)")
         var lines = try String(contentsOf: own, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let header = try #require(lines.first { !$0.hasPrefix("#") }).split(separator: "\t").map(String.init)
@@ -290,15 +319,22 @@ struct ClaimsTests {
             Issue.record("no unsupported claim at smoke fidelity to flip; the flipped-verdict path is covered by BaselineTests only")
         } else {
             try lines.joined(separator: "\n").write(to: flippedFile, atomically: true, encoding: .utf8)
-            let flipped = try #require(try runSim(["verify", "moe", "--fidelity", "smoke", "--out", out.path, "--report", report.path,
-                                                   "--jobs", "2", "--baseline", flippedFile.path], timeout: 300))
+            let flipped = try #require(
+                try runSim(
+                    [
+                        "verify", "moe", "--fidelity", "smoke", "--out", out.path, "--report", report.path,
+                        "--jobs", "2", "--baseline", flippedFile.path,
+                    ], timeout: 300))
             #expect(flipped.status == 4, "\(flipped.stdout)\n\(flipped.stderr)")
             #expect(flipped.stdout.contains("FAIL: was holds, now") && flipped.stdout.contains("1 regression: \(flippedClaim!)"), "\(flipped.stdout)")
             let tsv = try String(contentsOf: report.appendingPathComponent("baseline.tsv"), encoding: .utf8)
             #expect(tsv.contains("\(flippedClaim!)\tholds\t"))
         }
-        let otherFidelity = try #require(try runSim(["verify", "moe", "--fidelity", "smoke", "--out", out.path, "--report", report.path,
-                                                     "--baseline", "docs/claims-baseline.tsv"]))
+        let otherFidelity = try #require(
+            try runSim([
+                "verify", "moe", "--fidelity", "smoke", "--out", out.path, "--report", report.path,
+                "--baseline", "docs/claims-baseline.tsv",
+            ]))
         #expect(otherFidelity.status == 1 && otherFidelity.stderr.contains("verified at fidelity standard, this run is smoke"), "\(otherFidelity.stderr)")
         let bad = try #require(try runSim(["verify", "nosuch", "--out", out.path, "--report", report.path]))
         #expect(bad.status == 1)
@@ -308,8 +344,12 @@ struct ClaimsTests {
         let badPrecision = try #require(try runSim(["verify", "--precision", "half"]))
         #expect(badPrecision.status != 0 && badPrecision.stderr.contains("double, float"), "\(badPrecision.stderr)")
         // Float for the papers that offer it: the report says so, and the smoke claims still run.
-        let float = try #require(try runSim(["verify", "lowrank", "--fidelity", "smoke", "--precision", "float", "--out", out.path,
-                                             "--report", report.path, "--jobs", "2"], timeout: 300))
+        let float = try #require(
+            try runSim(
+                [
+                    "verify", "lowrank", "--fidelity", "smoke", "--precision", "float", "--out", out.path,
+                    "--report", report.path, "--jobs", "2",
+                ], timeout: 300))
         #expect(float.status == 0, "\(float.stderr)")
         let floatMD = try String(contentsOf: report.appendingPathComponent("index.md"), encoding: .utf8)
         #expect(floatMD.contains("float for the learners that offer it"))

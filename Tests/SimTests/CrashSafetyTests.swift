@@ -14,17 +14,21 @@ struct CrashSafetyTests {
     init() { ToyExperiment.register() }
 
     private func plan(tag: String, extra: String = "", seeds: Int = 3) throws -> Plan {
-        Plan(scenario: try loadScenario("""
-            experiment: test.quadratic
-            params: {tag: \(tag), length: 4\(extra)}
-            sweep:
-              grid: {a: [1, 2, 3], b: [1, 2]}
-              seeds: \(seeds)
-            """))
+        Plan(
+            scenario: try loadScenario(
+                """
+                experiment: test.quadratic
+                params: {tag: \(tag), length: 4\(extra)}
+                sweep:
+                  grid: {a: [1, 2, 3], b: [1, 2]}
+                  seeds: \(seeds)
+                """))
     }
 
-    private func options(_ out: URL, jobs: Int = 2, flag: CancellationFlag = CancellationFlag(), shard: Shard? = nil,
-                         onEvent: (@Sendable (RunEvent) -> Void)? = nil) -> RunOptions {
+    private func options(
+        _ out: URL, jobs: Int = 2, flag: CancellationFlag = CancellationFlag(), shard: Shard? = nil,
+        onEvent: (@Sendable (RunEvent) -> Void)? = nil
+    ) -> RunOptions {
         RunOptions(out: out, jobs: jobs, progress: .silent, cancellation: flag, argv: ["test"], shard: shard, onEvent: onEvent)
     }
 
@@ -35,9 +39,11 @@ struct CrashSafetyTests {
         let flag = CancellationFlag()
         let started = Counter()
         // Cancel as the 5th point starts: that point (at least) is running and sees the flag.
-        let first = try Runner.run(p, options: options(out, flag: flag) { event in
-            if case .started = event, started.increment() == 5 { flag.cancel(reason: "SIGTERM") }
-        })
+        let first = try Runner.run(
+            p,
+            options: options(out, flag: flag) { event in
+                if case .started = event, started.increment() == 5 { flag.cancel(reason: "SIGTERM") }
+            })
         let layout = RunLayout(out: out, plan: p)
         #expect(first.cancelled && first.interrupted >= 1)
         let interrupted = names(in: layout.pointsDirectory, suffix: ".interrupted")

@@ -37,7 +37,7 @@ struct DeterminismTests {
     /// variant is long (none: the smoke variant as written).
     static let reductions: [String: [String]] = [
         // Training length does not matter for determinism; the measurements after training still run.
-        "lowrank": ["params.T=150", "params.max_epochs=8"],
+        "lowrank": ["params.T=150", "params.max_epochs=8"]
     ]
 
     @Test("every smoke scenario: jobs 2 whole == 3 shards × jobs 1, records and aggregates byte for byte")
@@ -55,12 +55,16 @@ struct DeterminismTests {
                     Issue.record("\(file) has no smoke: block; every scenario needs a seconds-long smoke variant (CI runs it here)")
                     continue
                 }
-                let plan = Plan(scenario: try ScenarioLoader.load(path, options: ScenarioOptions(
-                    smoke: true, overrides: Self.reductions[paper] ?? [])))
+                let plan = Plan(
+                    scenario: try ScenarioLoader.load(
+                        path,
+                        options: ScenarioOptions(
+                            smoke: true, overrides: Self.reductions[paper] ?? [])))
                 let t0 = Date()
                 let cut = Self.truncated(plan)
                 try check(cut, label: file)
-                print("determinism: \(file) — \(cut.points.count) of \(plan.points.count) smoke runs, \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
+                print(
+                    "determinism: \(file) — \(cut.points.count) of \(plan.points.count) smoke runs, \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
                 checked += 1
             }
         }

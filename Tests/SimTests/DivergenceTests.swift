@@ -16,8 +16,11 @@ struct DivergenceTests {
     func hugeLearningRate() throws {
         // R8b's smoke variant with one absurd step size added to the η axis.
         let path = packageRoot.appendingPathComponent("scenarios/lowrank/r8_iteration_scaling_eta.yaml").path
-        let plan = Plan(scenario: try ScenarioLoader.load(path, options: ScenarioOptions(
-            smoke: true, overrides: ["sweep.grid.learning_rate=[0.5, 1, 1e6]", "params.T=600"])))
+        let plan = Plan(
+            scenario: try ScenarioLoader.load(
+                path,
+                options: ScenarioOptions(
+                    smoke: true, overrides: ["sweep.grid.learning_rate=[0.5, 1, 1e6]", "params.T=600"])))
         let out = makeTempDirectory("diverge")
         let report = try Runner.run(plan, options: RunOptions(out: out, jobs: 2, progress: .silent, argv: ["test"]))
         #expect(report.executed == plan.points.count && report.failed.isEmpty && report.isComplete)
@@ -59,7 +62,7 @@ struct DivergenceTests {
         let figs = try FigureBuilder.build(plan, results: agg, out: out, render: false)
         let tsv = try String(contentsOf: try #require(figs.first).tsv, encoding: .utf8)
         let measured = tsv.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#") }
-            .prefix { !$0.isEmpty }   // first block: the measured points
+            .prefix { !$0.isEmpty }  // first block: the measured points
         let atHuge = try #require(measured.first { $0.hasPrefix("1000000\t") || $0.hasPrefix("1e+06\t") }, "\(tsv)")
         #expect(atHuge.split(separator: "\t")[1] == "NaN", "\(atHuge)")
     }

@@ -18,7 +18,10 @@ struct ExportTests {
             let t = Process()
             t.executableURL = URL(fileURLWithPath: p); t.arguments = ["-c", "import pandas"]
             t.standardError = FileHandle.nullDevice
-            return (try? t.run()) != nil && { t.waitUntilExit(); return t.terminationStatus == 0 }()
+            return (try? t.run()) != nil
+                && {
+                    t.waitUntilExit(); return t.terminationStatus == 0
+                }()
         }
     }
 
@@ -26,8 +29,10 @@ struct ExportTests {
     /// each), and 2 diverged runs (one metric, NaN).
     static func store() throws -> URL {
         let out = makeTempDirectory("export")
-        for yaml in ["experiment: test.quadratic\nname: toy_grid\nsweep: {grid: {a: [1, 2, 4]}, seeds: 3}\n",
-                     "experiment: test.quadratic\nname: toy_diverged\nparams: {mode: diverge}\nsweep: {seeds: 2}\n"] {
+        for yaml in [
+            "experiment: test.quadratic\nname: toy_grid\nsweep: {grid: {a: [1, 2, 4]}, seeds: 3}\n",
+            "experiment: test.quadratic\nname: toy_diverged\nparams: {mode: diverge}\nsweep: {seeds: 2}\n",
+        ] {
             let plan = Plan(scenario: try loadScenario(yaml, name: "s.yaml"))
             _ = try Runner.run(plan, options: RunOptions(out: out, jobs: 2, progress: .silent))
         }
@@ -41,7 +46,9 @@ struct ExportTests {
         #expect(sweeps.count == 2)
         let runs = try sweeps.flatMap { try RunExport.runs(in: $0) }
         // The run store, counted without the exporter: every .done marker.
-        let done = try sweeps.map { try FileManager.default.contentsOfDirectory(atPath: $0.appendingPathComponent("points").path).filter { $0.hasSuffix(".done") }.count }
+        let done = try sweeps.map {
+            try FileManager.default.contentsOfDirectory(atPath: $0.appendingPathComponent("points").path).filter { $0.hasSuffix(".done") }.count
+        }
         #expect(runs.count == done.reduce(0, +) && runs.count == 11)
         let dir = makeTempDirectory("export-files")
         let csv = try RunExport.writeCSV(runs, to: dir.appendingPathComponent("csv"))
@@ -51,7 +58,9 @@ struct ExportTests {
         #expect(csv.metricRows == 9 * 3 + 2 && csv.seriesRows == 9 * 5)
 
         guard let python = Self.python else {
-            if ProcessInfo.processInfo.environment["PROVABLE_REQUIRE_PANDAS"] == "1" { Issue.record("pandas is required (PROVABLE_REQUIRE_PANDAS=1) but not importable") }
+            if ProcessInfo.processInfo.environment["PROVABLE_REQUIRE_PANDAS"] == "1" {
+                Issue.record("pandas is required (PROVABLE_REQUIRE_PANDAS=1) but not importable")
+            }
             return
         }
         let script = """
@@ -94,7 +103,10 @@ struct ExportTests {
         #expect(abs((r["value_mean_a4"] as? Double ?? .nan) - mean) < 1e-12)
         // Across sweeps, one query: 3 metrics × 9 runs in one scenario, 1 × 2 in the other.
         let query = try #require(r["query"] as? [[String: Any]])
-        #expect(query.map { "\($0["scenario"]!)/\($0["metric"]!)=\($0["n"]!)" } == ["toy_diverged/value=2", "toy_grid/constant=9", "toy_grid/noise=9", "toy_grid/value=9"])
+        #expect(
+            query.map { "\($0["scenario"]!)/\($0["metric"]!)=\($0["n"]!)" } == [
+                "toy_diverged/value=2", "toy_grid/constant=9", "toy_grid/noise=9", "toy_grid/value=9",
+            ])
     }
 
     @Test("every committed figure's tidy .csv loads in pandas, with a series column and as many rows as drawn values")
@@ -105,7 +117,9 @@ struct ExportTests {
         #expect(!csvs.isEmpty)
         #expect(Set(csvs.map { String($0.dropLast(4)) }) == Set(tsvs.map { String($0.dropLast(4)) }), "every figure .tsv has its .csv")
         guard let python = Self.python else {
-            if ProcessInfo.processInfo.environment["PROVABLE_REQUIRE_PANDAS"] == "1" { Issue.record("pandas is required (PROVABLE_REQUIRE_PANDAS=1) but not importable") }
+            if ProcessInfo.processInfo.environment["PROVABLE_REQUIRE_PANDAS"] == "1" {
+                Issue.record("pandas is required (PROVABLE_REQUIRE_PANDAS=1) but not importable")
+            }
             return
         }
         let script = """

@@ -53,13 +53,15 @@ struct FileSystemFaultTests {
 
     /// 30 toy runs whose records are ≈ 20 KiB each (a 1000-point series).
     private func plan(_ tag: String, seeds: Int = 3) throws -> Plan {
-        Plan(scenario: try loadScenario("""
-            experiment: test.quadratic
-            params: {tag: \(tag), length: 1000}
-            sweep:
-              grid: {a: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}
-              seeds: \(seeds)
-            """))
+        Plan(
+            scenario: try loadScenario(
+                """
+                experiment: test.quadratic
+                params: {tag: \(tag), length: 1000}
+                sweep:
+                  grid: {a: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}
+                  seeds: \(seeds)
+                """))
     }
 
     private func options(_ out: URL, jobs: Int = 2) -> RunOptions {
@@ -71,14 +73,16 @@ struct FileSystemFaultTests {
         var finished = 0
         for p in plan.points where FileManager.default.fileExists(atPath: layout.done(p.id).path) {
             finished += 1
-            #expect(Runner.existingResult(of: p, plan: plan, layout: layout) != nil,
-                    "\(p.id): marked done but its record is missing, torn or not its own")
+            #expect(
+                Runner.existingResult(of: p, plan: plan, layout: layout) != nil,
+                "\(p.id): marked done but its record is missing, torn or not its own")
         }
         return finished
     }
 
-    @Test("disk full: the sweep stops with an error naming the file and ENOSPC, every done point has its record, the resumed sweep equals a clean one",
-          .enabled(if: ScratchMount.enabled))
+    @Test(
+        "disk full: the sweep stops with an error naming the file and ENOSPC, every done point has its record, the resumed sweep equals a clean one",
+        .enabled(if: ScratchMount.enabled))
     func diskFull() throws {
         let plan = try plan("full-\(UUID())")
         let reference = makeTempDirectory("full-ref")
@@ -103,13 +107,15 @@ struct FileSystemFaultTests {
         let resumed = try Runner.run(plan, options: options(moved))
         #expect(resumed.isComplete && resumed.skipped == finished && resumed.executed == plan.points.count - finished, "\(resumed.summary)")
         for p in plan.points {
-            #expect(FileManager.default.contents(atPath: RunLayout(out: moved, plan: plan).record(p.id).path)
+            #expect(
+                FileManager.default.contents(atPath: RunLayout(out: moved, plan: plan).record(p.id).path)
                     == FileManager.default.contents(atPath: RunLayout(out: reference, plan: plan).record(p.id).path), "\(p.id) differs from the clean run")
         }
     }
 
-    @Test("read-only output: an error naming the directory and the reason, the finished points intact",
-          .enabled(if: ScratchMount.enabled))
+    @Test(
+        "read-only output: an error naming the directory and the reason, the finished points intact",
+        .enabled(if: ScratchMount.enabled))
     func readOnly() throws {
         let disk = try ScratchMount.tmpfs(kilobytes: 4096)
         defer { ScratchMount.unmount(disk) }
@@ -117,7 +123,9 @@ struct FileSystemFaultTests {
         let first = try Runner.run(small, options: options(disk))
         #expect(first.isComplete)
         let layout = RunLayout(out: disk, plan: small)
-        let before = filesRecursively(layout.sweepDirectory).map { ($0, FileManager.default.contents(atPath: layout.sweepDirectory.appendingPathComponent($0).path)) }
+        let before = filesRecursively(layout.sweepDirectory).map {
+            ($0, FileManager.default.contents(atPath: layout.sweepDirectory.appendingPathComponent($0).path))
+        }
         try ScratchMount.remount(disk, readOnly: true)
 
         // More seeds of the same sweep: a new sweep directory cannot even be created.
@@ -134,13 +142,16 @@ struct FileSystemFaultTests {
         } catch let e as StoreError {
             #expect(e.description.contains("Read-only file system") && e.description.contains(layout.sweepDirectory.path), "\(e)")
         }
-        let after = filesRecursively(layout.sweepDirectory).map { ($0, FileManager.default.contents(atPath: layout.sweepDirectory.appendingPathComponent($0).path)) }
+        let after = filesRecursively(layout.sweepDirectory).map {
+            ($0, FileManager.default.contents(atPath: layout.sweepDirectory.appendingPathComponent($0).path))
+        }
         #expect(after.map(\.0) == before.map(\.0) && zip(after, before).allSatisfy { $0.1 == $1.1 })
         #expect(checkFinished(small, layout) == small.points.count)
 
         // The command line says the same, naming the path, with exit status 1.
         let r = try #require(try runSim(["run", "scenarios/lowrank/r8_iteration_scaling_eta.yaml", "--smoke", "--out", disk.path, "--jobs", "1"]))
-        #expect(r.status == 1 && r.stderr.contains("error: cannot create directory \(disk.path)/runs") && r.stderr.contains("Read-only file system"), "\(r.stderr)")
+        #expect(
+            r.status == 1 && r.stderr.contains("error: cannot create directory \(disk.path)/runs") && r.stderr.contains("Read-only file system"), "\(r.stderr)")
     }
 
     @Test("two sim run processes on one sweep directory: both succeed, no point runs twice, the result equals a single run")
@@ -163,7 +174,9 @@ struct FileSystemFaultTests {
         let total = count(single.stdout, "[0-9]+ points")
         let ranA = count(ra.stdout, "[0-9]+ run now"), ranB = count(rb.stdout, "[0-9]+ run now")
         #expect(ranA > 0 && ranB > 0, "the two processes did not overlap (\(ranA) and \(ranB) points): the test did not exercise concurrency")
-        #expect(total == 18 && ranA + ranB == total, "each point must run exactly once across the two processes: \(ranA) + \(ranB) of \(total)\n\(ra.stdout)\n\(rb.stdout)")
+        #expect(
+            total == 18 && ranA + ranB == total,
+            "each point must run exactly once across the two processes: \(ranA) + \(ranB) of \(total)\n\(ra.stdout)\n\(rb.stdout)")
 
         let dirs = try FileManager.default.contentsOfDirectory(atPath: shared.appendingPathComponent("runs/r8_iteration_scaling_alpha").path)
         #expect(dirs.count == 1)
@@ -176,11 +189,13 @@ struct FileSystemFaultTests {
         let records = names(in: sweep.appendingPathComponent("points"), suffix: ".json")
         #expect(records.count == total && records == names(in: reference.appendingPathComponent("points"), suffix: ".json"))
         for n in records {
-            #expect(FileManager.default.contents(atPath: sweep.appendingPathComponent("points/\(n)").path)
+            #expect(
+                FileManager.default.contents(atPath: sweep.appendingPathComponent("points/\(n)").path)
                     == FileManager.default.contents(atPath: reference.appendingPathComponent("points/\(n)").path), "\(n) differs")
         }
         #expect(names(in: sweep.appendingPathComponent("points"), suffix: ".running").isEmpty)
-        #expect(((try? FileManager.default.contentsOfDirectory(atPath: sweep.appendingPathComponent("points").path)) ?? []).allSatisfy { !$0.hasPrefix(".") },
-                "temporaries left behind")
+        #expect(
+            ((try? FileManager.default.contentsOfDirectory(atPath: sweep.appendingPathComponent("points").path)) ?? []).allSatisfy { !$0.hasPrefix(".") },
+            "temporaries left behind")
     }
 }

@@ -17,13 +17,15 @@ struct FingerprintTests {
     private static let other = "0123456789abcdef"
 
     private func plan(_ tag: String) throws -> Plan {
-        Plan(scenario: try loadScenario("""
-            experiment: test.quadratic
-            params: {tag: \(tag), length: 4}
-            sweep:
-              grid: {a: [1, 2, 3]}
-              seeds: 2
-            """))
+        Plan(
+            scenario: try loadScenario(
+                """
+                experiment: test.quadratic
+                params: {tag: \(tag), length: 4}
+                sweep:
+                  grid: {a: [1, 2, 3]}
+                  seeds: 2
+                """))
     }
 
     private func options(_ out: URL, reuseStale: Bool = false) -> RunOptions {
@@ -92,7 +94,9 @@ struct FingerprintTests {
 
         let status = try SweepStatus.scan([layout.sweepDirectory])
         #expect(status.stale == 3)
-        #expect(status.summary.contains("\(Self.other) (3)") && status.summary.contains("\(BuildInfo.codeFingerprint) (\(plan.points.count - 3), this binary)"), "\(status.summary)")
+        #expect(
+            status.summary.contains("\(Self.other) (3)") && status.summary.contains("\(BuildInfo.codeFingerprint) (\(plan.points.count - 3), this binary)"),
+            "\(status.summary)")
 
         let results = try Aggregator.aggregate(plan, out: out)
         #expect(results.codeFingerprints == [Self.other: 3, BuildInfo.codeFingerprint: plan.points.count - 3])
@@ -119,10 +123,12 @@ struct FingerprintTests {
     }
 
     private func verification(_ plan: Plan, _ results: AggregateResults) -> Verification {
-        let s = VerifiedScenario(path: plan.scenario.path, plan: plan, results: results, figures: [:], runs: plan.points.count,
-                                 executed: 0, seconds: 0, error: nil)
-        return Verification(fidelity: .smoke, precision: .double, outcomes: [], scenarios: [s],
-                            manifest: Verifier.manifest(options: VerifyOptions(out: makeTempDirectory())), seconds: 0, root: packageRoot)
+        let s = VerifiedScenario(
+            path: plan.scenario.path, plan: plan, results: results, figures: [:], runs: plan.points.count,
+            executed: 0, seconds: 0, error: nil)
+        return Verification(
+            fidelity: .smoke, precision: .double, outcomes: [], scenarios: [s],
+            manifest: Verifier.manifest(options: VerifyOptions(out: makeTempDirectory())), seconds: 0, root: packageRoot)
     }
 
     @Test("the build's fingerprint is the documented recipe over the source tree, and a copy without git (a tarball) gives the same")
@@ -140,8 +146,9 @@ struct FingerprintTests {
             return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let here = try fingerprint(of: packageRoot)
-        #expect(here == BuildInfo.codeFingerprint,
-                "the binary under test was built from other sources than this tree (rebuild), or the plugin and fingerprint.sh disagree")
+        #expect(
+            here == BuildInfo.codeFingerprint,
+            "the binary under test was built from other sources than this tree (rebuild), or the plugin and fingerprint.sh disagree")
         // A release tarball: the same files elsewhere, no .git, no .build.
         let copy = makeTempDirectory("tarball")
         for item in ["Sources", "Plugins", "Package.swift", "Package.resolved"]

@@ -21,7 +21,9 @@ struct GraphClaimsTests {
 
     /// GT+PE and GT-noPE at γ_d = 0.5, |L| = 400, one run per seed.
     static let withPE: [RunResult] = seeds.map { run(["labeled": .int(400), "log_every": .int(100), "n_test": .int(600)], seed: $0) }
-    static let withoutPE: [RunResult] = seeds.map { run(["labeled": .int(400), "log_every": .int(100), "n_test": .int(600), "variant": .string("gt_nope")], seed: $0) }
+    static let withoutPE: [RunResult] = seeds.map {
+        run(["labeled": .int(400), "log_every": .int(100), "n_test": .int(600), "variant": .string("gt_nope")], seed: $0)
+    }
 
     @Test("P3: the learned PE peaks at z_m = 2 with gap b_{z_m} − max_{z≠z_m} b_z ≥ 1")
     func pePeaksAtCore() {
@@ -49,7 +51,9 @@ struct GraphClaimsTests {
 
     @Test("P5: at |L| = 200, γ_d = 0.5: GT+PE error ≤ 0.05, GT-noPE and GCN ≥ 0.15")
     func peBeatsBaselines() {
-        func err(_ v: String) -> Double { Statistics.mean(Self.seeds.map { Self.run(["labeled": .int(200), "variant": .string(v), "n_test": .int(600)], seed: $0).metrics["test_error"]! }) }
+        func err(_ v: String) -> Double {
+            Statistics.mean(Self.seeds.map { Self.run(["labeled": .int(200), "variant": .string(v), "n_test": .int(600)], seed: $0).metrics["test_error"]! })
+        }
         let pe = err("gt_pe"), nope = err("gt_nope"), gcn = err("gcn")
         #expect(pe <= 0.05, "GT+PE \(pe)")
         #expect(nope >= 0.15, "GT-noPE \(nope)")
@@ -58,7 +62,10 @@ struct GraphClaimsTests {
 
     @Test("P6: training on the core shell alone gives accuracy ≥ 0.95, other shells ≤ 0.65; argmax b = argmax accuracy")
     func peSampling() {
-        let acc = (0...3).map { z in Statistics.mean(Self.seeds.prefix(2).map { Self.run(["labeled": .int(200), "shell": .int(z), "n_test": .int(400)], seed: $0).metrics["test_accuracy"]! }) }
+        let acc = (0...3).map { z in
+            Statistics.mean(
+                Self.seeds.prefix(2).map { Self.run(["labeled": .int(200), "shell": .int(z), "n_test": .int(400)], seed: $0).metrics["test_accuracy"]! })
+        }
         #expect(acc[2] >= 0.95, "accuracy by shell \(acc)")
         for z in [0, 1, 3] { #expect(acc[z] <= 0.65, "accuracy by shell \(acc)") }
         let b = (0...3).map { z in Statistics.mean(Self.withPE.map { $0.metrics["pe_b\(z)"]! }) }
@@ -67,10 +74,15 @@ struct GraphClaimsTests {
 
     @Test("real graph: on the karate club GT+PE reaches ≥ 0.8 test accuracy from 16 labelled members")
     func karate() throws {
-        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("data/karate")
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+            "data/karate")
         let acc = (0..<10).map { s in
-            Self.run(["family": .string("file"), "graph_path": .string(dir.path), "z_m": .int(1), "labeled": .int(16), "batch_size": .int(4),
-                      "T": .int(300), "n_test": .int(100), "log_every": .int(0)], seed: 500 + UInt64(s)).metrics["test_accuracy"]!
+            Self.run(
+                [
+                    "family": .string("file"), "graph_path": .string(dir.path), "z_m": .int(1), "labeled": .int(16), "batch_size": .int(4),
+                    "T": .int(300), "n_test": .int(100), "log_every": .int(0),
+                ], seed: 500 + UInt64(s)
+            ).metrics["test_accuracy"]!
         }
         #expect(Statistics.mean(acc) >= 0.8, "accuracies \(acc)")
     }

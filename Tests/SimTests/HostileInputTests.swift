@@ -84,8 +84,9 @@ enum Hostile {
         let size = ((try? FileManager.default.attributesOfItem(atPath: png.path))?[.size] as? Int) ?? 0
         #expect(size > 1000, "\(what): png of \(size) bytes", sourceLocation: sourceLocation)
         let parser = XMLParser(contentsOf: svg)
-        #expect(parser?.parse() == true, "\(what): the svg is not well-formed XML: \(String(describing: parser?.parserError))",
-                sourceLocation: sourceLocation)
+        #expect(
+            parser?.parse() == true, "\(what): the svg is not well-formed XML: \(String(describing: parser?.parserError))",
+            sourceLocation: sourceLocation)
     }
 }
 
@@ -103,8 +104,9 @@ struct HostileInputTests {
         var runs: [SmokeRun] = []
         for paper in paperDirectories() {
             for path in scenarioFiles(paper: paper) {
-                let scenario = try ScenarioLoader.load(packageRoot.appendingPathComponent(path).path,
-                                                       options: ScenarioOptions(smoke: true))
+                let scenario = try ScenarioLoader.load(
+                    packageRoot.appendingPathComponent(path).path,
+                    options: ScenarioOptions(smoke: true))
                 guard !scenario.figures.isEmpty else { continue }
                 let plan = Plan(scenario: scenario)
                 _ = try Runner.run(plan, options: RunOptions(out: out, jobs: 2, progress: .silent))
@@ -133,8 +135,9 @@ struct HostileInputTests {
                     r.id = "\(request.id)_title\(example)"
                     r.title = example == 0 ? Hostile.all(canary: canary) : Hostile.string(seed: seed, count: 6, canary: canary)
                     seed += 1
-                    let files = try FigureBuilder.build(r, experiment: experiment, results: run.results, scenario: run.plan.scenario.path,
-                                                        to: figures, formats: .standard, render: true)
+                    let files = try FigureBuilder.build(
+                        r, experiment: experiment, results: run.results, scenario: run.plan.scenario.path,
+                        to: figures, formats: .standard, render: true)
                     Hostile.checkRendered(files, "\(run.plan.scenario.name)/\(r.id)")
                     rendered += 1
 
@@ -143,8 +146,9 @@ struct HostileInputTests {
                     for (k, v) in o.options { if case .string = v { o.options[k] = .string(Hostile.string(seed: seed, count: 4, canary: canary)) } }
                     seed += 1
                     do {
-                        _ = try FigureBuilder.build(o, experiment: experiment, results: run.results, scenario: run.plan.scenario.path,
-                                                    to: figures, formats: .standard, render: true)
+                        _ = try FigureBuilder.build(
+                            o, experiment: experiment, results: run.results, scenario: run.plan.scenario.path,
+                            to: figures, formats: .standard, render: true)
                     } catch let e as FigureBuildError {
                         #expect(!e.description.isEmpty)
                     }
@@ -208,11 +212,17 @@ struct HostileInputTests {
         let s = Array(text.unicodeScalars)
         for (i, u) in s.enumerated() {
             if u == "\r", i + 1 < s.count, s[i + 1] == "\n" { continue }
-            if GnuplotScript.isLineBreak(u) { out.append("\n") }
-            else if u == "\t" { out.append(u) }
-            else if u.properties.generalCategory == .control { out.append(" ") }
-            else if u.properties.isNoncharacterCodePoint { out.append("\u{FFFD}") }
-            else { out.append(u) }
+            if GnuplotScript.isLineBreak(u) {
+                out.append("\n")
+            } else if u == "\t" {
+                out.append(u)
+            } else if u.properties.generalCategory == .control {
+                out.append(" ")
+            } else if u.properties.isNoncharacterCodePoint {
+                out.append("\u{FFFD}")
+            } else {
+                out.append(u)
+            }
         }
         return String(out).replacingOccurrences(of: "]]>", with: "]]\u{2060}>")
     }
@@ -236,8 +246,9 @@ struct HostileInputTests {
             } catch {
                 Issue.record("could not set up \(dir.path): \(error)"); return
             }
-            var job = SlurmJob(scenarioPath: "scenarios/\(h).yaml", scenarioName: "s", sweepID: "s-0123abcd", shards: 2,
-                               simPath: sim.path, out: dir.appendingPathComponent("out").path, workingDirectory: dir.path)
+            var job = SlurmJob(
+                scenarioPath: "scenarios/\(h).yaml", scenarioName: "s", sweepID: "s-0123abcd", shards: 2,
+                simPath: sim.path, out: dir.appendingPathComponent("out").path, workingDirectory: dir.path)
             job.overrides = ["params.tag=\(h)", h]
             job.partition = h.unicodeScalars.contains { $0.properties.generalCategory == .control } ? "short" : h
             let hasControl = h.unicodeScalars.contains { $0.properties.generalCategory == .control }
@@ -258,8 +269,10 @@ struct HostileInputTests {
             #expect(directives["--partition"] == job.partition)
             #expect(directives["--job-name"] == "sim-s")
             // Run both job scripts with bash: the stub receives exactly the intended words.
-            for (script, expected) in [(files.array, ["run"] + Self.scenarioArguments(job) + ["--no-render", "--shard", "1/2", "--jobs", "1"]),
-                                       (files.aggregate, ["status", job.sweepDirectory.path, "plot"] + Self.scenarioArguments(job))] {
+            for (script, expected) in [
+                (files.array, ["run"] + Self.scenarioArguments(job) + ["--no-render", "--shard", "1/2", "--jobs", "1"]),
+                (files.aggregate, ["status", job.sweepDirectory.path, "plot"] + Self.scenarioArguments(job)),
+            ] {
                 try? FileManager.default.removeItem(at: argsFile)
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: "/bin/bash")

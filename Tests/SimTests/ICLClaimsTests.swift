@@ -23,11 +23,14 @@ struct ICLClaimsTests {
 
     /// Default configuration with every measurement the claims need, one run per seed.
     static let runs: [RunResult] = seeds.map { seed in
-        run(["log_every": .int(100), "n_test": .int(600),
-             "eval_alphas": list([0.6, 1.0]), "eval_lengths": list([1, 2, 4, 6, 8, 10, 12, 16, 20, 30]),
-             "ood_s1": list([0.5, 1.0, 1.3]), "ood_draws": .int(4),
-             "pruning_rates": list([0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8]), "pruning_alphas": list([1.0]), "pruning_domain": .string("ood"),
-             "baselines": .bool(true), "baseline_alphas": list([0.6]), "baseline_lengths": list([6, 10, 20])], seed: seed)
+        run(
+            [
+                "log_every": .int(100), "n_test": .int(600),
+                "eval_alphas": list([0.6, 1.0]), "eval_lengths": list([1, 2, 4, 6, 8, 10, 12, 16, 20, 30]),
+                "ood_s1": list([0.5, 1.0, 1.3]), "ood_draws": .int(4),
+                "pruning_rates": list([0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8]), "pruning_alphas": list([1.0]), "pruning_domain": .string("ood"),
+                "baselines": .bool(true), "baseline_alphas": list([0.6]), "baseline_lengths": list([6, 10, 20]),
+            ], seed: seed)
     }
 
     static func at(_ s: Series, _ x: Double) -> Double {
@@ -40,7 +43,11 @@ struct ICLClaimsTests {
     @Test("T1a: ring tasks generalize to unseen tasks (≤ 0.02); ring on 4, star and single task do not")
     func taskCoverage() {
         func error(_ family: String) -> Double {
-            Statistics.mean(Self.seeds.map { Self.run(["train_tasks": .string(family), "task_param": .int(4), "log_every": .int(0), "n_test": .int(600)], seed: $0).metrics["test_error"]! })
+            Statistics.mean(
+                Self.seeds.map {
+                    Self.run(["train_tasks": .string(family), "task_param": .int(4), "log_every": .int(0), "n_test": .int(600)], seed: $0).metrics[
+                        "test_error"]!
+                })
         }
         let ring = error("ring"), ring4 = error("partial_ring"), star = error("star"), single = error("single")
         #expect(ring <= 0.02, "ring: \(ring)")

@@ -21,8 +21,11 @@ struct LowRankClaimsTests {
 
     /// Config A with pruning and truncation measured, one run per seed, shared by T2–T4, T6, T7.
     static let configA: [RunResult] = seeds.map { seed in
-        run(["pruning_rates": .list(stride(from: 0.0, through: 0.9, by: 0.1).map { .double(($0 * 10).rounded() / 10) }),
-             "pruning_masks": .int(20), "truncation_ranks": .list([0, 1, 2, 3].map { .int($0) }), "log_every": .int(0)], seed: seed)
+        run(
+            [
+                "pruning_rates": .list(stride(from: 0.0, through: 0.9, by: 0.1).map { .double(($0 * 10).rounded() / 10) }),
+                "pruning_masks": .int(20), "truncation_ranks": .list([0, 1, 2, 3].map { .int($0) }), "log_every": .int(0),
+            ], seed: seed)
     }
 
     static func at(_ s: Series, _ x: Double) -> Double {
@@ -61,8 +64,10 @@ struct LowRankClaimsTests {
 
     @Test("T5 (P5): rank of ΔW_Q, ΔW_K = 2K; ΔW_V, ΔW_O stay ≤ 3 (Config K)", arguments: [1, 2, 3])
     func rankTracksPatterns(k: Int) {
-        let cfg: [String: ParamValue] = ["d": .int(30), "M": .int(16), "m": .int(300), "m_a": .int(30), "m_b": .int(30),
-                                         "T": .int(800), "relevant_per_class": .int(k), "log_every": .int(0), "n_test": .int(300)]
+        let cfg: [String: ParamValue] = [
+            "d": .int(30), "M": .int(16), "m": .int(300), "m_a": .int(30), "m_b": .int(30),
+            "T": .int(800), "relevant_per_class": .int(k), "log_every": .int(0), "n_test": .int(300),
+        ]
         for seed in Self.seeds {
             let r = Self.run(cfg, seed: seed)
             let tol = k == 3 ? 1.0 : 0.0
@@ -105,8 +110,10 @@ struct LowRankClaimsTests {
 
     @Test("T8 (P8): Config B relevant-attention mass grows ≥ 1.5× and keeps rising after t = 600")
     func attentionConcentrates() {
-        let cfg: [String: ParamValue] = ["L": .int(30), "n_rel": .int(4), "n_conf": .int(3), "xi": .double(0.3), "delta": .double(0.5),
-                                         "learning_rate": .double(0.1), "T": .int(3000), "log_every": .int(300), "n_test": .int(300)]
+        let cfg: [String: ParamValue] = [
+            "L": .int(30), "n_rel": .int(4), "n_conf": .int(3), "xi": .double(0.3), "delta": .double(0.5),
+            "learning_rate": .double(0.1), "T": .int(3000), "log_every": .int(300), "n_test": .int(300),
+        ]
         for seed in Self.seeds {
             let r = Self.run(cfg, seed: seed)
             let s = r.series["relevant_attention"]!

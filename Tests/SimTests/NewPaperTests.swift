@@ -11,9 +11,12 @@ struct NewPaperTests {
         let out = makeTempDirectory("newpaper").appendingPathComponent("demo")
         let skeleton = try PaperSkeleton(key: "demo")
         let written = try skeleton.write(to: out, provable: packageRoot)
-        #expect(Set(written) == ["Package.swift", "README.md", "Sources/Demo/DemoData.swift", "Sources/Demo/DemoLearner.swift",
-                                  "Sources/Demo/DemoExperiment.swift", "Sources/DemoSim/main.swift", "Tests/DemoTests/DemoTests.swift",
-                                  "scenarios/demo/rate_n.yaml", ".gitignore"])
+        #expect(
+            Set(written) == [
+                "Package.swift", "README.md", "Sources/Demo/DemoData.swift", "Sources/Demo/DemoLearner.swift",
+                "Sources/Demo/DemoExperiment.swift", "Sources/DemoSim/main.swift", "Tests/DemoTests/DemoTests.swift",
+                "scenarios/demo/rate_n.yaml", ".gitignore",
+            ])
         let manifest = try String(contentsOf: out.appendingPathComponent("Package.swift"), encoding: .utf8)
         #expect(manifest.contains("path: \"\(packageRoot.standardizedFileURL.path)\""))
         #expect(manifest.contains("swift-tools-version:6.2"))

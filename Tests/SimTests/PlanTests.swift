@@ -18,7 +18,8 @@ struct PlanTests {
 
     @Test("grid × zip × seeds expansion counts and order")
     func counts() throws {
-        let p = try plan("""
+        let p = try plan(
+            """
             experiment: test.quadratic
             sweep:
               grid: {a: [1, 2, 3], b: [1, 2]}
@@ -88,7 +89,8 @@ struct PlanTests {
         func id(_ yaml: String) throws -> String { try plan(yaml).sweepID }
         #expect(base.sweepID.hasPrefix("toy-") && base.sweepID.count == "toy-".count + 8)
         #expect(try id("experiment: test.quadratic\nparams: {b: 3}\nsweep: {grid: {a: [1, 2, 5]}, seeds: 9}\n") == base.sweepID)
-        #expect(try id("experiment: test.quadratic\nparams: {b: 3}\nfigures: [{id: X, recipe: broken}]\nsweep: {grid: {a: [1, 2]}, seeds: 2}\n") == base.sweepID)
+        #expect(
+            try id("experiment: test.quadratic\nparams: {b: 3}\nfigures: [{id: X, recipe: broken}]\nsweep: {grid: {a: [1, 2]}, seeds: 2}\n") == base.sweepID)
         #expect(try id("experiment: test.quadratic\nparams: {b: 4}\nsweep: {grid: {a: [1, 2]}, seeds: 2}\n") != base.sweepID)
         #expect(try id("experiment: test.quadratic\nseed: 3\nparams: {b: 3}\nsweep: {grid: {a: [1, 2]}, seeds: 2}\n") != base.sweepID)
         #expect(try id("experiment: test.quadratic\nparams: {b: 3}\nsweep: {grid: {a: [1, 2], rate: [1]}, seeds: 2}\n") != base.sweepID)

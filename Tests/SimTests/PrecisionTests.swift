@@ -28,12 +28,15 @@ struct PrecisionTests {
 
     /// Config A with everything P1–P8 measure: T* (threshold 0.1), spectra, alignment, neuron norms,
     /// pruning (magnitude, random, largest-first) and rank truncation.
-    static let lowRank = paired(LowRankExperiment(), [
-        "tstar_threshold": .double(0.1), "pruning_rates": .list([0.1, 0.3, 0.5, 0.7].map { .double($0) }),
-        "pruning_masks": .int(10), "truncation_ranks": .list([1, 2].map { .int($0) }), "log_every": .int(0),
-    ], seeds: [31, 32, 33])
+    static let lowRank = paired(
+        LowRankExperiment(),
+        [
+            "tstar_threshold": .double(0.1), "pruning_rates": .list([0.1, 0.3, 0.5, 0.7].map { .double($0) }),
+            "pruning_masks": .int(10), "truncation_ranks": .list([1, 2].map { .int($0) }), "log_every": .int(0),
+        ], seeds: [31, 32, 33])
 
-    @Test("low-rank Config A, 3 seeds: every metric agrees per seed (E₂, alignment, attention ≤ 1e-4; errors, pruning and truncation curves ≤ 0.005; T* exactly)")
+    @Test(
+        "low-rank Config A, 3 seeds: every metric agrees per seed (E₂, alignment, attention ≤ 1e-4; errors, pruning and truncation curves ≤ 0.005; T* exactly)")
     func lowRankAgrees() {
         // The switch took effect: Float rounding shows up in the last digits somewhere.
         #expect(Self.lowRank.contains { $0.double.metrics != $0.float.metrics }, "Float and Double runs are bit-identical: precision was ignored")
@@ -89,12 +92,14 @@ struct FloatClaimsTests {
     func sameVerdicts(paper: String) {
         let double = ClaimsTests.cache.verification(paper)
         let out = makeTempDirectory("float-claims-\(paper)")
-        let float = Verifier.run(ClaimRegistry.claims(paper: paper),
-                                 options: VerifyOptions(out: out, root: packageRoot, fidelity: .standard, precision: .float, progress: .silent))
+        let float = Verifier.run(
+            ClaimRegistry.claims(paper: paper),
+            options: VerifyOptions(out: out, root: packageRoot, fidelity: .standard, precision: .float, progress: .silent))
         #expect(float.precision == .float && float.scenarios.allSatisfy { $0.error == nil })
         for (d, f) in zip(double.outcomes, float.outcomes) {
             #expect(d.claim.id == f.claim.id)
-            let what = "\(d.claim.id): Double \(d.verdict.rawValue) (\(d.measurement?.text ?? "-")), Float \(f.verdict.rawValue) (\(f.measurement?.text ?? "-"))"
+            let what =
+                "\(d.claim.id): Double \(d.verdict.rawValue) (\(d.measurement?.text ?? "-")), Float \(f.verdict.rawValue) (\(f.measurement?.text ?? "-"))"
             #expect(d.verdict == f.verdict || d.verdict == .inconclusive || f.verdict == .inconclusive, "\(what)")
         }
     }

@@ -13,16 +13,20 @@ struct RunnerTests {
 
     /// A toy plan whose runs count under `tag`.
     private func plan(tag: String, extra: String = "", sweep: String = "grid: {a: [1, 2, 3], b: [1, 2]}\n  seeds: 3") throws -> Plan {
-        Plan(scenario: try loadScenario("""
-            experiment: test.quadratic
-            params: {tag: \(tag), length: 4\(extra)}
-            sweep:
-              \(sweep)
-            """))
+        Plan(
+            scenario: try loadScenario(
+                """
+                experiment: test.quadratic
+                params: {tag: \(tag), length: 4\(extra)}
+                sweep:
+                  \(sweep)
+                """))
     }
 
-    private func options(_ out: URL, jobs: Int, flag: CancellationFlag = CancellationFlag(),
-                         onEvent: (@Sendable (RunEvent) -> Void)? = nil) -> RunOptions {
+    private func options(
+        _ out: URL, jobs: Int, flag: CancellationFlag = CancellationFlag(),
+        onEvent: (@Sendable (RunEvent) -> Void)? = nil
+    ) -> RunOptions {
         RunOptions(out: out, jobs: jobs, progress: .silent, cancellation: flag, argv: ["test"], onEvent: onEvent)
     }
 
@@ -132,9 +136,11 @@ struct RunnerTests {
         let out = makeTempDirectory()
         let flag = CancellationFlag()
         let finished = Counter()
-        let first = try Runner.run(p, options: options(out, jobs: 2, flag: flag) { event in
-            if case .finished = event, finished.increment() == 3 { flag.cancel() }
-        })
+        let first = try Runner.run(
+            p,
+            options: options(out, jobs: 2, flag: flag) { event in
+                if case .finished = event, finished.increment() == 3 { flag.cancel() }
+            })
         #expect(first.cancelled)
         #expect(first.executed >= 3 && first.executed < p.points.count)
         #expect(first.remaining == p.points.count - first.executed)
@@ -157,7 +163,7 @@ struct RunnerTests {
         let p = try plan(tag: tag, sweep: "grid: {mode: [ok, throw, diverge], a: [1, 2]}\n  seeds: 2")
         let out = makeTempDirectory()
         let r = try Runner.run(p, options: options(out, jobs: 2))
-        #expect(r.executed == 8)                  // ok + diverged
+        #expect(r.executed == 8)  // ok + diverged
         #expect(r.failed.count == 4)
         #expect(r.diverged.count == 4)
         #expect(!r.isComplete && r.remaining == 0)
@@ -176,7 +182,7 @@ struct RunnerTests {
 
         // Aggregation: diverged runs counted, excluded from statistics; failed runs absent.
         let agg = try Aggregator.aggregate(p, out: out)
-        #expect(agg.groups.count == 4)            // ok×2 and diverge×2 groups; throw groups have no records
+        #expect(agg.groups.count == 4)  // ok×2 and diverge×2 groups; throw groups have no records
         // All replicates diverged: every metric the sweep has is present as NaN (missing, not 0).
         for g in agg.groups where g.coordinates["mode"] == .string("diverge") {
             #expect(g.replicates == 2 && g.diverged == 2)

@@ -24,7 +24,8 @@ struct ScenarioClaimsTests {
 
     @Test("each statistic of the vocabulary gives the Swift helpers' value, and its verdict")
     func vocabulary() throws {
-        let yaml = Self.claims("""
+        let yaml = Self.claims(
+            """
               - {id: t.metric, statement: s, prediction: p, figure: F1, measure: {metric: value, at: {a: 2}}, kind: mechanism, predicted: 6, band: [6.5, null], rationale: r}
               - {id: t.exponent, statement: s, prediction: p, measure: {exponent: value, against: a}, kind: exact, predicted: 1, band: [0.5, 1.5], rationale: r}
               - {id: t.difference, statement: s, prediction: p, measure: {difference: value, a: {a: 4}, b: {a: 1}}, kind: mechanism, predicted: 15, band: [14, 16], rationale: r}
@@ -112,7 +113,8 @@ struct ScenarioClaimsTests {
         #expect(o["t.worst"]?.verdict == .holds)
         let unpaired = try #require(o["t.unpaired"]?.measurement)
         #expect(unpaired.method == .bootstrap)
-        #expect(abs(unpaired.value - (mean(try values("value", ["a": .int(4), "b": .int(1)])) - mean(try values("value", ["a": .int(1), "b": .int(1)])))) < 1e-12)
+        #expect(
+            abs(unpaired.value - (mean(try values("value", ["a": .int(4), "b": .int(1)])) - mean(try values("value", ["a": .int(1), "b": .int(1)])))) < 1e-12)
         // Against a/b at b = 1 only, the exponent is the one against a.
         let onlyB1 = AggregateResults(scenarioName: r.scenarioName, groups: r.groups.filter { $0.coordinates["b"] == .int(1) }, axes: r.axes, provenance: [])
         #expect(abs(try #require(o["t.ratio-axis"]?.measurement).value - (try onlyB1.exponentClaim("value", against: "a")).value) < 1e-9)
@@ -123,27 +125,71 @@ struct ScenarioClaimsTests {
         #expect(o["t.threshold"]?.verdict == .holds)
     }
 
-    @Test("a bad claim is an error naming the key", arguments: [
-        ("- {id: x.a, statement: s, prediction: p, measure: {mode: value}, kind: exact, predicted: 1, band: [0, 2], rationale: r}", "claims[0].measure"),
-        ("- {id: x.a, statement: s, prediction: p, measure: {mean: {ratio: [value]}}, kind: exact, predicted: 1, band: [0, 2], rationale: r}", "claims[0].measure.mean.ratio"),
-        ("- {id: x.a, statement: s, prediction: p, measure: {mean: {sqrt: value}}, kind: exact, predicted: 1, band: [0, 2], rationale: r}", "claims[0].measure.mean"),
-        ("- {id: x.a, statement: s, prediction: p, measure: {mean: {series: curve}}, kind: exact, predicted: 1, band: [0, 2], rationale: r}", "claims[0].measure.mean.x"),
-        ("- {id: x.a, statement: s, prediction: p, measure: {worst: value, side: farthest}, kind: exact, predicted: 1, band: [0, 2], rationale: r}", "claims[0].measure.from"),
-        ("- {id: x.a, statement: s, prediction: p, measure: {smallest: value, among: {a: 1}}, kind: exact, predicted: 1, band: [0, 2], rationale: r}", "claims[0].measure.among"),
-        ("- {id: x.a, statement: s, prediction: p, measure: {metric: value, at: {a: {param: b}}}, kind: exact, predicted: 1, band: [0, 2], rationale: r}", "claims[0].measure.at.a"),
-        ("- {id: x.a, statement: s, prediction: p, measure: {exponent: {threshold: value, over: a}, against: b}, kind: exact, predicted: 1, band: [0, 2], rationale: r}", "claims[0].measure.exponent"),
-        ("- {id: x.a, statement: s, prediction: p, measure: {exponent: value, against: {ratio: [a]}}, kind: exact, predicted: 1, band: [0, 2], rationale: r}", "claims[0].measure.against"),
-        ("- {id: x.a, statement: s, prediction: p, measure: {difference: value, a: {a: 1}, b: {a: 2}, paired: maybe}, kind: exact, predicted: 1, band: [0, 2], rationale: r}", "claims[0].measure.paired"),
-        ("- {id: x.a, statement: s, prediction: p, measure: {metric: value}, kind: exact, predicted: 1, band: [0, 2]}", "claims[0].rationale"),
-        ("- {id: x.a, statement: s, prediction: p, measure: {metric: value}, kind: exact, predicted: 1, band: [2, 0], rationale: r}", "claims[0].band"),
-        ("- {id: x.a, statement: s, prediction: p, measure: {metric: value}, kind: exact, predicted: 1, band: [null, null], rationale: r}", "claims[0].band"),
-        ("- {id: x.a, statement: s, prediction: p, measure: {metric: value}, kind: likely, predicted: 1, band: [0, 2], rationale: r}", "claims[0].kind"),
-        ("- {id: x.a, statement: s, prediction: p, figure: F9, measure: {metric: value}, kind: exact, predicted: 1, band: [0, 2], rationale: r}", "claims[0].figure"),
-        ("- {id: x.a, statement: s, prediction: p, measure: {exponent: value}, kind: exact, predicted: 1, band: [0, 2], rationale: r}", "claims[0].measure.against"),
-        ("- {id: x.a, statement: s, prediction: p, measure: {fraction: value}, kind: exact, predicted: 1, band: [0, 2], rationale: r}", "claims[0].measure"),
-        ("- {id: nodot, statement: s, prediction: p, measure: {metric: value}, kind: exact, predicted: 1, band: [0, 2], rationale: r}", "claims[0].id"),
-        ("- {id: x.a, statement: s, prediction: p, measure: {metric: value}, kind: exact, predicted: 1, band: [0, 2], rationale: r, colour: red}", "claims[0].colour"),
-    ])
+    @Test(
+        "a bad claim is an error naming the key",
+        arguments: [
+            ("- {id: x.a, statement: s, prediction: p, measure: {mode: value}, kind: exact, predicted: 1, band: [0, 2], rationale: r}", "claims[0].measure"),
+            (
+                "- {id: x.a, statement: s, prediction: p, measure: {mean: {ratio: [value]}}, kind: exact, predicted: 1, band: [0, 2], rationale: r}",
+                "claims[0].measure.mean.ratio"
+            ),
+            (
+                "- {id: x.a, statement: s, prediction: p, measure: {mean: {sqrt: value}}, kind: exact, predicted: 1, band: [0, 2], rationale: r}",
+                "claims[0].measure.mean"
+            ),
+            (
+                "- {id: x.a, statement: s, prediction: p, measure: {mean: {series: curve}}, kind: exact, predicted: 1, band: [0, 2], rationale: r}",
+                "claims[0].measure.mean.x"
+            ),
+            (
+                "- {id: x.a, statement: s, prediction: p, measure: {worst: value, side: farthest}, kind: exact, predicted: 1, band: [0, 2], rationale: r}",
+                "claims[0].measure.from"
+            ),
+            (
+                "- {id: x.a, statement: s, prediction: p, measure: {smallest: value, among: {a: 1}}, kind: exact, predicted: 1, band: [0, 2], rationale: r}",
+                "claims[0].measure.among"
+            ),
+            (
+                "- {id: x.a, statement: s, prediction: p, measure: {metric: value, at: {a: {param: b}}}, kind: exact, predicted: 1, band: [0, 2], rationale: r}",
+                "claims[0].measure.at.a"
+            ),
+            (
+                "- {id: x.a, statement: s, prediction: p, measure: {exponent: {threshold: value, over: a}, against: b}, kind: exact, predicted: 1, band: [0, 2], rationale: r}",
+                "claims[0].measure.exponent"
+            ),
+            (
+                "- {id: x.a, statement: s, prediction: p, measure: {exponent: value, against: {ratio: [a]}}, kind: exact, predicted: 1, band: [0, 2], rationale: r}",
+                "claims[0].measure.against"
+            ),
+            (
+                "- {id: x.a, statement: s, prediction: p, measure: {difference: value, a: {a: 1}, b: {a: 2}, paired: maybe}, kind: exact, predicted: 1, band: [0, 2], rationale: r}",
+                "claims[0].measure.paired"
+            ),
+            ("- {id: x.a, statement: s, prediction: p, measure: {metric: value}, kind: exact, predicted: 1, band: [0, 2]}", "claims[0].rationale"),
+            ("- {id: x.a, statement: s, prediction: p, measure: {metric: value}, kind: exact, predicted: 1, band: [2, 0], rationale: r}", "claims[0].band"),
+            (
+                "- {id: x.a, statement: s, prediction: p, measure: {metric: value}, kind: exact, predicted: 1, band: [null, null], rationale: r}",
+                "claims[0].band"
+            ),
+            ("- {id: x.a, statement: s, prediction: p, measure: {metric: value}, kind: likely, predicted: 1, band: [0, 2], rationale: r}", "claims[0].kind"),
+            (
+                "- {id: x.a, statement: s, prediction: p, figure: F9, measure: {metric: value}, kind: exact, predicted: 1, band: [0, 2], rationale: r}",
+                "claims[0].figure"
+            ),
+            (
+                "- {id: x.a, statement: s, prediction: p, measure: {exponent: value}, kind: exact, predicted: 1, band: [0, 2], rationale: r}",
+                "claims[0].measure.against"
+            ),
+            (
+                "- {id: x.a, statement: s, prediction: p, measure: {fraction: value}, kind: exact, predicted: 1, band: [0, 2], rationale: r}",
+                "claims[0].measure"
+            ),
+            ("- {id: nodot, statement: s, prediction: p, measure: {metric: value}, kind: exact, predicted: 1, band: [0, 2], rationale: r}", "claims[0].id"),
+            (
+                "- {id: x.a, statement: s, prediction: p, measure: {metric: value}, kind: exact, predicted: 1, band: [0, 2], rationale: r, colour: red}",
+                "claims[0].colour"
+            ),
+        ])
     func badClaims(_ bad: (String, String)) throws {
         do {
             _ = try loadScenario(Self.claims("  " + bad.0), name: "bad-claims.yaml")

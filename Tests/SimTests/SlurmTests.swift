@@ -31,24 +31,29 @@ struct SlurmTests {
 
     @Test("SlurmJob: sbatch options, shard argument, quoting, dependency")
     func scripts() throws {
-        var job = SlurmJob(scenarioPath: "scenarios/x y/s.yaml", scenarioName: "s", sweepID: "s-0123abcd", shards: 4,
-                           simPath: "/opt/sim/bin/sim", out: "/shared/out", workingDirectory: "/home/me/provable")
+        var job = SlurmJob(
+            scenarioPath: "scenarios/x y/s.yaml", scenarioName: "s", sweepID: "s-0123abcd", shards: 4,
+            simPath: "/opt/sim/bin/sim", out: "/shared/out", workingDirectory: "/home/me/provable")
         job.smoke = true
         job.overrides = ["params.tau=0.2", "sweep.grid.n=[1, 2]"]
         job.seed = 7
         job.partition = "short"; job.time = "02:00:00"; job.cpusPerTask = 8; job.arrayLimit = 2; job.memory = "4G"
         job.extra = ["--qos=low"]
         let a = try job.arrayScript()
-        for line in ["#SBATCH --array=0-3%2", "#SBATCH --partition=short", "#SBATCH --time=02:00:00", "#SBATCH --cpus-per-task=8",
-                     "#SBATCH --mem=4G", "#SBATCH --qos=low", "#SBATCH --chdir=/home/me/provable",
-                     "#SBATCH --output=/shared/out/slurm/s/s-0123abcd/logs/shard-%a.out",
-                     "exec /opt/sim/bin/sim run 'scenarios/x y/s.yaml' --out /shared/out --smoke --set params.tau=0.2 --set 'sweep.grid.n=[1, 2]' --seed 7 --no-render --shard \"${SLURM_ARRAY_TASK_ID}/4\" --jobs \"${SLURM_CPUS_PER_TASK:-8}\""] {
+        for line in [
+            "#SBATCH --array=0-3%2", "#SBATCH --partition=short", "#SBATCH --time=02:00:00", "#SBATCH --cpus-per-task=8",
+            "#SBATCH --mem=4G", "#SBATCH --qos=low", "#SBATCH --chdir=/home/me/provable",
+            "#SBATCH --output=/shared/out/slurm/s/s-0123abcd/logs/shard-%a.out",
+            "exec /opt/sim/bin/sim run 'scenarios/x y/s.yaml' --out /shared/out --smoke --set params.tau=0.2 --set 'sweep.grid.n=[1, 2]' --seed 7 --no-render --shard \"${SLURM_ARRAY_TASK_ID}/4\" --jobs \"${SLURM_CPUS_PER_TASK:-8}\"",
+        ] {
             #expect(a.contains(line + "\n"), "missing `\(line)` in\n\(a)")
         }
         #expect(a.hasPrefix("#!/bin/bash\n"))
         let g = try job.aggregateScript()
         #expect(g.contains("/opt/sim/bin/sim status /shared/out/runs/s/s-0123abcd\n"))
-        #expect(g.contains("exec /opt/sim/bin/sim plot 'scenarios/x y/s.yaml' --out /shared/out --smoke --set params.tau=0.2 --set 'sweep.grid.n=[1, 2]' --seed 7\n"))
+        #expect(
+            g.contains(
+                "exec /opt/sim/bin/sim plot 'scenarios/x y/s.yaml' --out /shared/out --smoke --set params.tau=0.2 --set 'sweep.grid.n=[1, 2]' --seed 7\n"))
         #expect(job.submitScript.contains("sbatch --parsable --dependency=afterany:${array} aggregate.sbatch"))
         #expect(shellWords(["it's", "a b", "plain-1.0/x"]) == "'it'\\''s' 'a b' plain-1.0/x")
     }

@@ -14,7 +14,7 @@ import ProvablePapers
 let packageRoot: URL = {
     ProvablePapers.register()
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    ClaimRegistry.root = root   // scenario-file claims are found under <root>/scenarios/<paper>/
+    ClaimRegistry.root = root  // scenario-file claims are found under <root>/scenarios/<paper>/
     return root
 }()
 
@@ -62,10 +62,14 @@ struct ProcessOutput {
 
 /// Run `sim` with `arguments` in the package root; returns status and output. Records an issue
 /// (and returns nil) when the executable cannot be found.
-func runSim(_ arguments: [String], timeout: TimeInterval = 120, cwd: URL? = nil, environment: [String: String] = [:],
-            sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> ProcessOutput? {
+func runSim(
+    _ arguments: [String], timeout: TimeInterval = 120, cwd: URL? = nil, environment: [String: String] = [:],
+    sourceLocation: Testing.SourceLocation = #_sourceLocation
+) throws -> ProcessOutput? {
     guard let sim = simExecutable() else {
-        Issue.record("the sim executable was not found next to the test bundle (\(Bundle.module.bundleURL.path)); build it first (swift build)", sourceLocation: sourceLocation)
+        Issue.record(
+            "the sim executable was not found next to the test bundle (\(Bundle.module.bundleURL.path)); build it first (swift build)",
+            sourceLocation: sourceLocation)
         return nil
     }
     let p = SimProcess(sim, arguments)
@@ -109,9 +113,10 @@ final class SimProcess: @unchecked Sendable {
             Issue.record("sim \(process.arguments ?? []) did not finish within \(timeout) s; killed")
         }
         process.waitUntilExit()
-        return ProcessOutput(status: process.terminationStatus,
-                             stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                             stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+        return ProcessOutput(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
     }
 }
 

@@ -56,8 +56,9 @@ struct ToyExperiment: Experiment {
         let n = p.int("length")
         let x = (0..<n).map(Double.init)
         let y = x.map { a * $0 + 0.1 * rng.gaussian() }
-        return RunResult(metrics: ["value": a * a + b + 0.1 * noise, "constant": a, "noise": noise],
-                         series: ["curve": Series(x: x, y: y)])
+        return RunResult(
+            metrics: ["value": a * a + b + 0.1 * noise, "constant": a, "noise": noise],
+            series: ["curve": Series(x: x, y: y)])
     }
 
     var figureRecipes: [String: FigureRecipe] {
@@ -65,8 +66,9 @@ struct ToyExperiment: Experiment {
             "value_vs_a": { request, results in
                 let xs = results.groups.map { $0.coordinates["a"]?.doubleValue ?? .nan }
                 let ys = results.groups.map { $0.metrics["value"]?.mean ?? .nan }
-                return Figure(id: request.id, title: request.title ?? "value", x: Axis("a"), y: Axis("value"),
-                              layers: [.line(Line("value", x: xs, y: ys))])
+                return Figure(
+                    id: request.id, title: request.title ?? "value", x: Axis("a"), y: Axis("value"),
+                    layers: [.line(Line("value", x: xs, y: ys))])
             },
             "broken": { _, _ in throw ToyFailure(message: "this recipe always fails") },
         ]
@@ -122,7 +124,7 @@ func loadScenario(_ yaml: String, name: String = "toy.yaml", options: ScenarioOp
 
 /// The `ScenarioError` that loading `yaml` throws (nil if it loads).
 func scenarioError(_ yaml: String, name: String = "toy.yaml", options: ScenarioOptions = ScenarioOptions()) -> ScenarioError? {
-    do { _ = try loadScenario(yaml, name: name, options: options); return nil }
-    catch let e as ScenarioError { return e }
-    catch { Issue.record("expected a ScenarioError, got \(type(of: error)): \(error)"); return nil }
+    do { _ = try loadScenario(yaml, name: name, options: options); return nil } catch let e as ScenarioError { return e } catch {
+        Issue.record("expected a ScenarioError, got \(type(of: error)): \(error)"); return nil
+    }
 }

@@ -33,7 +33,7 @@ struct GraphGradientCheckTests {
         model.step(learningRate: 0, loss: .logistic)
         let g = model.gradients, w0 = model.weights, h = 1e-6
         for name in TransformerWeightName.allCases {
-            if variant == .gcn && (name == .Q || name == .K) { continue }    // frozen at 0
+            if variant == .gcn && (name == .Q || name == .K) { continue }  // frozen at 0
             let scale = max(g[name].maxAbs, 1e-3)
             var worst = 0.0
             for i in 0..<w0[name].count {

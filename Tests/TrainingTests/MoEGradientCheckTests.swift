@@ -113,8 +113,11 @@ struct MoEGradientCheckTests {
         cfg.d = 4; cfg.n = 5; cfg.k = 2; cfg.m = 2; cfg.l = 2; cfg.batchCapacity = 1
         var routers = Matrix(rows: 2, cols: 4)
         routers[0, 0] = 1; routers[1, 1] = 1
-        let model = SparseMoE(config: cfg, state: MoECheckpoint(routers: routers, experts: Matrix(rows: 4, cols: 4, repeating: 0.1),
-                                                              important: [true, true], feature: [0, 1]))
+        let model = SparseMoE(
+            config: cfg,
+            state: MoECheckpoint(
+                routers: routers, experts: Matrix(rows: 4, cols: 4, repeating: 0.1),
+                important: [true, true], feature: [0, 1]))
         var batch = TokenBatch(capacity: 1, length: 5, dimension: 4)
         // Expert 0 sees scores 0.5, 0.5, 0.5, 0.2, 0.5 (four-way tie); expert 1 sees 0, 0, 0, 0, 0.
         for (j, v) in [0.5, 0.5, 0.5, 0.2, 0.5].enumerated() { batch.x[j * 4] = v }

@@ -94,8 +94,9 @@ struct ReferenceFixtureTests {
         let c = fx.config, B = c["B"]!, d = c["d"]!
         let ref = try fx.reference(loss)
         let eta = fx.hyper["learning_rate"]!
-        let weights = TransformerWeights(wQ: try initial.matrix("wQ"), wK: try initial.matrix("wK"),
-                                         wV: try initial.matrix("wV"), wO: try initial.matrix("wO"))
+        let weights = TransformerWeights(
+            wQ: try initial.matrix("wQ"), wK: try initial.matrix("wK"),
+            wV: try initial.matrix("wV"), wO: try initial.matrix("wO"))
         let a = fx.fixed["a"]!.data
         let L: Int
         let step: (TokenBatch) -> (loss: Double, outputs: [Double], grads: TransformerWeights, active: [Int])
@@ -111,8 +112,10 @@ struct ReferenceFixtureTests {
             var rng = RNG(seed: 0, stream: .`init`)
             #expect(readoutOutputWeights(m: cfg.m, randomSigns: false, rng: &rng) == a, "lowrank: fixture a ≠ the learner's a")
             model.weights = weights; model.readout.a = a
-            step = { b in let l = model.lossAndGradient(b, loss: loss)
-                     return (l, (0..<B).map { model.output($0) }, model.gradients, model.scratch.active) }
+            step = { b in
+                let l = model.lossAndGradient(b, loss: loss)
+                return (l, (0..<B).map { model.output($0) }, model.gradients, model.scratch.active)
+            }
             sgd = { model.sgdStep(learningRate: eta) }
             final = { model.weights }
             outputLayer = { model.readout.a }
@@ -122,10 +125,12 @@ struct ReferenceFixtureTests {
             cfg.batchCapacity = B; cfg.includeQuery = false
             L = cfg.contexts + 1
             let model = ICLTransformer<Double>(config: cfg, seed: 0)
-            model.weights = weights; model.readout.a = a     // a: i.i.d. ±1/√m, the fixture's draw
+            model.weights = weights; model.readout.a = a  // a: i.i.d. ±1/√m, the fixture's draw
             #expect(a.allSatisfy { abs(abs($0) - 1 / Double(cfg.m).squareRoot()) == 0 }, "icl: a ∉ {±1/√m}")
-            step = { b in let l = model.lossAndGradient(b, loss: loss)
-                     return (l, (0..<B).map { model.output($0) }, model.gradients, model.scratch.active) }
+            step = { b in
+                let l = model.lossAndGradient(b, loss: loss)
+                return (l, (0..<B).map { model.output($0) }, model.gradients, model.scratch.active)
+            }
             sgd = { model.sgdStep(learningRate: eta) }
             final = { model.weights }
             outputLayer = { model.readout.a }
@@ -145,7 +150,7 @@ struct ReferenceFixtureTests {
         r.compare("loss per step", losses, ref.losses)
         let w = final()
         for (name, key) in weightNames { r.compare("W_\(name.rawValue) after 3 steps", w[name].storage, ref.after3Steps[key]!.data) }
-        r.compare("fixed a after 3 steps", outputLayer(), a)             // not trained
+        r.compare("fixed a after 3 steps", outputLayer(), a)  // not trained
         return r
     }
 
@@ -159,14 +164,16 @@ struct ReferenceFixtureTests {
         cfg.variant = .gtPE; cfg.batchCapacity = B
         let model = GraphTransformer(config: cfg, seed: 0)
         #expect(model.readout.a == fx.fixed["a"]!.data, "graph: fixture a ≠ the learner's a")
-        model.weights = TransformerWeights(wQ: try initial.matrix("wQ"), wK: try initial.matrix("wK"),
-                                           wV: try initial.matrix("wV"), wO: try initial.matrix("wO"))
+        model.weights = TransformerWeights(
+            wQ: try initial.matrix("wQ"), wK: try initial.matrix("wK"),
+            wV: try initial.matrix("wV"), wO: try initial.matrix("wO"))
         model.pe = initial["pe"]!.data
         let edges = try #require(fx.batch.edges).map { ($0[0], $0[1]) }
         let features = try #require(fx.batch.features)
-        let data = GraphNodes(graph: Graph(nodeCount: N, edges: edges),
-                              features: Matrix(rows: N, cols: d, storage: features.data),
-                              labels: try #require(fx.batch.nodeLabels), radius: cfg.radius, seed: 0)
+        let data = GraphNodes(
+            graph: Graph(nodeCount: N, edges: edges),
+            features: Matrix(rows: N, cols: d, storage: features.data),
+            labels: try #require(fx.batch.nodeLabels), radius: cfg.radius, seed: 0)
         #expect(data.hoods.maxSize < cfg.maxNeighborhood, "graph: the fixture should leave a padded key slot")
         let nodes = try #require(fx.batch.nodes)[...]
 
@@ -188,7 +195,7 @@ struct ReferenceFixtureTests {
         let w = model.weights
         for (name, key) in weightNames { r.compare("W_\(name.rawValue) after 3 steps", w[name].storage, ref.after3Steps[key]!.data) }
         r.compare("b (PE) after 3 steps", model.pe, ref.after3Steps["pe"]!.data)
-        r.compare("fixed a after 3 steps", model.readout.a, fx.fixed["a"]!.data)   // not trained
+        r.compare("fixed a after 3 steps", model.readout.a, fx.fixed["a"]!.data)  // not trained
         return r
     }
 
@@ -199,8 +206,9 @@ struct ReferenceFixtureTests {
         cfg.d = c["d"]!; cfg.n = c["n"]!; cfg.k = c["k"]!; cfg.m = c["m"]!; cfg.l = c["l"]!; cfg.K = c["K"]!
         cfg.routing = try #require(SparseMoE.Routing(rawValue: fx.routing ?? ""))
         cfg.pruned = .drop; cfg.batchCapacity = B
-        let state = MoECheckpoint(routers: try initial.matrix("routers"), experts: try initial.matrix("experts"),
-                                  important: [Bool](repeating: true, count: cfg.k), feature: [Int](repeating: -1, count: cfg.k))
+        let state = MoECheckpoint(
+            routers: try initial.matrix("routers"), experts: try initial.matrix("experts"),
+            important: [Bool](repeating: true, count: cfg.k), feature: [Int](repeating: -1, count: cfg.k))
         let model = SparseMoE(config: cfg, state: state)
         #expect(model.a == fx.fixed["a"]!.data, "moe: fixture a ≠ the learner's a")
         var batch = TokenBatch(capacity: B, length: cfg.n, dimension: cfg.d)
@@ -261,9 +269,9 @@ struct ReferenceFixture: Decodable {
     }
     struct Batch: Decodable {
         var labels: [Double]
-        var x: FixtureTensor?                 // (B, L, d) tokens, every variant but the graph
-        var edges: [[Int]]?                   // graph: undirected edges, features N×d, every node's label,
-        var features: FixtureTensor?          //        and the batch's nodes
+        var x: FixtureTensor?  // (B, L, d) tokens, every variant but the graph
+        var edges: [[Int]]?  // graph: undirected edges, features N×d, every node's label,
+        var features: FixtureTensor?  //        and the batch's nodes
         var nodeLabels: [Double]?
         var nodes: [Int]?
         enum CodingKeys: String, CodingKey {

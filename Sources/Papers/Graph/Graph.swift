@@ -18,14 +18,18 @@ public struct GraphExperiment: Experiment {
     public let paper = "graph"
     public let paperTitle = "What improves the generalization of graph transformers (self-attention, positional encoding)"
     public var claims: [Claim] { GraphClaims.all }
-    public let summary = "Graph transformer with relative positional encoding on core-vote node labels: sample complexity vs γ_d, learned PE, sparse attention, GCN / no-PE baselines"
+    public let summary =
+        "Graph transformer with relative positional encoding on core-vote node labels: sample complexity vs γ_d, learned PE, sparse attention, GCN / no-PE baselines"
 
     public var parameters: [ParameterSpec] {
         [
             // Graph and data (§2.2)
-            .init("family", .choice(["regular", "erdos_renyi", "planted", "file"]), default: .string("regular"),
-                  "graph: random r-regular (Variant A), Erdős–Rényi (mean degree r), planted ego-trees (Variant B), or a graph directory"),
-            .init("graph_path", .string, default: .string("data/karate"), "family = file: directory with edges.tsv, features.tsv, labels.tsv (relative to the package root)"),
+            .init(
+                "family", .choice(["regular", "erdos_renyi", "planted", "file"]), default: .string("regular"),
+                "graph: random r-regular (Variant A), Erdős–Rényi (mean degree r), planted ego-trees (Variant B), or a graph directory"),
+            .init(
+                "graph_path", .string, default: .string("data/karate"),
+                "family = file: directory with edges.tsv, features.tsv, labels.tsv (relative to the package root)"),
             .init("N", .int(min: 4), default: .int(2000), "nodes (planted: number of ego-trees)"),
             .init("r", .int(min: 1), default: .int(4), "degree (mean degree for Erdős–Rényi)"),
             .init("Z", .int(min: 0, max: 20), default: .int(3), "attention radius: T^n = nodes within distance Z; PE has Z + 1 scalars"),
@@ -37,7 +41,9 @@ public struct GraphExperiment: Experiment {
             .init("eps0", .double(min: 0, max: 0.49), default: .double(0), "ε_0: fraction of eligible labels flipped"),
             .init("rho", .double(min: 0, max: 1, exclusiveMin: true), default: .double(0.6), "planted: core-vote margin ρ"),
             // Learner (§3)
-            .init("variant", .choice(["gt_pe", "gt_nope", "gcn"]), default: .string("gt_pe"), "GT with PE, GT without PE (b ≡ 0), or GCN (uniform attention over T^n)"),
+            .init(
+                "variant", .choice(["gt_pe", "gt_nope", "gcn"]), default: .string("gt_pe"),
+                "GT with PE, GT without PE (b ≡ 0), or GCN (uniform attention over T^n)"),
             .init("m", .int(min: 2), default: .int(32), "hidden neurons m"),
             .init("sigma", .double(min: 0), default: .double(0), "σ: W_V^(0) = I + σG/√d (initial value-map error)"),
             .init("qk_init", .double(min: 0), default: .double(0.01), "sd of W_Q, W_K at init (near-uniform initial attention)"),
@@ -62,7 +68,8 @@ public struct GraphExperiment: Experiment {
 
     public func validate(_ p: Parameters) throws {
         if p.string("family") != "file", let problem = Self.dataConfig(p).problem() {
-            let key = ["gamma_d": "gamma_d", "eps0": "eps0", "rho": "rho", "z_m": "z_m", "degree": "r", "d": "d", "M": "M", "Z": "Z"][problem.key] ?? problem.key
+            let key =
+                ["gamma_d": "gamma_d", "eps0": "eps0", "rho": "rho", "z_m": "z_m", "degree": "r", "d": "d", "M": "M", "Z": "Z"][problem.key] ?? problem.key
             throw ParameterError(key: key, problem.message)
         }
         if p.int("z_m") > p.int("Z") { throw ParameterError(key: "z_m", "z_m = \(p.int("z_m")) exceeds the attention radius Z = \(p.int("Z"))") }
@@ -119,8 +126,13 @@ final class GraphRun {
         var c = GraphTransformer.Config()
         c.d = data.features.cols; c.m = p.int("m"); c.radius = p.int("Z")
         let hoods = data.hoods
-        c.maxNeighborhood = max(1, shell.map { z in (0..<hoods.offsets.count - 1).map { n in
-            (hoods.offsets[n]..<hoods.offsets[n + 1]).filter { Int(hoods.distance[$0]) == z }.count }.max() ?? 1 } ?? hoods.maxSize)
+        c.maxNeighborhood = max(
+            1,
+            shell.map { z in
+                (0..<hoods.offsets.count - 1).map { n in
+                    (hoods.offsets[n]..<hoods.offsets[n + 1]).filter { Int(hoods.distance[$0]) == z }.count
+                }.max() ?? 1
+            } ?? hoods.maxSize)
         c.variant = GraphTransformer.Variant(rawValue: p.string("variant"))!
         c.qkInitSD = p.double("qk_init"); c.valueInitError = p.double("sigma"); c.outputInitSD = p.double("xi")
         c.batchCapacity = min(p.int("batch_size"), L)
@@ -188,7 +200,7 @@ final class GraphRun {
         var tStar: Int? = nil
         var t = 0
         while t < T {
-            if pos + B > order.count { shuffle.shuffle(&order); pos = 0 }     // B distinct labelled nodes per batch
+            if pos + B > order.count { shuffle.shuffle(&order); pos = 0 }  // B distinct labelled nodes per batch
             model.gather(order[pos..<(pos + B)], from: data, shell: shell)
             pos += B
             let l = model.step(learningRate: eta, loss: loss)

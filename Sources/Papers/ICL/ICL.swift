@@ -18,7 +18,8 @@ public struct ICLExperiment: Experiment {
     public let paper = "icl"
     public let paperTitle = "How a nonlinear one-layer transformer learns and generalizes in in-context learning"
     public var claims: [Claim] { ICLClaims.all }
-    public let summary = "One-layer transformer in-context learning of binary tasks: unseen tasks, context length, OOD (S1), induction head, lucky neurons, pruning"
+    public let summary =
+        "One-layer transformer in-context learning of binary tasks: unseen tasks, context length, OOD (S1), induction head, lucky neurons, pruning"
 
     public var parameters: [ParameterSpec] {
         [
@@ -29,8 +30,9 @@ public struct ICLExperiment: Experiment {
             .init("d_Y", .int(min: 1), default: .int(10), "label-embedding dimension (q = e_1 of the label block)"),
             .init("beta", .double(min: 0, exclusiveMin: true), default: .double(1), "‖μ_j‖ = β (T1e)"),
             .init("kappa", .double(min: 0), default: .double(0.5), "κ ~ U[−K, K]: coefficient of the irrelevant pattern"),
-            .init("train_tasks", .choice(["ring", "partial_ring", "star", "single", "all", "rings", "random"]), default: .string("ring"),
-                  "training-task family T_tr (ring = {(a, a+1 mod M1)})"),
+            .init(
+                "train_tasks", .choice(["ring", "partial_ring", "star", "single", "all", "rings", "random"]), default: .string("ring"),
+                "training-task family T_tr (ring = {(a, a+1 mod M1)})"),
             .init("task_param", .int(min: 1), default: .int(4), "partial_ring: patterns used; rings: number of rings; random: number of tasks"),
             .init("alpha", .double(min: 0, max: 1, exclusiveMin: true), default: .double(0.8), "α: training fraction of task-relevant contexts"),
             .init("l_tr", .int(min: 1), default: .int(20), "training context length l_tr"),
@@ -49,7 +51,10 @@ public struct ICLExperiment: Experiment {
             .init("stop_at_hit", .bool, default: .bool(false), "stop once T_hit is reached"),
             .init("divergence_loss", .double(min: 0, exclusiveMin: true), default: .double(1e6), "a batch loss above this (or NaN/∞) marks the run diverged"),
             // Execution option: not part of the run seed, nor of ids at its default
-            .init("precision", .choice(Precision.allCases.map(\.rawValue)), default: .string("double"), "working precision of forward/backward: double, or float (faster; weights, SGD updates and measurements stay Double; same seed, same data)", executionOption: true),
+            .init(
+                "precision", .choice(Precision.allCases.map(\.rawValue)), default: .string("double"),
+                "working precision of forward/backward: double, or float (faster; weights, SGD updates and measurements stay Double; same seed, same data)",
+                executionOption: true),
             // Measurements
             .init("n_test", .int(min: 1), default: .int(1000), "test prompts per evaluation"),
             .init("alpha_test", .double(min: 0, max: 1, exclusiveMin: true), default: .double(0.8), "α′ of the headline test (unseen tasks, l_ts = l_tr)"),
@@ -59,7 +64,8 @@ public struct ICLExperiment: Experiment {
             .init("success_error", .double(min: 0), default: .double(0.02), "success / l* threshold on the test error (T1b, T1c)"),
             .init("ood_s1", .doubleList, default: .list([]), "S1 values for OOD curves (T2); empty = none"),
             .init("ood_alpha", .double(min: 0, max: 1, exclusiveMin: true), default: .double(0.8), "α′ of the OOD prompts"),
-            .init("ood_construction", .choice(["scaled", "unit_norm"]), default: .string("scaled"), "ODR construction: A3(b) scaled (default) or A3(a) unit norm"),
+            .init(
+                "ood_construction", .choice(["scaled", "unit_norm"]), default: .string("scaled"), "ODR construction: A3(b) scaled (default) or A3(a) unit norm"),
             .init("ood_relevant", .int(min: 2), default: .int(3), "M1′ for the unit-norm construction"),
             .init("ood_draws", .int(min: 1), default: .int(4), "ODR draws averaged per S1"),
             .init("ood_alphas", .doubleList, default: .list([]), "α′ values for ID-vs-OOD (S1 = 1) curves (F-OOD-ALPHA)"),
@@ -69,7 +75,8 @@ public struct ICLExperiment: Experiment {
             .init("pruning_domain", .choice(["ood", "id"]), default: .string("ood"), "pruning evaluated on OOD (S1 = 1) or unseen-ID prompts"),
             .init("baselines", .bool, default: .bool(false), "evaluate classical learners on the same prompts (F-BASE)"),
             .init("baseline_alphas", .doubleList, default: .list([.double(0.6), .double(0.8)]), "α′ values for the baseline comparison"),
-            .init("baseline_lengths", .doubleList, default: .list([6, 8, 10, 12, 14, 16, 18, 20].map { .int($0) }), "context lengths for the baseline comparison"),
+            .init(
+                "baseline_lengths", .doubleList, default: .list([6, 8, 10, 12, 14, 16, 18, 20].map { .int($0) }), "context lengths for the baseline comparison"),
         ]
     }
 
@@ -169,10 +176,11 @@ final class ICLRun<Scalar: BLASScalar> {
         var taskRNG = RNG(seed: context.seed, stream: .tasks)
         trainTasks = data.tasks(ICLExperiment.family(p), rng: &taskRNG)
         let u = data.unseenTasks(trainTasks)
-        unseen = u.isEmpty ? trainTasks : u      // "all" leaves no unseen task: evaluate on T itself
+        unseen = u.isEmpty ? trainTasks : u  // "all" leaves no unseen task: evaluate on T itself
         var testRNG = RNG(seed: context.seed, stream: .testSet)
-        test = data.prompts(p.int("n_test"), contexts: p.int("l_tr"), domain: data.inDomain, tasks: unseen,
-                            alpha: p.double("alpha_test"), composition: .init(rawValue: p.string("composition"))!, rng: &testRNG)
+        test = data.prompts(
+            p.int("n_test"), contexts: p.int("l_tr"), domain: data.inDomain, tasks: unseen,
+            alpha: p.double("alpha_test"), composition: .init(rawValue: p.string("composition"))!, rng: &testRNG)
     }
 
     var composition: ICLPrompts.Composition { .init(rawValue: p.string("composition"))! }
@@ -269,7 +277,7 @@ final class ICLRun<Scalar: BLASScalar> {
     /// Among "large" neurons (‖W_O row‖ > ½ median): median angle of the feature part to μ̄, fraction
     /// whose label part has sign(·q) = sign(a_i), median label angle for a_i > 0 and a_i < 0, magnitudes.
     func neuronEmbeddings() -> [String: Double] {
-        let E = model.readout.wO * model.attention.wV              // m × d
+        let E = model.readout.wO * model.attention.wV  // m × d
         let dX = data.config.dX, d = data.config.d, m = E.rows
         var muBar = [Double](repeating: 0, count: dX)
         for j in 0..<data.config.M1 { for c in 0..<dX { muBar[c] += data.inDomain.relevant[j, c] / Double(data.config.M1) } }
@@ -285,17 +293,19 @@ final class ICLRun<Scalar: BLASScalar> {
             var nL = 0.0
             for c in dX..<d { nL += E[i, c] * E[i, c] }
             nL = nL.squareRoot()
-            let lq = E[i, dX]                                      // label part · q (q = e_1 of the label block)
+            let lq = E[i, dX]  // label part · q (q = e_1 of the label block)
             featAngles.append(Self.angle(dotF, nF * muNorm)); featMags.append(nF)
             let la = Self.angle(lq, nL)
             if model.readout.a[i] > 0 { labelPos.append(la) } else { labelNeg.append(la) }
             labelMags.append(nL)
             if (lq > 0) == (model.readout.a[i] > 0) { agree += 1 }
         }
-        return ["feature_angle_deg": Statistics.median(featAngles), "feature_norm": Statistics.median(featMags),
-                "label_angle_pos_deg": Statistics.median(labelPos), "label_angle_neg_deg": Statistics.median(labelNeg),
-                "label_norm": Statistics.median(labelMags),
-                "label_sign_agreement": large == 0 ? .nan : Double(agree) / Double(large)]
+        return [
+            "feature_angle_deg": Statistics.median(featAngles), "feature_norm": Statistics.median(featMags),
+            "label_angle_pos_deg": Statistics.median(labelPos), "label_angle_neg_deg": Statistics.median(labelNeg),
+            "label_norm": Statistics.median(labelMags),
+            "label_sign_agreement": large == 0 ? .nan : Double(agree) / Double(large),
+        ]
     }
 
     static func angle(_ dot: Double, _ norms: Double) -> Double {
@@ -341,8 +351,9 @@ final class ICLRun<Scalar: BLASScalar> {
 
     func oodDomain(S1: Double, draw: Int) throws -> ICLPrompts.Domain {
         var r = RNG(seed: context.seed, stream: "ood_S\(tag(S1))_draw\(draw)")
-        return try data.oodDomain(S1: S1, construction: .init(rawValue: p.string("ood_construction"))!,
-                                  relevantCount: p.int("ood_relevant"), rng: &r)
+        return try data.oodDomain(
+            S1: S1, construction: .init(rawValue: p.string("ood_construction"))!,
+            relevantCount: p.int("ood_relevant"), rng: &r)
     }
 
     /// T2 / F-OOD-S1: OOD error vs l_ts per S1 (mean over ODR draws); F-OOD-ALPHA: ID vs OOD (S1 = 1) per α′.
@@ -355,7 +366,8 @@ final class ICLRun<Scalar: BLASScalar> {
                 let m = model.withContexts(l)
                 var err = 0.0, hin = 0.0
                 for (k, dom) in doms.enumerated() {
-                    let e = m.evaluate(prompts("ood_S\(tag(S1))_d\(k)_l\(l)", contexts: l, domain: dom, tasks: oodTasks(dom), alpha: p.double("ood_alpha")), loss: loss)
+                    let e = m.evaluate(
+                        prompts("ood_S\(tag(S1))_d\(k)_l\(l)", contexts: l, domain: dom, tasks: oodTasks(dom), alpha: p.double("ood_alpha")), loss: loss)
                     err += e.error / Double(draws); hin += e.loss / Double(draws)
                 }
                 record("ood_error_S\(tag(S1))", Double(l), err)
@@ -372,7 +384,9 @@ final class ICLRun<Scalar: BLASScalar> {
                     record("oa_id_error_a\(tag(a))", Double(l), id.error)
                     var err = 0.0
                     for (k, dom) in doms.enumerated() {
-                        err += m.evaluate(prompts("oa_ood_a\(tag(a))_d\(k)_l\(l)", contexts: l, domain: dom, tasks: oodTasks(dom), alpha: a), loss: loss).error / Double(draws)
+                        err +=
+                            m.evaluate(prompts("oa_ood_a\(tag(a))_d\(k)_l\(l)", contexts: l, domain: dom, tasks: oodTasks(dom), alpha: a), loss: loss).error
+                            / Double(draws)
                     }
                     record("oa_ood_error_a\(tag(a))", Double(l), err)
                 }

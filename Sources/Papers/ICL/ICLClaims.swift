@@ -26,13 +26,19 @@ enum ICLClaims {
     static let t1cLow = -1 + (retrievalSlope(t1cAlphas) + 1) - ClaimStatistics.gridTolerance(x: t1cAlphas, step: lengthGridStep)
 
     static let all: [Claim] = [
-        Claim(id: "icl.T1c", paper: "icl",
-              statement: "The test context length needed grows as α′ falls, no faster than 1/α′.",
-              prediction: "l_ts ≥ α′⁻¹ suffices: slope of log l_ts* vs log α′ in [−1, 0) up to finite size",
-              statistic: "l* = per seed the smallest test length (grid 1 … 80) with unseen-task error ≤ 0.02, mean over seeds, at α′ = 0.2 … 1 (6 values); least-squares log–log slope, bootstrap over seeds",
-              scenario: dir + "t1c_test_length.yaml", figure: "F-T1C_error_vs_test_length",
-              rule: VerdictRule(kind: .bound, prediction: -1, bandLow: t1cLow, bandHigh: 0,
-                                rationale: "a sufficient length bounds the exponent (flatter is allowed); over α′ = 0.2 … 1 a retrieval threshold has slope \(fmt(retrievalSlope(t1cAlphas), 3)) rather than −1, and l* on a grid of ratio ≤ 1.5 moves the slope by up to \(fmt(ClaimStatistics.gridTolerance(x: t1cAlphas, step: lengthGridStep), 2))")) { r in
+        Claim(
+            id: "icl.T1c", paper: "icl",
+            statement: "The test context length needed grows as α′ falls, no faster than 1/α′.",
+            prediction: "l_ts ≥ α′⁻¹ suffices: slope of log l_ts* vs log α′ in [−1, 0) up to finite size",
+            statistic:
+                "l* = per seed the smallest test length (grid 1 … 80) with unseen-task error ≤ 0.02, mean over seeds, at α′ = 0.2 … 1 (6 values); least-squares log–log slope, bootstrap over seeds",
+            scenario: dir + "t1c_test_length.yaml", figure: "F-T1C_error_vs_test_length",
+            rule: VerdictRule(
+                kind: .bound, prediction: -1, bandLow: t1cLow, bandHigh: 0,
+                rationale:
+                    "a sufficient length bounds the exponent (flatter is allowed); over α′ = 0.2 … 1 a retrieval threshold has slope \(fmt(retrievalSlope(t1cAlphas), 3)) rather than −1, and l* on a grid of ratio ≤ 1.5 moves the slope by up to \(fmt(ClaimStatistics.gridTolerance(x: t1cAlphas, step: lengthGridStep), 2))"
+            )
+        ) { r in
             let g = try r.only()
             let alphas = g.parameters.doubles("eval_alphas").sorted()
             func ls(_ r: AggregateResults) -> [Double] {
@@ -44,9 +50,10 @@ enum ICLClaims {
                 }
             }
             let l = ls(r)
-            return try r.bootstrap(detail: "l* = " + zip(alphas, l).map { "\($1.isFinite ? fmt($1, 3) : "> max") at α′ = \(fmt($0))" }.joined(separator: ", ")) { r in
+            return try r.bootstrap(detail: "l* = " + zip(alphas, l).map { "\($1.isFinite ? fmt($1, 3) : "> max") at α′ = \(fmt($0))" }.joined(separator: ", "))
+            { r in
                 ClaimStatistics.exponent(x: alphas, y: ls(r))
             }
-        },
+        }
     ]
 }

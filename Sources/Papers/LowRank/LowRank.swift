@@ -43,7 +43,9 @@ public struct LowRankExperiment: Experiment {
             .init("random_output_signs", .bool, default: .bool(false), "a = i.i.d. ±1/√m instead of half +, half −"),
             // Training (§4)
             .init("loss", .choice(["hinge", "logistic"]), default: .string("hinge"), "training loss (hinge: the paper's)"),
-            .init("learning_rate", .double(min: 0, exclusiveMin: true), default: .double(1.0), "SGD step size η (large because a ~ 1/√m and 1/L shrink gradients)"),
+            .init(
+                "learning_rate", .double(min: 0, exclusiveMin: true), default: .double(1.0), "SGD step size η (large because a ~ 1/√m and 1/L shrink gradients)"
+            ),
             .init("batch_size", .int(min: 1), default: .int(32), "minibatch size B"),
             .init("T", .int(min: 0), default: .int(500), "SGD iterations (one-pass mode)"),
             .init("train_size", .int(min: 0), default: .int(0), "N: fixed training set size reused over epochs; 0 = fresh batch every step (N = B·T)"),
@@ -60,11 +62,16 @@ public struct LowRankExperiment: Experiment {
             .init("pruning_rates", .doubleList, default: .list([]), "pruning rates R to evaluate after training (empty = none)"),
             .init("pruning_masks", .int(min: 1), default: .int(20), "random masks per pruning rate"),
             .init("truncation_ranks", .doubleList, default: .list([]), "ranks r for rank-r truncation of every ΔW (empty = none)"),
-            .init("large_neuron_factor", .double(min: 0, exclusiveMin: true), default: .double(3), "a neuron is 'large' if its norm > factor × median initial norm"),
+            .init(
+                "large_neuron_factor", .double(min: 0, exclusiveMin: true), default: .double(3),
+                "a neuron is 'large' if its norm > factor × median initial norm"),
             .init("success_error", .double(min: 0), default: .double(0.05), "a run succeeds if its test error ≤ this (R9)"),
             .init("divergence_loss", .double(min: 0, exclusiveMin: true), default: .double(1e6), "a batch loss above this (or NaN/∞) marks the run diverged"),
             // Execution option: not part of the run seed, nor of ids at its default
-            .init("precision", .choice(Precision.allCases.map(\.rawValue)), default: .string("double"), "working precision of forward/backward: double, or float (faster; weights, SGD updates and measurements stay Double; same seed, same data)", executionOption: true),
+            .init(
+                "precision", .choice(Precision.allCases.map(\.rawValue)), default: .string("double"),
+                "working precision of forward/backward: double, or float (faster; weights, SGD updates and measurements stay Double; same seed, same data)",
+                executionOption: true),
         ]
     }
 
@@ -87,7 +94,9 @@ public struct LowRankExperiment: Experiment {
         // Keep every buffer well inside memory: the largest activation is (B·L)×m doubles per run.
         let activations = Double(p.int("batch_size")) * Double(p.int("L")) * Double(max(p.int("m"), p.int("L"), p.int("d")))
         if activations > 5e8 || Double(p.int("n_test")) * Double(p.int("L")) * Double(p.int("d")) > 5e8 || p.int("d") > 100_000 {
-            throw ParameterError(key: "batch_size", "the run would need more than 4 GB of activations (batch_size·L·max(m, L, d) = \(Int(activations))); reduce d, m, L, batch_size or n_test")
+            throw ParameterError(
+                key: "batch_size",
+                "the run would need more than 4 GB of activations (batch_size·L·max(m, L, d) = \(Int(activations))); reduce d, m, L, batch_size or n_test")
         }
     }
 
@@ -280,8 +289,8 @@ final class LowRankRun<Scalar: BLASScalar> {
         var out: [String: Double] = [:]
         let w = model.weights
         let U = try relevantBasis()
-        let UK = try relevantBasis(mappedBy: initial.wK)   // output side of ΔW_Q carries W_K^(0)μ
-        let UV = try relevantBasis(mappedBy: initial.wV)   // input side of ΔW_O is h ∈ span W_V^(0)μ
+        let UK = try relevantBasis(mappedBy: initial.wK)  // output side of ΔW_Q carries W_K^(0)μ
+        let UV = try relevantBasis(mappedBy: initial.wV)  // input side of ΔW_O is h ∈ span W_V^(0)μ
         let k = data.config.relevantPatternCount
         for name in TransformerWeightName.allCases {
             let delta = w[name] - initial[name]
@@ -332,7 +341,7 @@ final class LowRankRun<Scalar: BLASScalar> {
     }
 
     func pruning(rates: [Double], baseline: OneLayerTransformerEvaluation) {
-        let C = model.neuronContributions(test)          // N×m
+        let C = model.neuronContributions(test)  // N×m
         let norms = model.readout.wO.rowNorms
         let a = model.readout.a, L = Double(data.config.L)
         var maskRNG = RNG(seed: context.seed, stream: .masks)
@@ -391,4 +400,3 @@ final class LowRankRun<Scalar: BLASScalar> {
         }
     }
 }
-

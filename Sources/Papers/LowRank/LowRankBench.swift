@@ -25,8 +25,10 @@ public enum LowRankBench {
     /// Trains `runs` fresh Config A models for `steps` iterations each (T = 500 is the paper's run length;
     /// after convergence most hinge margins exceed 1 and the backward pass skips those samples, exactly
     /// as the gradient is zero there) and reports the mean throughput.
-    public static func measure<Scalar: BLASScalar>(_: Scalar.Type = Double.self, steps: Int = 500, runs: Int = 20,
-                                                   fullBackward: Bool = false) throws -> Result {
+    public static func measure<Scalar: BLASScalar>(
+        _: Scalar.Type = Double.self, steps: Int = 500, runs: Int = 20,
+        fullBackward: Bool = false
+    ) throws -> Result {
         BLASInfo.useSingleThread()
         let data = try MajorityVoteTokens(config: .init(), seed: 1)
         var total = 0.0, active = 0, count = 0, flops = 0.0, dataNs: UInt64 = 0
@@ -47,8 +49,9 @@ public enum LowRankBench {
             total += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             count += steps * 32
         }
-        return Result(steps: steps * runs, seconds: total, activeFraction: Double(active) / Double(count), flops: flops,
-                      dataSeconds: Double(dataNs) / 1e9)
+        return Result(
+            steps: steps * runs, seconds: total, activeFraction: Double(active) / Double(count), flops: flops,
+            dataSeconds: Double(dataNs) / 1e9)
     }
 
     /// Lines printed by `sim bench lowrank`; the last line is the throughput.
@@ -62,14 +65,18 @@ public enum LowRankBench {
         let rF = try measure(Float.self)
         return [
             "Config A: d=20 M=10 L=20 m=200 m_a=m_b=20 B=32, Double, BLAS threads=\(BLASInfo.threads) (\(BLASInfo.coreName))",
-            String(format: "every sample back-propagated (logistic loss): %.0f steps/s, %.1f GFLOP/s (%.2f MFLOP/step)",
-                   full.stepsPerSecond, full.gflopsPerSecond, full.flops / Double(full.steps) / 1e6),
-            String(format: "hinge, %d runs × 500 steps: %.1f%% of samples had non-zero gradient; %.1f GFLOP/s executed (%.2f MFLOP/step)",
-                   r.steps / 500, 100 * r.activeFraction, r.gflopsPerSecond, r.flops / Double(r.steps) / 1e6),
-            BenchmarkLines.learner(hinge: (r.dataSeconds / r.seconds, r.learnerGflopsPerSecond),
-                                   everySample: (full.dataSeconds / full.seconds, full.learnerGflopsPerSecond)),
-            BenchmarkLines.float(everySample: (fullF.stepsPerSecond, fullF.gflopsPerSecond),
-                                 hinge: (rF.stepsPerSecond, rF.gflopsPerSecond), doubleHinge: r.stepsPerSecond),
+            String(
+                format: "every sample back-propagated (logistic loss): %.0f steps/s, %.1f GFLOP/s (%.2f MFLOP/step)",
+                full.stepsPerSecond, full.gflopsPerSecond, full.flops / Double(full.steps) / 1e6),
+            String(
+                format: "hinge, %d runs × 500 steps: %.1f%% of samples had non-zero gradient; %.1f GFLOP/s executed (%.2f MFLOP/step)",
+                r.steps / 500, 100 * r.activeFraction, r.gflopsPerSecond, r.flops / Double(r.steps) / 1e6),
+            BenchmarkLines.learner(
+                hinge: (r.dataSeconds / r.seconds, r.learnerGflopsPerSecond),
+                everySample: (full.dataSeconds / full.seconds, full.learnerGflopsPerSecond)),
+            BenchmarkLines.float(
+                everySample: (fullF.stepsPerSecond, fullF.gflopsPerSecond),
+                hinge: (rF.stepsPerSecond, rF.gflopsPerSecond), doubleHinge: r.stepsPerSecond),
             String(format: "lowrank Config A training throughput: %.0f SGD steps/s", r.stepsPerSecond),
         ]
     }

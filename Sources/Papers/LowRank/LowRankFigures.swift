@@ -35,10 +35,11 @@ enum LowRankFigures {
             let e2 = g.metrics["E2_\(w)"]?.mean ?? .nan, s3 = g.metrics["sigma3_\(w)"]?.mean ?? .nan
             layers.append(.line(.meanWithBand("ΔW_\(w): E₂ = \(fmt(e2, 4)), σ₃/σ₁ = \(fmt(s3, 2))", s, color: colors[w], withPoints: true)))
         }
-        return Figure(id: req.id, title: req.title ?? "Singular spectra of the updates ΔW = W⁽ᵀ⁾ − W⁽⁰⁾ (mean ± sd)",
-                      notes: r.figureNotes + ["claim P3: effectively rank 2 = number of label-relevant patterns"],
-                      x: Axis("index i", min: 0.5, max: Double(top) + 0.5), y: Axis("σᵢ / σ₁", log: true, min: 1e-4, max: 2),
-                      layers: layers, key: .bottomLeft)
+        return Figure(
+            id: req.id, title: req.title ?? "Singular spectra of the updates ΔW = W⁽ᵀ⁾ − W⁽⁰⁾ (mean ± sd)",
+            notes: r.figureNotes + ["claim P3: effectively rank 2 = number of label-relevant patterns"],
+            x: Axis("index i", min: 0.5, max: Double(top) + 0.5), y: Axis("σᵢ / σ₁", log: true, min: 1e-4, max: 2),
+            layers: layers, key: .bottomLeft)
     }
 
     /// R2: E_2 and subspace alignment ρ of every ΔW over training (P3, P4).
@@ -54,10 +55,11 @@ enum LowRankFigures {
             let s = try r.series("align_\(w)", in: g)
             layers.append(.line(.meanWithBand(alignName[w]!, s, color: colors[w], dash: .dashed)))
         }
-        return Figure(id: req.id, title: req.title ?? "Low-rank structure and alignment with span{μ₁, μ₂} over training",
-                      notes: r.figureNotes + ["E2 = energy fraction of the top 2 singular values; rho = alignment with the label-relevant subspace"],
-                      x: Axis("iteration t"), y: Axis("E₂ (solid), alignment ρ (dashed)", min: req.double("y_min", default: 0.5), max: 1.02),
-                      layers: layers, key: .bottomRight)
+        return Figure(
+            id: req.id, title: req.title ?? "Low-rank structure and alignment with span{μ₁, μ₂} over training",
+            notes: r.figureNotes + ["E2 = energy fraction of the top 2 singular values; rho = alignment with the label-relevant subspace"],
+            x: Axis("iteration t"), y: Axis("E₂ (solid), alignment ρ (dashed)", min: req.double("y_min", default: 0.5), max: 1.02),
+            layers: layers, key: .bottomRight)
     }
 
     /// R3: effective rank r_0.1 vs number of label-relevant patterns 2K (P5); theory: Q, K on y = x.
@@ -73,10 +75,11 @@ enum LowRankFigures {
         let lo = (xs.first ?? 2) - 0.5, hi = (xs.last ?? 6) + 0.5
         layers.append(.line(Line("theory for ΔW_Q, ΔW_K: rank = 2K", x: [lo, hi], y: [lo, hi], dash: .dashed, color: "#555555")))
         layers.append(.hline(HLine("theory for ΔW_V, ΔW_O: rank 2 (group A vs B)", y: 2, dash: .dotted, color: "#888888")))
-        return Figure(id: req.id, title: req.title ?? "Rank of the updates tracks the number of label-relevant patterns",
-                      notes: r.figureNotes + ["effective rank = #{i : sigma_i/sigma_1 > 0.1}"],
-                      x: Axis("number of label-relevant patterns 2K", min: lo, max: hi, tics: xs.map { ($0, String(Int($0))) }),
-                      y: Axis("effective rank r₀.₁", min: 0, max: hi + 0.5), layers: layers, key: .topLeft)
+        return Figure(
+            id: req.id, title: req.title ?? "Rank of the updates tracks the number of label-relevant patterns",
+            notes: r.figureNotes + ["effective rank = #{i : sigma_i/sigma_1 > 0.1}"],
+            x: Axis("number of label-relevant patterns 2K", min: lo, max: hi, tics: xs.map { ($0, String(Int($0))) }),
+            y: Axis("effective rank r₀.₁", min: 0, max: hi + 0.5), layers: layers, key: .topLeft)
     }
 
     /// R4: test hinge after truncating every ΔW to rank r, and rank 1 on one matrix only (P6).
@@ -93,10 +96,12 @@ enum LowRankFigures {
         }
         layers.append(.bars(Bars("rank 1 on one matrix, others full", x: bx, height: bh, width: 0.6, color: Palette.orange)))
         if let base = g.metrics["test_loss"]?.mean { layers.append(.hline(HLine("trained model (no truncation): \(fmt(base, 2))", y: base))) }
-        return Figure(id: req.id, title: req.title ?? "Low rank suffices: test hinge after rank-r truncation of the updates",
-                      notes: r.figureNotes + ["claim P6: rank-2 truncation is free, rank 1 is not"],
-                      x: Axis("rank r of every ΔW   |   rank 1 on a single ΔW, others untouched", min: -0.5, max: rmax + 5.5, tics: tics), y: Axis("test hinge loss", min: 0),
-                      layers: layers, key: .topRight, width: 900)
+        return Figure(
+            id: req.id, title: req.title ?? "Low rank suffices: test hinge after rank-r truncation of the updates",
+            notes: r.figureNotes + ["claim P6: rank-2 truncation is free, rank 1 is not"],
+            x: Axis("rank r of every ΔW   |   rank 1 on a single ΔW, others untouched", min: -0.5, max: rmax + 5.5, tics: tics),
+            y: Axis("test hinge loss", min: 0),
+            layers: layers, key: .topRight, width: 900)
     }
 
     /// R5: sorted W_O neuron norms at init and after training: a constant fraction grows (P7).
@@ -110,9 +115,10 @@ enum LowRankFigures {
             .line(.meanWithBand("trained: \(fmt(100 * frac, 3))% large, median \(fmt(ratio, 2))× init", s1, color: Palette.vermillion)),
             .hline(HLine("large threshold (\(fmt(g.parameters["large_neuron_factor"]?.doubleValue ?? 3))× median init)", y: thr, dash: .dotted)),
         ]
-        return Figure(id: req.id, title: req.title ?? "W_O becomes sparse: sorted neuron norms ‖W_O[i,:]‖",
-                      notes: r.figureNotes + ["neurons sorted ascending by norm; mean ± sd over seeds at each rank"],
-                      x: Axis("neuron rank (ascending norm)"), y: Axis("‖W_O[i,:]‖₂", log: true, min: req.double("y_min", default: 0.01)), layers: layers, key: .topLeft)
+        return Figure(
+            id: req.id, title: req.title ?? "W_O becomes sparse: sorted neuron norms ‖W_O[i,:]‖",
+            notes: r.figureNotes + ["neurons sorted ascending by norm; mean ± sd over seeds at each rank"],
+            x: Axis("neuron rank (ascending norm)"), y: Axis("‖W_O[i,:]‖₂", log: true, min: req.double("y_min", default: 0.01)), layers: layers, key: .topLeft)
     }
 
     /// R6/R6b: test hinge (or error) vs pruning rate for magnitude / random / largest-first pruning,
@@ -131,15 +137,16 @@ enum LowRankFigures {
             .line(.meanWithBand("on all other tokens", other, color: "#7f7f7f")),
             .hline(HLine("uniform attention: α_* = \(fmt(alpha))", y: alpha, dash: .dotted)),
         ]
-        return Figure(id: req.id, title: req.title ?? "Attention concentrates on label-relevant tokens",
-                      notes: r.figureNotes + ["mass = mean over test samples and query positions of the softmax weight on tokens of pattern mu_y"],
-                      x: Axis("iteration t"), y: Axis("attention mass", min: 0, max: 1), layers: layers, key: .topRight)
+        return Figure(
+            id: req.id, title: req.title ?? "Attention concentrates on label-relevant tokens",
+            notes: r.figureNotes + ["mass = mean over test samples and query positions of the softmax weight on tokens of pattern mu_y"],
+            x: Axis("iteration t"), y: Axis("attention mass", min: 0, max: 1), layers: layers, key: .topRight)
     }
 
     /// R8: T* (iterations to test hinge < threshold) vs 1/α_* or η, log–log, with the fitted and the
     /// theoretical slope (T = Θ(α_*⁻¹ η⁻¹), P2).
     static let iterationScaling: FigureRecipe = { req, r in
-        let axis = req.string("axis", default: "n_rel")   // n_rel → x = 1/α_* ; learning_rate → x = η
+        let axis = req.string("axis", default: "n_rel")  // n_rel → x = 1/α_* ; learning_rate → x = η
         let theory = req.double("theory_slope", default: axis == "n_rel" ? 1 : -1)
         let groups = r.groups
         var xs: [Double] = [], ys: [Double] = [], sds: [Double] = []
@@ -161,9 +168,10 @@ enum LowRankFigures {
         let fit = overlay.fit, x0 = overlay.xRange.lowerBound, x1 = overlay.xRange.upperBound
         let xLabel = axis == "n_rel" ? "1/α_* = L / n_rel" : (axis == "learning_rate" ? "step size η" : axis)
         let layers = overlay.layers
-        return Figure(id: req.id, title: req.title ?? "Iterations to reach test hinge < threshold: T* = Θ(α_*⁻¹ η⁻¹)",
-                      notes: r.figureNotes + ["power-law fit of mean T* vs x: exponent \(fit.exponent) ± \(fit.exponentSE); theory \(theory)"],
-                      x: Axis(xLabel, log: true, min: x0 / 1.25, max: x1 * 1.25), y: Axis("T* (iterations)", log: true), layers: layers, key: .topLeft)
+        return Figure(
+            id: req.id, title: req.title ?? "Iterations to reach test hinge < threshold: T* = Θ(α_*⁻¹ η⁻¹)",
+            notes: r.figureNotes + ["power-law fit of mean T* vs x: exponent \(fit.exponent) ± \(fit.exponentSE); theory \(theory)"],
+            x: Axis(xLabel, log: true, min: x0 / 1.25, max: x1 * 1.25), y: Axis("T* (iterations)", log: true), layers: layers, key: .topLeft)
     }
 
     /// R9: fraction of seeds reaching test error ≤ threshold over (1/α_*, N), ICLR'23-style gray map (P9).
@@ -184,16 +192,22 @@ enum LowRankFigures {
             nStar.append(col.first { ($0.metrics["test_error"]?.mean ?? 1) <= threshold }.map { Double($0.parameters.int("train_size")) } ?? .nan)
         }
         let fit = Statistics.powerLawFit(x: xsRaw, y: nStar)
-        let nStarText = "N* = " + nStar.map { $0.isFinite ? String(Int($0)) : "> max" }.joined(separator: " / ")
+        let nStarText =
+            "N* = " + nStar.map { $0.isFinite ? String(Int($0)) : "> max" }.joined(separator: " / ")
             + (fit.map { ", slope \(fmt($0.exponent, 2)) ± \(fmt($0.exponentSE, 2)) (theory 2)" } ?? "")
         // Cells on an index grid (image needs a uniform grid); tics carry the values.
-        let layers: [Layer] = [.heatmap(Heatmap("success fraction", xs: xsRaw.indices.map(Double.init), ys: ns.indices.map(Double.init),
-                                                z: z, zLabel: "fraction of seeds with test error ≤ \(fmt(req.double("success_error", default: 0.05)))",
-                                                grayscale: true, zMin: 0, zMax: 1))]
-        return Figure(id: req.id, title: req.title ?? "Sample complexity, theory N ≥ Ω(α_*⁻²): \(nStarText)",
-                      notes: r.figureNotes + ["z = mean success over seeds; black = fail, white = success", nStarText],
-                      x: Axis("1/α_* = L / n_rel", min: -0.5, max: Double(xsRaw.count) - 0.5, tics: xsRaw.enumerated().map { (Double($0.offset), fmt($0.element, 3)) }),
-                      y: Axis("training samples N", min: -0.5, max: Double(ns.count) - 0.5, tics: ns.enumerated().map { (Double($0.offset), String(Int($0.element))) }),
-                      layers: layers, key: .none)
+        let layers: [Layer] = [
+            .heatmap(
+                Heatmap(
+                    "success fraction", xs: xsRaw.indices.map(Double.init), ys: ns.indices.map(Double.init),
+                    z: z, zLabel: "fraction of seeds with test error ≤ \(fmt(req.double("success_error", default: 0.05)))",
+                    grayscale: true, zMin: 0, zMax: 1))
+        ]
+        return Figure(
+            id: req.id, title: req.title ?? "Sample complexity, theory N ≥ Ω(α_*⁻²): \(nStarText)",
+            notes: r.figureNotes + ["z = mean success over seeds; black = fail, white = success", nStarText],
+            x: Axis("1/α_* = L / n_rel", min: -0.5, max: Double(xsRaw.count) - 0.5, tics: xsRaw.enumerated().map { (Double($0.offset), fmt($0.element, 3)) }),
+            y: Axis("training samples N", min: -0.5, max: Double(ns.count) - 0.5, tics: ns.enumerated().map { (Double($0.offset), String(Int($0.element))) }),
+            layers: layers, key: .none)
     }
 }

@@ -20,7 +20,8 @@ extension LowRankClaims {
     /// "d = 30, M = 15, L = 30, α_* = 9/30, m = 450".
     static func robustnessName(_ g: AggregateGroup) -> String {
         let p = g.parameters
-        return "d = \(p.int("d")), M = \(p.int("M")), L = \(p.int("L")), α_* = \(p.int("n_rel"))/\(p.int("L")), n_conf = \(p.int("n_conf")), m = \(p.int("m")), ξ = \(fmt(p.double("xi")))"
+        return
+            "d = \(p.int("d")), M = \(p.int("M")), L = \(p.int("L")), α_* = \(p.int("n_rel"))/\(p.int("L")), n_conf = \(p.int("n_conf")), m = \(p.int("m")), ξ = \(fmt(p.double("xi")))"
     }
 
     /// Per seed: the test-hinge cost of magnitude pruning at the largest rate of the pruning grid not
@@ -39,16 +40,26 @@ extension LowRankClaims {
     }
 
     static let robustness: [Claim] = [
-        Claim(id: "lowrank.R-prune", paper: "lowrank",
-              statement: "Robustness of P7: on every configuration, magnitude pruning of W_O up to the fraction of small neurons is nearly free.",
-              prediction: "hinge(magnitude pruning at R ≤ small-neuron fraction) − hinge(unpruned) ≈ 0 on every configuration",
-              statistic: "per seed the test-hinge cost of magnitude pruning at the largest grid rate R (step 0.05) not above that seed's small-neuron fraction 1 − (fraction with ‖W_O[i,:]‖ > 3× the median initial norm); mean over seeds per configuration; the largest over the configurations " + robustnessConfigurations + " (bootstrap over seeds)",
-              scenario: dir + "robustness.yaml", figure: nil,
-              rule: .atMost(0.01, .mechanism, "relative to the measured small-neuron fraction, not a fixed R (it depends on m, d and M): pruning all small neurons keeps the generalization (ICL'24 Thm 3), each still carries only its initialization-scale output, O(ξ√m_a/√m); 0.01 is the test hinge's resolution")) { r in
-            try Robustness.worst(r, .largest, name: robustnessName,
-                                 note: "small-neuron fraction " + r.groups.map { fmt(1 - Statistics.mean(Robustness.values($0, "large_neuron_fraction")), 3) }.joined(separator: " / ")) { g in
+        Claim(
+            id: "lowrank.R-prune", paper: "lowrank",
+            statement: "Robustness of P7: on every configuration, magnitude pruning of W_O up to the fraction of small neurons is nearly free.",
+            prediction: "hinge(magnitude pruning at R ≤ small-neuron fraction) − hinge(unpruned) ≈ 0 on every configuration",
+            statistic:
+                "per seed the test-hinge cost of magnitude pruning at the largest grid rate R (step 0.05) not above that seed's small-neuron fraction 1 − (fraction with ‖W_O[i,:]‖ > 3× the median initial norm); mean over seeds per configuration; the largest over the configurations "
+                + robustnessConfigurations + " (bootstrap over seeds)",
+            scenario: dir + "robustness.yaml", figure: nil,
+            rule: .atMost(
+                0.01, .mechanism,
+                "relative to the measured small-neuron fraction, not a fixed R (it depends on m, d and M): pruning all small neurons keeps the generalization (ICL'24 Thm 3), each still carries only its initialization-scale output, O(ξ√m_a/√m); 0.01 is the test hinge's resolution"
+            )
+        ) { r in
+            try Robustness.worst(
+                r, .largest, name: robustnessName,
+                note: "small-neuron fraction "
+                    + r.groups.map { fmt(1 - Statistics.mean(Robustness.values($0, "large_neuron_fraction")), 3) }.joined(separator: " / ")
+            ) { g in
                 try pruningCostBelowSmallFraction(g)
             }
-        },
+        }
     ]
 }

@@ -30,27 +30,36 @@ public struct MoEExperiment: Experiment {
             .init("sigma_tok", .double(min: 0), default: .double(0.5), "token noise σ_tok: each coordinate ~ N(0, σ_tok²/d)"),
             .init("n_test", .int(min: 1), default: .int(2000), "test samples (separate stream)"),
             // Pre-trained state (§2.4)
-            .init("pretrained", .choice(["constructed", "pretrain"]), default: .string("constructed"),
-                  "constructed checkpoint with known important experts (§2.4), or pre-train on F_pre features per class first"),
+            .init(
+                "pretrained", .choice(["constructed", "pretrain"]), default: .string("constructed"),
+                "constructed checkpoint with known important experts (§2.4), or pre-train on F_pre features per class first"),
             .init("k", .int(min: 1), default: .int(8), "number of experts k"),
             .init("ipf", .int(min: 1), default: .int(2), "important experts per relevant feature (n_imp = 2·F·ipf, γ = 1 − n_imp/k)"),
             .init("alpha", .double(min: 0), default: .double(1), "α: router weight on an important expert's own feature"),
-            .init("eps_bg", .double(min: 0), default: .double(0.05), "ε_bg: router weight on every background coordinate of an important expert (keeps it a specialist)"),
+            .init(
+                "eps_bg", .double(min: 0), default: .double(0.05),
+                "ε_bg: router weight on every background coordinate of an important expert (keeps it a specialist)"),
             .init("alpha_u_min", .double(min: 0), default: .double(0.5), "lower end of α_u ~ U[min, max], the irrelevant routers' norms"),
             .init("alpha_u_max", .double(min: 0), default: .double(3), "upper end of α_u (heterogeneous norms make final-norm pruning fail)"),
             .init("router_noise", .double(min: 0), default: .double(0.1), "router init noise sd × √d (spec: 0.1/√d)"),
             .init("expert_scale", .double(min: 0), default: .double(1), "expert hidden weights ~ N(0, expert_scale²/d)"),
-            .init("pretrain_F", .int(min: 1), default: .int(4), "pretrain: features per class of the broad pre-training task (≥ F; the task's features are among them)"),
+            .init(
+                "pretrain_F", .int(min: 1), default: .int(4),
+                "pretrain: features per class of the broad pre-training task (≥ F; the task's features are among them)"),
             .init("pretrain_T", .int(min: 0), default: .int(1500), "pretrain: SGD iterations of pre-training from a random init"),
-            .init("importance_threshold", .double(min: 0, max: 1), default: .double(0.05),
-                  "pretrain: an expert is 'important' if its initial proficiency (selects a task feature with G ≥ 1/l) is ≥ this"),
+            .init(
+                "importance_threshold", .double(min: 0, max: 1), default: .double(0.05),
+                "pretrain: an expert is 'important' if its initial proficiency (selects a task feature with G ≥ 1/l) is ≥ this"),
             // Network (§3)
             .init("m", .int(min: 2), default: .int(10), "hidden ReLU neurons per expert m (even: a_r = ±1/m, half each)"),
-            .init("routing", .choice(["expert_choice", "token_choice"]), default: .string("expert_choice"), "expert choice (top-l tokens per expert, the theory) or token choice (top-K experts per token)"),
+            .init(
+                "routing", .choice(["expert_choice", "token_choice"]), default: .string("expert_choice"),
+                "expert choice (top-l tokens per expert, the theory) or token choice (top-K experts per token)"),
             .init("l", .int(min: 1), default: .int(2), "tokens per expert l (expert choice)"),
             .init("K", .int(min: 1), default: .int(2), "experts per token K (token choice)"),
-            .init("pruned_semantics", .choice(["drop", "reroute"]), default: .string("drop"),
-                  "token choice: a pruned router still competes and its tokens get 0 (drop, official code) or is removed from routing (reroute)"),
+            .init(
+                "pruned_semantics", .choice(["drop", "reroute"]), default: .string("drop"),
+                "token choice: a pruned router still competes and its tokens get 0 (drop, official code) or is removed from routing (reroute)"),
             // Training (§4)
             .init("loss", .choice(["hinge", "logistic"]), default: .string("hinge"), "training loss (hinge: the theory's; logistic: ablation)"),
             .init("batch_size", .int(min: 1), default: .int(16), "minibatch size B (fresh samples every step)"),
@@ -61,19 +70,24 @@ public struct MoEExperiment: Experiment {
             .init("divergence_loss", .double(min: 0, exclusiveMin: true), default: .double(1e6), "a batch loss above this (or NaN/∞) marks the run diverged"),
             // Measurements
             .init("log_every", .int(min: 0), default: .int(50), "log Δ_s(t), test accuracy and hinge every this many iterations (0 = start and end only)"),
-            .init("pruning", .choice(["off", "no_finetune", "finetune"]), default: .string("off"),
-                  "pruning sweep: off, accuracy right after pruning, or also after T′ post-pruning fine-tuning"),
-            .init("criteria", .choice(["all", "delta"]), default: .string("all"), "pruning orders: Δ, reverse, final norm, contribution and random; or Δ only"),
-            .init("finetune_criteria", .choice(["all", "delta"]), default: .string("all"), "orders that also get post-pruning fine-tuning: every criterion, or Δ only (cheaper)"),
+            .init(
+                "pruning", .choice(["off", "no_finetune", "finetune"]), default: .string("off"),
+                "pruning sweep: off, accuracy right after pruning, or also after T′ post-pruning fine-tuning"),
+            .init(
+                "criteria", .choice(["all", "delta"]), default: .string("all"), "pruning orders: Δ, reverse, final norm, contribution and random; or Δ only"),
+            .init(
+                "finetune_criteria", .choice(["all", "delta"]), default: .string("all"),
+                "orders that also get post-pruning fine-tuning: every criterion, or Δ only (cheaper)"),
             .init("prune_ratios", .doubleList, default: .list([]), "pruning ratios ρ (rounded to j/k); empty = every j/k, j = 0 … k−1"),
             .init("random_orders", .int(min: 0), default: .int(5), "random pruning orders averaged (no post-pruning fine-tune)"),
             .init("random_orders_finetune", .int(min: 0), default: .int(2), "random orders also post-pruning fine-tuned (each costs T′ steps per ratio)"),
             // A measurement only: the post-pruning trajectory and every other number are the same with
             // or without it, so it is an execution option — out of the run seed (a run with the curve
             // sees its twin's data and masks) and out of point and sweep ids at 0 (existing ids stay).
-            .init("post_eval_every", .int(min: 0), default: .int(0),
-                  "pruning: finetune, Δ order: test accuracy every this many post-pruning steps t′ = 0 … T′ (series acc_delta_ft_steps_j<j>, ρ = j/k; 0 = off)",
-                  executionOption: true),
+            .init(
+                "post_eval_every", .int(min: 0), default: .int(0),
+                "pruning: finetune, Δ order: test accuracy every this many post-pruning steps t′ = 0 … T′ (series acc_delta_ft_steps_j<j>, ρ = j/k; 0 = off)",
+                executionOption: true),
         ]
     }
 
@@ -93,10 +107,13 @@ public struct MoEExperiment: Experiment {
         }
         if p.string("pretrained") == "pretrain" {
             if p.int("pretrain_F") < p.int("F") { throw ParameterError(key: "pretrain_F", "F_pre = \(p.int("pretrain_F")) must be ≥ F = \(p.int("F"))") }
-            if 2 * p.int("pretrain_F") >= p.int("d") { throw ParameterError(key: "pretrain_F", "2·F_pre = \(2 * p.int("pretrain_F")) must be < d = \(p.int("d"))") }
+            if 2 * p.int("pretrain_F") >= p.int("d") {
+                throw ParameterError(key: "pretrain_F", "2·F_pre = \(2 * p.int("pretrain_F")) must be < d = \(p.int("d"))")
+            }
         }
         if p.int("post_eval_every") > 0 && p.string("pruning") != "finetune" {
-            throw ParameterError(key: "post_eval_every", "the accuracy along the post-pruning steps needs pruning: finetune (pruning is \(p.string("pruning")))")
+            throw ParameterError(
+                key: "post_eval_every", "the accuracy along the post-pruning steps needs pruning: finetune (pruning is \(p.string("pruning")))")
         }
         for r in p.doubles("prune_ratios") where !(0..<1).contains(r) {
             throw ParameterError(key: "prune_ratios", "ratio \(r) is outside [0, 1): at least one expert must survive")
@@ -361,7 +378,9 @@ final class MoERun {
     func pruning(delta: [Double], normT: [Double], gamma: Double) throws {
         let k = p.int("k")
         let finetune = p.string("pruning") == "finetune"
-        let counts: [Int] = p.doubles("prune_ratios").isEmpty ? Array(0..<k)
+        let counts: [Int] =
+            p.doubles("prune_ratios").isEmpty
+            ? Array(0..<k)
             : Array(Set(p.doubles("prune_ratios").map { min(k - 1, Int(($0 * Double(k)).rounded())) })).sorted()
         let ratios = counts.map { Double($0) / Double(k) }
         var orders: [(String, [Int])] = [("delta", (0..<k).sorted { (delta[$0], $0) < (delta[$1], $1) })]
@@ -400,7 +419,9 @@ final class MoERun {
         }
         for (name, order) in orders {
             result.series["acc_\(name)"] = Series(x: ratios, y: counts.map { accuracy(Self.key(order, $0)) })
-            if finetune && (name == "delta" || p.string("finetune_criteria") == "all") { result.series["acc_\(name)_ft"] = Series(x: ratios, y: try counts.map { try accuracyFT(Self.key(order, $0)) }) }
+            if finetune && (name == "delta" || p.string("finetune_criteria") == "all") {
+                result.series["acc_\(name)_ft"] = Series(x: ratios, y: try counts.map { try accuracyFT(Self.key(order, $0)) })
+            }
         }
         if p.string("criteria") == "all" {
             var maskRNG = RNG(seed: context.seed, stream: .masks)
@@ -410,12 +431,14 @@ final class MoERun {
             if R > 0 {
                 let accs = perms.prefix(R).map { o in counts.map { accuracy(Self.key(o, $0)) } }
                 result.series["acc_random"] = Series(x: ratios, y: counts.indices.map { i in Statistics.mean(accs.map { $0[i] }) })
-                result.series["acc_random_mask_sd"] = Series(x: ratios, y: counts.indices.map { i in R > 1 ? Statistics.standardDeviation(accs.map { $0[i] }) : 0 })
+                result.series["acc_random_mask_sd"] = Series(
+                    x: ratios, y: counts.indices.map { i in R > 1 ? Statistics.standardDeviation(accs.map { $0[i] }) : 0 })
             }
             if RF > 0 {
                 let accs = try perms.prefix(RF).map { o in try counts.map { try accuracyFT(Self.key(o, $0)) } }
                 result.series["acc_random_ft"] = Series(x: ratios, y: counts.indices.map { i in Statistics.mean(accs.map { $0[i] }) })
-                result.series["acc_random_ft_mask_sd"] = Series(x: ratios, y: counts.indices.map { i in RF > 1 ? Statistics.standardDeviation(accs.map { $0[i] }) : 0 })
+                result.series["acc_random_ft_mask_sd"] = Series(
+                    x: ratios, y: counts.indices.map { i in RF > 1 ? Statistics.standardDeviation(accs.map { $0[i] }) : 0 })
             }
         }
         // Knee: the largest ρ up to which Δ-pruning keeps the unpruned accuracy (within 0.01).

@@ -22,8 +22,10 @@ public enum MoEBench {
     /// Fine-tunes `runs` fresh Config A checkpoints for `steps` iterations each (T = 800 is the spec's
     /// pruning-table length; once the hinge reaches 0 the backward pass is skipped, exactly as the
     /// gradient is zero there) and reports the mean throughput.
-    public static func measure(steps: Int = 800, runs: Int = 10, loss: Loss = .hinge,
-                               routing: SparseMoE.Routing = .expertChoice) -> Result {
+    public static func measure(
+        steps: Int = 800, runs: Int = 10, loss: Loss = .hinge,
+        routing: SparseMoE.Routing = .expertChoice
+    ) -> Result {
         BLASInfo.useSingleThread()
         let data = MoETokens(config: .init())
         var total = 0.0, active = 0, count = 0, flops = 0.0
@@ -65,11 +67,13 @@ public enum MoEBench {
         let r = measure()
         return [
             "Config A: d=100 n=16 k=8 m=10 l=2 B=16 expert choice, Double, BLAS threads=\(BLASInfo.threads) (\(BLASInfo.coreName))",
-            String(format: "every sample back-propagated (logistic loss): %.0f steps/s, %.2f GFLOP/s (token choice K=2: %.0f steps/s)",
-                   full.stepsPerSecond, full.gflopsPerSecond, token.stepsPerSecond),
+            String(
+                format: "every sample back-propagated (logistic loss): %.0f steps/s, %.2f GFLOP/s (token choice K=2: %.0f steps/s)",
+                full.stepsPerSecond, full.gflopsPerSecond, token.stepsPerSecond),
             String(format: "data model alone: %.0f batches of 16 samples/s", dataRate()),
-            String(format: "hinge, %d runs × 800 steps: %.1f%% of samples had non-zero gradient; %.2f GFLOP/s executed",
-                   r.steps / 800, 100 * r.activeFraction, r.gflopsPerSecond),
+            String(
+                format: "hinge, %d runs × 800 steps: %.1f%% of samples had non-zero gradient; %.2f GFLOP/s executed",
+                r.steps / 800, 100 * r.activeFraction, r.gflopsPerSecond),
             String(format: "moe Config A training throughput: %.0f SGD steps/s", r.stepsPerSecond),
         ]
     }

@@ -9,7 +9,8 @@ import Plots
 enum MoEFigures {
     static let palette = Palette.categorical
     static let tag = "synthetic validation"
-    static let provenanceNote = "S-figures are Provable's synthetic validation of the theorems (spec moe-pruning.md 6.2), not the paper's real-model (V-MoE) figures"
+    static let provenanceNote =
+        "S-figures are Provable's synthetic validation of the theorems (spec moe-pruning.md 6.2), not the paper's real-model (V-MoE) figures"
 
     static let recipes: [String: FigureRecipe] = [
         "delta_per_expert": deltaPerExpert,
@@ -57,22 +58,34 @@ enum MoEFigures {
         let irr = g.metrics["delta_irr_absmax"]?.values.max() ?? .nan
         let summary = "all seeds: important Δ_s ∈ [\(fmt(lo, 3)), \(fmt(hi, 3))], irrelevant max |Δ_s| = \(fmt(irr, 2)), ratio \(fmt(lo / irr, 3))"
         var layers: [Layer] = []
-        for (flag, title, color) in [(true, "important experts: Δ_s ∈ [\(fmt(lo, 3)), \(fmt(hi, 3))] over all seeds", Palette.vermillion),
-                                     (false, "task-irrelevant experts: |Δ_s| ≤ \(fmt(irr, 2))", "#7f7f7f")] {
+        for (flag, title, color) in [
+            (true, "important experts: Δ_s ∈ [\(fmt(lo, 3)), \(fmt(hi, 3))] over all seeds", Palette.vermillion),
+            (false, "task-irrelevant experts: |Δ_s| ≤ \(fmt(irr, 2))", "#7f7f7f"),
+        ] {
             let idx = s.x.indices.filter { isImp[$0] == flag }
             guard !idx.isEmpty else { continue }
-            layers.append(.points(Points(title, x: idx.map { s.x[$0] }, y: idx.map { s.mean[$0] },
-                                         yErr: idx.map { s.sd[$0].isFinite ? s.sd[$0] : 0 }, color: color)))
+            layers.append(
+                .points(
+                    Points(
+                        title, x: idx.map { s.x[$0] }, y: idx.map { s.mean[$0] },
+                        yErr: idx.map { s.sd[$0].isFinite ? s.sd[$0] : 0 }, color: color)))
         }
-        layers.append(.hline(HLine("1/√d = \(fmt(1 / d.squareRoot(), 2)): Thm 1's order for irrelevant experts", y: 1 / d.squareRoot(), dash: .dashed, color: "#555555")))
+        layers.append(
+            .hline(HLine("1/√d = \(fmt(1 / d.squareRoot(), 2)): Thm 1's order for irrelevant experts", y: 1 / d.squareRoot(), dash: .dashed, color: "#555555")))
         let cfg = req.string("config", default: "")
-        return Figure(id: req.id, title: req.title ?? "S1 (\(tag), Thm 1): router-norm change per expert after fine-tuning\(cfg.isEmpty ? "" : ", Config " + cfg)",
-                      notes: r.figureNotes + [provenanceNote, configName(g), "Δ_s = ‖w_s^(T)‖ − ‖w_s^(0)‖; experts sorted ascending by Δ in each seed; y = mean ± sd over seeds of |Δ_s| at each rank, log axis", summary],
-                      x: Axis("expert rank (ascending Δ_s)", min: 0.5, max: s.x.count > 0 ? Double(s.x.count) + 0.5 : nil,
-                              tics: s.x.map { ($0, String(Int($0))) }),
-                      y: Axis("|Δ_s| = |‖w_s^(T)‖ − ‖w_s^(0)‖|", log: true, min: req.double("y_min", default: 1e-5), max: req.double("y_max", default: 100),
-                              tics: decades(req.double("y_min", default: 1e-5), req.double("y_max", default: 100))),
-                      layers: layers, key: .topLeft, width: 900, height: 620)
+        return Figure(
+            id: req.id, title: req.title ?? "S1 (\(tag), Thm 1): router-norm change per expert after fine-tuning\(cfg.isEmpty ? "" : ", Config " + cfg)",
+            notes: r.figureNotes + [
+                provenanceNote, configName(g),
+                "Δ_s = ‖w_s^(T)‖ − ‖w_s^(0)‖; experts sorted ascending by Δ in each seed; y = mean ± sd over seeds of |Δ_s| at each rank, log axis", summary,
+            ],
+            x: Axis(
+                "expert rank (ascending Δ_s)", min: 0.5, max: s.x.count > 0 ? Double(s.x.count) + 0.5 : nil,
+                tics: s.x.map { ($0, String(Int($0))) }),
+            y: Axis(
+                "|Δ_s| = |‖w_s^(T)‖ − ‖w_s^(0)‖|", log: true, min: req.double("y_min", default: 1e-5), max: req.double("y_max", default: 100),
+                tics: decades(req.double("y_min", default: 1e-5), req.double("y_max", default: 100))),
+            layers: layers, key: .topLeft, width: 900, height: 620)
     }
 
     /// S2: router change of irrelevant experts vs d (log–log) with fitted slopes; Δ of important experts.
@@ -93,22 +106,28 @@ enum MoEFigures {
             let ys = sums.map(\.mean)
             let fit = Statistics.powerLawFit(x: ds, y: ys)
             let fitText = fit.map { "fitted slope \(fmt($0.exponent, 2)) ± \(fmt($0.exponentSE, 1))" } ?? "no fit"
-            layers.append(.points(Points("\(label): \(fitText), theory \(theoryText)", x: ds, y: ys, yErr: sums.map { $0.sd.isFinite ? $0.sd : 0 }, color: color)))
+            layers.append(
+                .points(Points("\(label): \(fitText), theory \(theoryText)", x: ds, y: ys, yErr: sums.map { $0.sd.isFinite ? $0.sd : 0 }, color: color)))
             if let f = fit { layers.append(.line(Line("", x: grid, y: grid.map(f.predict), color: color))) }
             // Theory guide anchored at the geometric mean of the measurements.
             let gx = exp(ds.map(log).reduce(0, +) / Double(ds.count)), gy = exp(ys.map(log).reduce(0, +) / Double(ys.count))
             if metric != "delta_irr_absmean" && gy.isFinite {
-                layers.append(.line(Line(metric == "change_irr_mean" ? "theory: ∝ d^(−1/2), i.e. O(1/√d)" : "theory: Ω(1), flat in d",
-                                         x: grid, y: grid.map { gy * pow($0 / gx, theory) }, dash: .dashed, color: color)))
+                layers.append(
+                    .line(
+                        Line(
+                            metric == "change_irr_mean" ? "theory: ∝ d^(−1/2), i.e. O(1/√d)" : "theory: Ω(1), flat in d",
+                            x: grid, y: grid.map { gy * pow($0 / gx, theory) }, dash: .dashed, color: color)))
             }
             notes.append("\(metric): \(fitText) (theory \(theoryText)); means " + ys.map { fmt($0, 3) }.joined(separator: ", "))
         }
-        return Figure(id: req.id, title: req.title ?? "S2 (\(tag), Thm 1): irrelevant routers move by O(1/√d), important ones by Ω(1)",
-                      notes: r.figureNotes + [provenanceNote, "x = d; each point mean ± sd over seeds; lines: power-law fits (solid) and theory slopes (dashed)"] + notes,
-                      x: Axis("token dimension d", log: true, min: d0 / 1.3, max: d1 * 1.3, tics: ds.map { ($0, String(Int($0))) }),
-                      y: Axis("router change", log: true, min: req.double("y_min", default: 1e-5), max: req.double("y_max", default: 1000),
-                              tics: decades(req.double("y_min", default: 1e-5), req.double("y_max", default: 1000))),
-                      layers: layers, key: .topRight, width: 900, height: 620)
+        return Figure(
+            id: req.id, title: req.title ?? "S2 (\(tag), Thm 1): irrelevant routers move by O(1/√d), important ones by Ω(1)",
+            notes: r.figureNotes + [provenanceNote, "x = d; each point mean ± sd over seeds; lines: power-law fits (solid) and theory slopes (dashed)"] + notes,
+            x: Axis("token dimension d", log: true, min: d0 / 1.3, max: d1 * 1.3, tics: ds.map { ($0, String(Int($0))) }),
+            y: Axis(
+                "router change", log: true, min: req.double("y_min", default: 1e-5), max: req.double("y_max", default: 1000),
+                tics: decades(req.double("y_min", default: 1e-5), req.double("y_max", default: 1000))),
+            layers: layers, key: .topRight, width: 900, height: 620)
     }
 
     /// Drawn back to front: Δ last, on top of the criteria that coincide with it.
@@ -147,10 +166,14 @@ enum MoEFigures {
         let knee = g.metrics["knee_delta"]?.mean ?? .nan
         let what = ft ? "after \(g.parameters.int("T_post")) post-pruning fine-tuning steps" : "no fine-tuning after pruning"
         let cfg = req.string("config", default: "")
-        return Figure(id: req.id, title: req.title ?? "\(ft ? "S4" : "S3") (\(tag), Thm 2)\(cfg.isEmpty ? "" : ", Config " + cfg): accuracy vs fraction of experts pruned, \(what)",
-                      notes: r.figureNotes + [provenanceNote, configName(g), what, "mean Δ-knee (largest ρ within 0.01 of unpruned): \(fmt(knee, 3)); γ = \(fmt(gamma, 3))"],
-                      x: Axis("pruning ratio ρ (fraction of the k = \(Int(k)) experts removed)", min: -0.02, max: 1),
-                      y: Axis("test accuracy (%)", min: yMin, max: 102), layers: layers, key: .bottomLeft, width: 1060, height: 620)
+        return Figure(
+            id: req.id,
+            title: req.title ?? "\(ft ? "S4" : "S3") (\(tag), Thm 2)\(cfg.isEmpty ? "" : ", Config " + cfg): accuracy vs fraction of experts pruned, \(what)",
+            notes: r.figureNotes + [
+                provenanceNote, configName(g), what, "mean Δ-knee (largest ρ within 0.01 of unpruned): \(fmt(knee, 3)); γ = \(fmt(gamma, 3))",
+            ],
+            x: Axis("pruning ratio ρ (fraction of the k = \(Int(k)) experts removed)", min: -0.02, max: 1),
+            y: Axis("test accuracy (%)", min: yMin, max: 102), layers: layers, key: .bottomLeft, width: 1060, height: 620)
     }
 
     /// S5: Δ-order pruning without fine-tuning for several F (k fixed): the knee follows γ = 1 − 2F/k.
@@ -161,14 +184,19 @@ enum MoEFigures {
         for (i, g) in groups.enumerated() {
             let F = g.parameters.int("F"), color = palette[i % palette.count]
             let gamma = g.metrics["gamma"]?.mean ?? .nan, knee = g.metrics["knee_delta"]?.mean ?? .nan
-            layers.append(.line(.meanWithBand("F = \(F): γ = \(fmt(gamma, 3)), measured knee \(fmt(knee, 3))", percent(try r.series("acc_delta", in: g)), color: color, withPoints: true)))
+            layers.append(
+                .line(
+                    .meanWithBand(
+                        "F = \(F): γ = \(fmt(gamma, 3)), measured knee \(fmt(knee, 3))", percent(try r.series("acc_delta", in: g)), color: color,
+                        withPoints: true)))
             layers.append(vline("", x: gamma, y0: 40, y1: 102, dash: .dashed, color: color))
             notes.append("F = \(F): gamma = \(gamma), knee = \(knee)")
         }
-        return Figure(id: req.id, title: req.title ?? "S5 (\(tag), Thm 2): the knee sits at ρ = γ = 1 − 2F/k — harder tasks tolerate less pruning",
-                      notes: r.figureNotes + [provenanceNote, "Δ order, no fine-tuning after pruning; dashed verticals: γ of each F"] + notes,
-                      x: Axis("pruning ratio ρ", min: -0.02, max: 1), y: Axis("test accuracy (%)", min: 40, max: 102),
-                      layers: layers, key: .bottomLeft, width: 900, height: 620)
+        return Figure(
+            id: req.id, title: req.title ?? "S5 (\(tag), Thm 2): the knee sits at ρ = γ = 1 − 2F/k — harder tasks tolerate less pruning",
+            notes: r.figureNotes + [provenanceNote, "Δ order, no fine-tuning after pruning; dashed verticals: γ of each F"] + notes,
+            x: Axis("pruning ratio ρ", min: -0.02, max: 1), y: Axis("test accuracy (%)", min: 40, max: 102),
+            layers: layers, key: .bottomLeft, width: 900, height: 620)
     }
 
     /// S6: Δ_s(t) per expert during fine-tuning, test accuracy on the right axis.
@@ -176,25 +204,40 @@ enum MoEFigures {
         let g = try r.only()
         let k = g.parameters.int("k")
         let imp = try r.series("important_by_expert", in: g).mean.map { $0 >= 0.5 }
-        let hot = [Palette.vermillion, Palette.orange, Palette.reddishPurple, Palette.skyBlue, Palette.bluishGreen, Palette.yellow, Palette.blue, Palette.black]
+        let hot = [
+            Palette.vermillion, Palette.orange, Palette.reddishPurple, Palette.skyBlue, Palette.bluishGreen, Palette.yellow, Palette.blue, Palette.black,
+        ]
         var layers: [Layer] = []
         let impIdx = (0..<k).filter { imp[$0] }, irrIdx = (0..<k).filter { !imp[$0] }
         for (i, s) in impIdx.enumerated() {
-            layers.append(.line(.meanWithBand(i == 0 ? "important experts \(impIdx.map(String.init).joined(separator: ", ")) (one colour each)" : "",
-                                              try r.series("router_delta_\(s)", in: g), color: hot[i % hot.count])))
+            layers.append(
+                .line(
+                    .meanWithBand(
+                        i == 0 ? "important experts \(impIdx.map(String.init).joined(separator: ", ")) (one colour each)" : "",
+                        try r.series("router_delta_\(s)", in: g), color: hot[i % hot.count])))
         }
         for (i, s) in irrIdx.enumerated() {
-            layers.append(.line(.meanWithBand(i == 0 ? "irrelevant experts \(irrIdx.map(String.init).joined(separator: ", "))" : "",
-                                              try r.series("router_delta_\(s)", in: g), color: "#7f7f7f")))
+            layers.append(
+                .line(
+                    .meanWithBand(
+                        i == 0 ? "irrelevant experts \(irrIdx.map(String.init).joined(separator: ", "))" : "",
+                        try r.series("router_delta_\(s)", in: g), color: "#7f7f7f")))
         }
         layers.append(.line(.meanWithBand("training hinge loss (right axis)", try r.series("train_hinge", in: g), color: "#000000", dash: .dashed, axis: .y2)))
-        layers.append(.line(.meanWithBand("test accuracy (right axis)", try r.series("test_accuracy", in: g), color: "#000000", dash: .dotted, withPoints: true, axis: .y2)))
-        return Figure(id: req.id, title: req.title ?? "S6 (\(tag), Thm 1): router-norm change during fine-tuning",
-                      notes: r.figureNotes + [provenanceNote, configName(g), "y = Δ_s(t) = ‖w_s^(t)‖ − ‖w_s^(0)‖, mean ± sd over seeds per expert (same role in every seed)"],
-                      x: Axis("fine-tuning iteration t"), y: Axis("Δ_s(t)", min: -0.6, max: 1.6, tics: stride(from: 0.0, through: 1.6, by: 0.2).map { ($0, fmt($0, 2)) }),
-                      y2: Axis("test accuracy; training hinge (mean since the last log)", min: -0.45, max: 1.1,
-                               tics: stride(from: 0.0, through: 1.0, by: 0.2).map { ($0, fmt($0, 2)) }),
-                      layers: layers, key: .bottomRight, width: 900, height: 620)
+        layers.append(
+            .line(
+                .meanWithBand("test accuracy (right axis)", try r.series("test_accuracy", in: g), color: "#000000", dash: .dotted, withPoints: true, axis: .y2))
+        )
+        return Figure(
+            id: req.id, title: req.title ?? "S6 (\(tag), Thm 1): router-norm change during fine-tuning",
+            notes: r.figureNotes + [
+                provenanceNote, configName(g), "y = Δ_s(t) = ‖w_s^(t)‖ − ‖w_s^(0)‖, mean ± sd over seeds per expert (same role in every seed)",
+            ],
+            x: Axis("fine-tuning iteration t"), y: Axis("Δ_s(t)", min: -0.6, max: 1.6, tics: stride(from: 0.0, through: 1.6, by: 0.2).map { ($0, fmt($0, 2)) }),
+            y2: Axis(
+                "test accuracy; training hinge (mean since the last log)", min: -0.45, max: 1.1,
+                tics: stride(from: 0.0, through: 1.0, by: 0.2).map { ($0, fmt($0, 2)) }),
+            layers: layers, key: .bottomRight, width: 900, height: 620)
     }
 
     /// S7: token choice (top-K experts per token), Δ order, with and without post-pruning fine-tuning,
@@ -205,7 +248,8 @@ enum MoEFigures {
         for (i, g) in r.groups.enumerated() {
             let sem = g.parameters.string("pruned_semantics"), color = palette[i % palette.count]
             gamma = g.metrics["gamma"]?.mean ?? gamma
-            layers.append(.line(.meanWithBand("\(sem), no fine-tune", percent(try r.series("acc_delta", in: g)), color: color, dash: .dashed, withPoints: true)))
+            layers.append(
+                .line(.meanWithBand("\(sem), no fine-tune", percent(try r.series("acc_delta", in: g)), color: color, dash: .dashed, withPoints: true)))
             if let s = g.series["acc_delta_ft"] {
                 layers.append(.line(.meanWithBand("\(sem), + \(g.parameters.int("T_post")) fine-tuning steps", percent(s), color: color, withPoints: true)))
             }
@@ -213,10 +257,16 @@ enum MoEFigures {
         layers.append(vline("ρ = γ = \(fmt(gamma, 3))", x: gamma, y0: 40, y1: 102))
         layers.append(.hline(HLine("chance (50%)", y: 50, dash: .dotted, color: "#aaaaaa")))
         let g0 = try r.only()
-        return Figure(id: req.id, title: req.title ?? "S7 (\(tag)): token-choice routing (K = \(g0.parameters.int("K"))), Δ order — a pruned expert's tokens dropped vs rerouted",
-                      notes: r.figureNotes + [provenanceNote, configName(g0), "drop: pruned routers still win tokens, which get 0 (official code); reroute: pruned routers leave the softmax/top-K", "drop and reroute are separate sweep points, hence independently fine-tuned models"],
-                      x: Axis("pruning ratio ρ", min: -0.02, max: 1), y: Axis("test accuracy (%)", min: 40, max: 102),
-                      layers: layers, key: .bottomLeft, width: 900, height: 620)
+        return Figure(
+            id: req.id,
+            title: req.title ?? "S7 (\(tag)): token-choice routing (K = \(g0.parameters.int("K"))), Δ order — a pruned expert's tokens dropped vs rerouted",
+            notes: r.figureNotes + [
+                provenanceNote, configName(g0),
+                "drop: pruned routers still win tokens, which get 0 (official code); reroute: pruned routers leave the softmax/top-K",
+                "drop and reroute are separate sweep points, hence independently fine-tuned models",
+            ],
+            x: Axis("pruning ratio ρ", min: -0.02, max: 1), y: Axis("test accuracy (%)", min: 40, max: 102),
+            layers: layers, key: .bottomLeft, width: 900, height: 620)
     }
 
     /// The Δ-order curves along the post-pruning steps, `acc_delta_ft_steps_j<j>`, by j (ρ = j/k).
@@ -258,28 +308,52 @@ enum MoEFigures {
         var notes: [String] = []
         for (i, (j, s)) in curves.enumerated() {
             let keep = s.x.indices.filter { !logX || s.x[$0] >= 1 }
-            let first = firstClearing(s, threshold).map { "95% CI ≥ \(fmt(100 * threshold, 3))% from t′ = \(Int($0))" } ?? "95% CI never ≥ \(fmt(100 * threshold, 3))%"
+            let first =
+                firstClearing(s, threshold).map { "95% CI ≥ \(fmt(100 * threshold, 3))% from t′ = \(Int($0))" } ?? "95% CI never ≥ \(fmt(100 * threshold, 3))%"
             let start = logX && s.x.first == 0 ? ", \(String(format: "%.1f", 100 * s.mean[0]))% at t′ = 0" : ""
             let inside = Double(j) / Double(k) <= bound + 1e-9 ? "" : " (beyond 1 − 2/k)"
             let band = (keep.map { 100 * s.ciLow[$0] }, keep.map { 100 * s.ciHigh[$0] })
-            layers.append(.line(Line("ρ = \(j)/\(k)\(inside): \(first)\(start)", x: keep.map { s.x[$0] }, y: keep.map { 100 * s.mean[$0] },
-                                     band: band, color: colors[i % colors.count])))
+            layers.append(
+                .line(
+                    Line(
+                        "ρ = \(j)/\(k)\(inside): \(first)\(start)", x: keep.map { s.x[$0] }, y: keep.map { 100 * s.mean[$0] },
+                        band: band, color: colors[i % colors.count])))
             notes.append("rho = \(j)/\(k): " + s.x.indices.map { "t'=\(Int(s.x[$0])): \(ciText(s, at: $0))" }.joined(separator: "; "))
         }
         let base = g.metrics["acc_unpruned"]?.mean ?? .nan
-        layers.append(.hline(HLine("T6 threshold \(fmt(100 * threshold, 3))%, for every ρ ≤ 1 − 2/k = \(Int(bound * Double(k)))/\(k)", y: 100 * threshold, dash: .dashed, color: "#000000")))
-        layers.append(.hline(HLine("Thm 2, ρ ≤ 1 − O(1/k) with fine-tuning: unpruned accuracy (\(String(format: "%.1f", 100 * base))%)", y: 100 * base, dash: .dotted, color: "#555555")))
+        layers.append(
+            .hline(
+                HLine(
+                    "T6 threshold \(fmt(100 * threshold, 3))%, for every ρ ≤ 1 − 2/k = \(Int(bound * Double(k)))/\(k)", y: 100 * threshold, dash: .dashed,
+                    color: "#000000")))
+        layers.append(
+            .hline(
+                HLine(
+                    "Thm 2, ρ ≤ 1 − O(1/k) with fine-tuning: unpruned accuracy (\(String(format: "%.1f", 100 * base))%)", y: 100 * base, dash: .dotted,
+                    color: "#555555")))
         let xs = curves.flatMap { $0.s.x }.filter { !logX || $0 >= 1 }
         guard let x0 = xs.min(), let x1 = xs.max() else { throw RecipeError("\(req.id): empty t′ grid") }
-        layers.append(vline("t′ = T = \(Int(ref)): claim T6's budget (as many steps as the fine-tune before pruning)", x: ref, y0: yMin, y1: 101, dash: .dotted, color: "#999999"))
+        layers.append(
+            vline(
+                "t′ = T = \(Int(ref)): claim T6's budget (as many steps as the fine-tune before pruning)", x: ref, y0: yMin, y1: 101, dash: .dotted,
+                color: "#999999"))
         let ticks = [25.0, 50, 100, 200, 300, 600, 1200, 2400, 4800].filter { $0 >= x0 && $0 <= x1 }
-        let x = logX ? Axis("post-pruning fine-tuning steps t′ (log scale)", log: true, min: x0 / 1.15, max: x1 * 1.15, tics: ticks.map { ($0, String(Int($0))) })
-                     : Axis("post-pruning fine-tuning steps t′", min: 0, max: x1,
-                            tics: stride(from: 0.0, through: x1, by: ref > 0 ? ref / 2 : x1 / 8).map { ($0, String(Int($0))) })
+        let x =
+            logX
+            ? Axis("post-pruning fine-tuning steps t′ (log scale)", log: true, min: x0 / 1.15, max: x1 * 1.15, tics: ticks.map { ($0, String(Int($0))) })
+            : Axis(
+                "post-pruning fine-tuning steps t′", min: 0, max: x1,
+                tics: stride(from: 0.0, through: x1, by: ref > 0 ? ref / 2 : x1 / 8).map { ($0, String(Int($0))) })
         let cfg = req.string("config", default: "")
-        return Figure(id: req.id, title: req.title ?? "S8 (\(tag), Thm 2, claim T6)\(cfg.isEmpty ? "" : ", Config " + cfg): accuracy after Δ-pruning vs post-pruning fine-tuning steps t′",
-                      notes: r.figureNotes + [provenanceNote, configName(g), "Δ order (smallest router-norm change first); y = test accuracy (%) after t′ post-pruning SGD steps; line = mean, band = 95% t-interval over seeds; per t′: mean [95% CI] in %"] + notes,
-                      x: x, y: Axis("test accuracy (%): mean, 95% CI over \(g.replicates - g.diverged) seeds", min: yMin, max: 101),
-                      layers: layers, key: .bottomRight, width: 1000, height: 640)
+        return Figure(
+            id: req.id,
+            title: req.title
+                ?? "S8 (\(tag), Thm 2, claim T6)\(cfg.isEmpty ? "" : ", Config " + cfg): accuracy after Δ-pruning vs post-pruning fine-tuning steps t′",
+            notes: r.figureNotes + [
+                provenanceNote, configName(g),
+                "Δ order (smallest router-norm change first); y = test accuracy (%) after t′ post-pruning SGD steps; line = mean, band = 95% t-interval over seeds; per t′: mean [95% CI] in %",
+            ] + notes,
+            x: x, y: Axis("test accuracy (%): mean, 95% CI over \(g.replicates - g.diverged) seeds", min: yMin, max: 101),
+            layers: layers, key: .bottomRight, width: 1000, height: 640)
     }
 }

@@ -90,23 +90,27 @@ enum AveragedSGDFigures {
         let x = gs.map { Double($0.parameters.int(axis)) }
         let avg = try gs.map { try r.metric("excess_risk", in: $0) }
         let last = try gs.map { try r.metric("excess_risk_last", in: $0) }
-        let overlay = try PowerLawOverlay(id: req.id, x: x, y: avg.map(\.mean), yErr: avg.map(\.sd), measured: "tail-averaged iterate (mean ± sd)",
-                                          theory: axis == "T" ? -1 : 1, theoryTitle: axis == "T" ? "theory slope −1" : "theory slope +1")
+        let overlay = try PowerLawOverlay(
+            id: req.id, x: x, y: avg.map(\.mean), yErr: avg.map(\.sd), measured: "tail-averaged iterate (mean ± sd)",
+            theory: axis == "T" ? -1 : 1, theoryTitle: axis == "T" ? "theory slope −1" : "theory slope +1")
         // The theorem also gives the constant: σ²dκ/n with nothing fitted.
         let predicted = gs.map { g -> Double in
             let d = g.parameters.int("d"), sigma = g.parameters.double("sigma")
             let gamma = g.parameters.double("step") / Double(d), n = (g.parameters.double("tail") * Double(g.parameters.int("T"))).rounded(.down)
             return sigma * sigma * Double(d) * AveragedSGDExperiment.kappa(gamma: gamma, d: d) / n
         }
-        let layers = overlay.layers + [
-            .line(Line("theory σ²dκ/n (nothing fitted)", x: x, y: predicted, dash: .dotted, color: "#2ca02c")),
-            .points(Points("last iterate (mean ± sd)", x: x, y: last.map(\.mean), yErr: last.map(\.sd), color: "#ff7f0e")),
-        ]
+        let layers =
+            overlay.layers + [
+                .line(Line("theory σ²dκ/n (nothing fitted)", x: x, y: predicted, dash: .dotted, color: "#2ca02c")),
+                .points(Points("last iterate (mean ± sd)", x: x, y: last.map(\.mean), yErr: last.map(\.sd), color: "#ff7f0e")),
+            ]
         let fixed = axis == "T" ? "d = \(gs.first?.parameters.int("d") ?? 0)" : "T = \(gs.first?.parameters.int("T") ?? 0)"
-        return Figure(id: req.id, title: req.title ?? "Averaged SGD: excess risk against \(axis) (\(fixed))",
-                      notes: r.figureNotes + ["excess risk = ‖w − w*‖² (Σ = I), exact"],
-                      x: Axis(axis == "T" ? "SGD steps T" : "dimension d", log: true, min: overlay.xRange.lowerBound / 1.3, max: overlay.xRange.upperBound * 1.3,
-                             tics: x.map { ($0, String(Int($0))) }),
-                      y: Axis("excess risk R(w) − R(w*)", log: true), layers: layers, key: .bottomLeft)
+        return Figure(
+            id: req.id, title: req.title ?? "Averaged SGD: excess risk against \(axis) (\(fixed))",
+            notes: r.figureNotes + ["excess risk = ‖w − w*‖² (Σ = I), exact"],
+            x: Axis(
+                axis == "T" ? "SGD steps T" : "dimension d", log: true, min: overlay.xRange.lowerBound / 1.3, max: overlay.xRange.upperBound * 1.3,
+                tics: x.map { ($0, String(Int($0))) }),
+            y: Axis("excess risk R(w) − R(w*)", log: true), layers: layers, key: .bottomLeft)
     }
 }

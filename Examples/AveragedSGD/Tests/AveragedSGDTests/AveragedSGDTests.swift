@@ -31,8 +31,11 @@ struct AveragedSGDTests {
 
     @Test("without label noise the iterates converge to the teacher (an independent reference: w* itself)")
     func noiselessConvergence() throws {
-        let r = try AveragedSGDExperiment().run(Parameters(["d": .int(8), "T": .int(20000), "sigma": .double(0), "step": .double(0.5),
-                                                            "tail": .double(0.5)]), context: RunContext(seed: 1))
+        let r = try AveragedSGDExperiment().run(
+            Parameters([
+                "d": .int(8), "T": .int(20000), "sigma": .double(0), "step": .double(0.5),
+                "tail": .double(0.5),
+            ]), context: RunContext(seed: 1))
         #expect(r.metrics["excess_risk_last"]! < 1e-20)
         #expect(r.metrics["excess_risk"]! < 1e-20)
     }
@@ -41,8 +44,11 @@ struct AveragedSGDTests {
     func noisyRate() throws {
         var normalized: [Double] = []
         for seed in 1...20 {
-            let r = try AveragedSGDExperiment().run(Parameters(["d": .int(16), "T": .int(16000), "sigma": .double(1), "step": .double(0.25),
-                                                                "tail": .double(0.5)]), context: RunContext(seed: UInt64(seed)))
+            let r = try AveragedSGDExperiment().run(
+                Parameters([
+                    "d": .int(16), "T": .int(16000), "sigma": .double(1), "step": .double(0.25),
+                    "tail": .double(0.5),
+                ]), context: RunContext(seed: UInt64(seed)))
             #expect(r.metrics["excess_risk"]! < r.metrics["excess_risk_last"]!)
             normalized.append(r.metrics["normalized"]!)
         }
@@ -53,8 +59,11 @@ struct AveragedSGDTests {
     @Test("an unstable step size is refused with the limit in the message")
     func unstableStep() {
         #expect(throws: ParameterError.self) {
-            try AveragedSGDExperiment().validate(Parameters(["d": .int(16), "T": .int(100), "sigma": .double(1), "step": .double(2),
-                                                             "tail": .double(0.5)]))
+            try AveragedSGDExperiment().validate(
+                Parameters([
+                    "d": .int(16), "T": .int(100), "sigma": .double(1), "step": .double(2),
+                    "tail": .double(0.5),
+                ]))
         }
     }
 }
