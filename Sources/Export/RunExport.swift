@@ -22,12 +22,6 @@ public enum RunExport {
     /// `points/`), a `runs/` directory, or an output root holding `runs/`. Sorted, each once.
     public static func sweepDirectories(_ paths: [String]) throws -> [URL] {
         let fm = FileManager.default
-        func isSweep(_ u: URL) -> Bool {
-            fm.fileExists(atPath: u.appendingPathComponent("plan.tsv").path) && fm.fileExists(atPath: u.appendingPathComponent("points").path)
-        }
-        func children(_ u: URL) -> [URL] {
-            ((try? fm.contentsOfDirectory(atPath: u.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted().map { u.appendingPathComponent($0) }
-        }
         var out: [URL] = []
         for path in paths {
             let u = URL(fileURLWithPath: path).standardizedFileURL
@@ -35,9 +29,8 @@ public enum RunExport {
             guard fm.fileExists(atPath: u.path, isDirectory: &isDir), isDir.boolValue else {
                 throw ExportError("\(path): no such directory (give an output root, its runs/ directory, or a sweep directory)")
             }
-            if isSweep(u) { out.append(u); continue }
-            let runs = fm.fileExists(atPath: u.appendingPathComponent("runs").path) ? u.appendingPathComponent("runs") : u
-            let found = children(runs).flatMap { scenario in children(scenario).filter(isSweep) }
+            // The engine's own lookup (`sim status`, `sim aggregate`), keeping sweeps that have run points.
+            let found = SweepDirectory.find(under: u).filter { fm.fileExists(atPath: $0.appendingPathComponent("points").path) }
             guard !found.isEmpty else {
                 throw ExportError("\(path): no sweeps found (expected runs/<scenario>/<sweep-id>/ with plan.tsv and points/)")
             }
@@ -83,11 +76,7 @@ public enum RunExport {
     }
 
     /// Shortest round-trip decimal; empty for NaN (a missing value to pandas); `inf` / `-inf`.
-    public static func number(_ v: Double) -> String {
-        if v.isNaN { return "" }
-        if v.isInfinite { return v > 0 ? "inf" : "-inf" }
-        return "\(v)"
-    }
+    public static func number(_ v: Double) -> String { TidyCSV.number(v) }
 
     static func csvField(_ s: String) -> String { TidyCSV.field(s) }
 

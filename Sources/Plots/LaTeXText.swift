@@ -37,6 +37,9 @@ public enum LaTeXText {
         "ä": "\\\"a", "ç": "\\c{c}", "ñ": "\\~n", "\u{00A0}": "~", "\u{2009}": "\\,", "\u{202F}": "\\,", "✓": "$\\checkmark$",
     ]
 
+    /// Characters LaTeX reserves, escaped the same way in text and in math.
+    static let specials: [Character: String] = ["%": "\\%", "&": "\\&", "#": "\\#", "$": "\\$"]
+
     public static func convert(_ text: String) -> String {
         // Words are split on spaces; each is math when it carries a symbol, `_` or `^`.
         text.split(separator: " ", omittingEmptySubsequences: false).map { word in
@@ -114,14 +117,7 @@ public enum LaTeXText {
             } else if let t = textReplacements[c] {
                 out += "\\text{\(t)}"
             } else {
-                switch c {
-                case "%": out += "\\%"
-                case "&": out += "\\&"
-                case "#": out += "\\#"
-                case "$": out += "\\$"
-                case "\\": out += "\\backslash "
-                default: out += c.isASCII ? String(c) : "?"
-                }
+                if let e = specials[c] { out += e } else if c == "\\" { out += "\\backslash " } else { out += c.isASCII ? String(c) : "?" }
             }
             i += 1
         }
@@ -135,10 +131,7 @@ public enum LaTeXText {
             case "\\": out += "\\textbackslash{}"
             case "{": out += "\\{"
             case "}": out += "\\}"
-            case "%": out += "\\%"
-            case "&": out += "\\&"
-            case "#": out += "\\#"
-            case "$": out += "\\$"
+            case "%", "&", "#", "$": out += specials[c]!
             case "~": out += "\\textasciitilde{}"
             case "<": out += "$<$"
             case ">": out += "$>$"

@@ -51,7 +51,7 @@ public enum TidyCSV {
     }
 
     /// Shortest round-trip decimal; empty for a missing (nil or NaN) value; ±inf as `inf` / `-inf`.
-    static func number(_ v: Double?) -> String {
+    public static func number(_ v: Double?) -> String {
         guard let v, !v.isNaN else { return "" }
         if v.isInfinite { return v > 0 ? "inf" : "-inf" }
         return "\(v)"
