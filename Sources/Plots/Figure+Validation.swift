@@ -68,6 +68,7 @@ extension Figure {
     /// - then, so that no two curves look alike without color: a line of three or more points, or a
     ///   points layer, that has the same dash and marker as an earlier one gets the next marker of
     ///   the cycle that no earlier layer of its kind uses.
+    /// Fitted and theory lines (`Line.isReference`) take no marker in either step.
     var layerMarkers: [Int?] {
         let dashes = layerDashes
         var markers: [Int?] = zip(layers, styleIndices).map { layer, k in
@@ -75,7 +76,7 @@ extension Figure {
             let cycled = Palette.markers[k % Palette.markers.count]
             switch layer {
             case .points(let p): return p.color == nil && p.marker == .disc ? cycled : p.marker.rawValue
-            case .line(let l): return l.withPoints || (l.dash == .auto && l.color == nil && l.x.count >= 3) ? cycled : nil
+            case .line(let l): return !l.isReference && (l.withPoints || (l.dash == .auto && l.color == nil && l.x.count >= 3)) ? cycled : nil
             default: return nil
             }
         }
@@ -83,7 +84,7 @@ extension Figure {
         for (i, layer) in layers.enumerated() {
             let kind: String
             switch layer {
-            case .line(let l): guard l.x.count >= 3 else { continue }; kind = "line \(String(describing: dashes[i]))"
+            case .line(let l): guard l.x.count >= 3, !l.isReference else { continue }; kind = "line \(String(describing: dashes[i]))"
             case .points: kind = "points"
             default: continue
             }

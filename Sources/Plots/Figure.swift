@@ -77,12 +77,16 @@ public struct Line: Sendable {
     public var color: String?
     public var withPoints: Bool
     public var axis: AxisSide
+    /// A fitted or theory curve, not a measurement: it never gets markers (markers at a fit's
+    /// sample points would read as data), not even to tell it apart from another curve in gray.
+    public var isReference: Bool
     public init(
         _ title: String, x: [Double], y: [Double], band: (lo: [Double], hi: [Double])? = nil,
-        dash: Dash = .auto, color: String? = nil, withPoints: Bool = false, axis: AxisSide = .y1
+        dash: Dash = .auto, color: String? = nil, withPoints: Bool = false, axis: AxisSide = .y1,
+        isReference: Bool = false
     ) {
         self.title = title; self.x = x; self.y = y; self.band = band; self.dash = dash
-        self.color = color; self.withPoints = withPoints; self.axis = axis
+        self.color = color; self.withPoints = withPoints; self.axis = axis; self.isReference = isReference
     }
 }
 

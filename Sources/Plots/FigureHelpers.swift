@@ -93,7 +93,7 @@ extension Line {
             return a > 0 ? a * pow(b / a, t) : a + (b - a) * t
         }
         let ys = xs.map { anchor.y * pow($0 / anchor.x, exponent) }
-        return Line(title, x: xs, y: ys, dash: .dashed, color: color ?? Palette.theory)
+        return Line(title, x: xs, y: ys, dash: .dashed, color: color ?? Palette.theory, isReference: true)
     }
 
     /// The point (x̄, ȳ) at the geometric means of the data through which a power law with this

@@ -109,7 +109,8 @@ public struct PowerLawOverlay {
         xRange = x0...x1
         layers = [
             .points(Points(measured, x: x, y: y, yErr: yErr, color: Palette.blue)),
-            .line(Line("fit: slope \(fmt(fit.exponent)) ± \(fmt(fit.exponentSE, 2))", x: grid, y: grid.map(fit.predict), color: Palette.blue)),
+            .line(
+                Line("fit: slope \(fmt(fit.exponent)) ± \(fmt(fit.exponentSE, 2))", x: grid, y: grid.map(fit.predict), color: Palette.blue, isReference: true)),
             .line(
                 .powerLaw(
                     exponent: theory, through: (gx, fit.predict(gx)), over: x0...x1,

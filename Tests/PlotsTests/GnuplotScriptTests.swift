@@ -162,6 +162,26 @@ struct GnuplotScriptTests {
         #expect(m[4] == 7 && m[5] != nil && m[5] != 7, "\(m)")
     }
 
+    /// Fitted and theory curves are not measurements: even when they look alike in gray (same
+    /// dash, 21 samples each, as in MoE S2's fits), they get no markers, which would read as data.
+    @Test("fitted and theory lines never get markers")
+    func referenceLinesUnmarked() throws {
+        let x = (0..<21).map(Double.init)
+        let figure = Figure(
+            id: "r", title: "", x: Axis("x"), y: Axis("y"),
+            layers: [
+                .line(Line("fit A", x: x, y: x, color: Palette.blue, isReference: true)),
+                .line(Line("fit B", x: x, y: x.map { $0 + 1 }, color: Palette.vermillion, isReference: true)),
+                .line(.powerLaw(exponent: 1, through: (1, 1), over: 1...20, title: "theory")),
+                .line(.powerLaw(exponent: 2, through: (1, 1), over: 1...20, title: "theory 2")),
+                .line(Line("measured, solid", x: x, y: x, color: Palette.orange)),
+                .line(Line("measured, solid too", x: x, y: x, color: Palette.skyBlue)),
+            ], key: .none)
+        let m = figure.layerMarkers
+        #expect(m[0] == nil && m[1] == nil && m[2] == nil && m[3] == nil, "\(m)")
+        #expect(m[4] == nil && m[5] != nil, "measurements still get told apart: \(m)")
+    }
+
     @Test("layers with nothing drawable get no clause; an empty figure still plots")
     func nothingDrawable() throws {
         let gp = try script(SampleFigures.empty())

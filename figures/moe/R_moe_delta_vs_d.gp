@@ -51,7 +51,7 @@ plot \
     data index 1 using 1:2 with lines lw 2 lc rgb "#0072B2" notitle, \
     data index 2 using 1:2 with lines lw 2 dt 2 lc rgb "#0072B2" title "theory: ∝ d^(−1/2), i.e. O(1/√d)", \
     data index 3 using 1:2:3 with yerrorbars pt 5 ps 0.9 lw 1.2 lc rgb "#7f7f7f" title "|Δ_s|, irrelevant: fitted slope -1.2 ± 0.2, theory ≤ −1/2", \
-    data index 4 using 1:2 with linespoints pt 7 ps 0.6 pi 3 lw 2 lc rgb "#7f7f7f" notitle, \
+    data index 4 using 1:2 with lines lw 2 lc rgb "#7f7f7f" notitle, \
     data index 5 using 1:2:3 with yerrorbars pt 9 ps 0.9 lw 1.2 lc rgb "#D55E00" title "Δ_s, important: fitted slope -0.26 ± 0.5, theory 0", \
-    data index 6 using 1:2 with linespoints pt 5 ps 0.6 pi 3 lw 2 lc rgb "#D55E00" notitle, \
-    data index 7 using 1:2 with linespoints pt 7 ps 0.6 pi 3 lw 2 dt 2 lc rgb "#D55E00" title "theory: Ω(1), flat in d"
+    data index 6 using 1:2 with lines lw 2 lc rgb "#D55E00" notitle, \
+    data index 7 using 1:2 with lines lw 2 dt 2 lc rgb "#D55E00" title "theory: Ω(1), flat in d"

@@ -108,7 +108,7 @@ enum MoEFigures {
             let fitText = fit.map { "fitted slope \(fmt($0.exponent, 2)) ± \(fmt($0.exponentSE, 1))" } ?? "no fit"
             layers.append(
                 .points(Points("\(label): \(fitText), theory \(theoryText)", x: ds, y: ys, yErr: sums.map { $0.sd.isFinite ? $0.sd : 0 }, color: color)))
-            if let f = fit { layers.append(.line(Line("", x: grid, y: grid.map(f.predict), color: color))) }
+            if let f = fit { layers.append(.line(Line("", x: grid, y: grid.map(f.predict), color: color, isReference: true))) }
             // Theory guide anchored at the geometric mean of the measurements.
             let gx = exp(ds.map(log).reduce(0, +) / Double(ds.count)), gy = exp(ys.map(log).reduce(0, +) / Double(ys.count))
             if metric != "delta_irr_absmean" && gy.isFinite {
@@ -116,7 +116,7 @@ enum MoEFigures {
                     .line(
                         Line(
                             metric == "change_irr_mean" ? "theory: ∝ d^(−1/2), i.e. O(1/√d)" : "theory: Ω(1), flat in d",
-                            x: grid, y: grid.map { gy * pow($0 / gx, theory) }, dash: .dashed, color: color)))
+                            x: grid, y: grid.map { gy * pow($0 / gx, theory) }, dash: .dashed, color: color, isReference: true)))
             }
             notes.append("\(metric): \(fitText) (theory \(theoryText)); means " + ys.map { fmt($0, 3) }.joined(separator: ", "))
         }
