@@ -20,20 +20,39 @@ writes Tests/TrainingTests/Fixtures/<variant>.json with
                                   comparison is only meaningful away from those, and the generator
                                   refuses a draw where it is below GAP_MIN
 
+The GeneralTransformer variants (transformer_*) add, per case,
+                    grad.bias     ∂loss/∂bias (B×L) of the fixed score bias, if there is one (0 at the
+                                  −∞ padding keys and at non-keys); the bias is not trained, so it is in
+                                  no after_3_steps
+                    adam          {"lr", "beta1", "beta2", "eps", "weight_decay", "losses", "after_3_steps",
+                                  "min_gap"}: 3 AdamW steps from init, written out by hand (run_rule)
+                    sgd_wd        {"lr", "weight_decay", "losses", "after_3_steps", "min_gap"}: 3 steps of
+                                  SGD with L2 weight decay θ ← θ − η (g + λθ), η = hyper.learning_rate
+and their cases.<loss>.min_gap covers all three runs (plain SGD, adam, sgd_wd). Their config holds
+d, L, layers, heads, mb, m, residual, layer_norm (JSON booleans), readout ("mean" or "last"),
+query_is_key, trainable_output (booleans) and B; init holds Wqkv_0 … Wqkv_{layers−1}, W_O and a when
+trainable_output (else a is in fixed); fixed.bias, when present, is B×L.
+
 Tensors are {"shape": [...], "data": [row-major floats]}; floats are written with repr (shortest
-round-trip, exact in float64). Variants and the Swift learners they mirror (conventions copied from
-the Swift code, see each model below):
+round-trip, exact in float64); −∞ (a padding key's score bias) is written as the JSON string "-inf"
+(Swift: JSONDecoder's nonConformingFloatDecodingStrategy .convertFromString(positiveInfinity: "inf",
+negativeInfinity: "-inf", nan: "nan") reads it into a [Double]). Variants and the Swift learners they
+mirror (conventions copied from the Swift code, see each model below):
 
   lowrank          OneLayerTransformer (SoftmaxAttention + ReLUReadout), token-averaged readout
   icl              ICLTransformer (QueryAttention, query over the contexts only + ReLUReadout)
   graph_pe         GraphTransformer, variant gt_pe: relative PE b[dist] trained with the W's
   moe_expert       SparseMoE, expert-choice routing (top-l tokens per expert, softmax over them)
   moe_token        SparseMoE, token-choice routing (softmax over all k experts, top-K dispatch)
+  transformer_mean GeneralTransformer: 2 layers × 2 heads, residual, LayerNorm, mean readout, every
+                   token a key, a trained
+  transformer_query GeneralTransformer: 3 layers × 2 heads, residual, no LayerNorm, last-token readout,
+                   the last token never a key, a fixed, a per-sample score bias with −∞ padding keys
 
 Deterministic: fixed seeds; the first seed whose draw is away from every kink is used (the seed is
 recorded in the fixture). Regenerate with `bash scripts/make-fixtures.sh`.
 
-Usage: python make_fixtures.py [--out Tests/TrainingTests/Fixtures]
+Usage: python make_fixtures.py [--out Tests/TrainingTests/Fixtures] [variant ...]
 """
 import argparse
 import json
@@ -190,6 +209,50 @@ def moe_token_forward(p, fixed, batch):
     return torch.stack(fs), [relu_gap, tie_gap]
 
 
+def layer_norm(x):
+    """Per row: (x − mean) / sqrt(var + 1e-5), biased variance (divide by d), no gain or bias."""
+    mu = x.mean(dim=-1, keepdim=True)
+    var = ((x - mu) ** 2).mean(dim=-1, keepdim=True)
+    return (x - mu) / torch.sqrt(var + 1e-5)
+
+
+def transformer_forward(p, fixed, batch):
+    """GeneralTransformer: Lyr attention layers, H heads each, then a ReLU readout.
+    Layer i (Wqkv_i rows [W_Q^1..W_Q^H; W_K^1..W_K^H; W_V^1..W_V^H], W_Q^h, W_K^h mb×d, W_V^h d×d):
+      Y = LN(X^i) if layer_norm else X^i
+      A_h = softmax over the keys s of (Y W_Q^hᵀ)(Y W_K^hᵀ)ᵀ + bias[b, s]  (no temperature; keys: all
+            L tokens if query_is_key, else the first L−1 — the last token is never a key; a −∞ bias
+            gives its key weight 0)
+      X^{i+1} = (X^i if residual else 0) + Σ_h A_h (Y W_V^hᵀ)
+    Z = LN(X^Lyr) if layer_norm else X^Lyr; F = (1/|R|) Σ_{l∈R} aᵀ ReLU(W_O z_l), R = every row
+    (readout mean) or the last row (readout last). a is trained iff trainable_output."""
+    c = fixed["config"]
+    X = batch["x"]                                           # (B, L, d)
+    d, L, H, mb = c["d"], c["L"], c["heads"], c["mb"]
+    keys = L if c["query_is_key"] else L - 1
+    bias = fixed.get("bias")                                 # (B, L) or None
+    for i in range(c["layers"]):
+        W = p[f"Wqkv_{i}"]
+        Y = layer_norm(X) if c["layer_norm"] else X
+        attn = torch.zeros_like(X)
+        for h in range(H):
+            WQ = W[h * mb:(h + 1) * mb]
+            WK = W[(H + h) * mb:(H + h + 1) * mb]
+            WV = W[2 * H * mb + h * d:2 * H * mb + (h + 1) * d]
+            Q = Y @ WQ.T                                     # (B, L, mb): every row is a query
+            K, V = Y[:, :keys] @ WK.T, Y[:, :keys] @ WV.T    # (B, keys, ·)
+            S = Q @ K.transpose(1, 2)                        # S[b, l, s]
+            if bias is not None:
+                S = S + bias[:, None, :keys]
+            attn = attn + torch.softmax(S, dim=-1) @ V
+        X = X + attn if c["residual"] else attn
+    Z = layer_norm(X) if c["layer_norm"] else X
+    rows = Z if c["readout"] == "mean" else Z[:, -1:]        # (B, |R|, d)
+    a = p["a"] if c["trainable_output"] else fixed["a"]
+    tok, g = relu_readout(rows, p["W_O"], a)                 # (B, |R|)
+    return tok.mean(dim=1), [g.abs().min().item()]
+
+
 # ---------------------------------------------------------------------------------------------
 # Training: the same fixed batch, 3 plain-SGD steps (torch.optim.SGD without momentum, decay or
 # clipping: θ ← θ − η ∂loss/∂θ; the MoE uses η_e for the experts and η_r for the routers).
@@ -223,7 +286,8 @@ def run(forward, init, fixed, batch, loss_name, rates):
 
 def tensor(t):
     t = torch.as_tensor(t, dtype=torch.float64)
-    return {"shape": list(t.shape), "data": [float(v) for v in t.reshape(-1).tolist()]}
+    data = [float(v) if math.isfinite(v) else ("-inf" if v < 0 else "inf") for v in t.reshape(-1).tolist()]
+    return {"shape": list(t.shape), "data": data}      # ±∞ (the padding bias) as the strings "-inf", "inf"
 
 
 def build(forward, init, fixed, batch, rates, need_mixed_hinge):
@@ -240,6 +304,91 @@ def build(forward, init, fixed, batch, rates, need_mixed_hinge):
         act = cases["hinge"]["active"]
         if not (0 < len(act) < len(batch["labels"])):
             return None                                      # want both active and skipped samples
+    return cases
+
+
+# The GeneralTransformer variants also record, from the same init and batch, 3 steps of SGD with L2
+# weight decay and 3 steps of AdamW, both written out by hand (no torch.optim) as the Swift code has
+# them, and the gradient of the (untrained) score bias.
+
+ADAMW = {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.1}
+SGD_WEIGHT_DECAY = 0.05
+ADAM_GRAD_MIN = 1e-6    # smallest allowed non-zero |∂loss/∂θ| entry in the AdamW run: m̂/(√v̂ + ε) is
+                        # ill-conditioned for |g| ≈ ε (a 1e-16 error in g moves it by up to 1e-16/ε)
+
+
+def run_rule(forward, init, fixed, batch, loss_name, rule):
+    """3 steps from init on the fixed batch, every trainable θ, g = ∂loss/∂θ (autograd):
+      sgd_wd  θ ← θ − η (g + λ θ)
+      adamw   t = 1, 2, 3: m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²; m̂ = m/(1−β1^t); v̂ = v/(1−β2^t);
+              θ ← θ − η (m̂ / (√v̂ + ε) + λ θ)    (m = v = 0 at t = 0)"""
+    theta = {n: t.clone() for n, t in init.items()}
+    mom = {n: torch.zeros_like(t) for n, t in init.items()}
+    vel = {n: torch.zeros_like(t) for n, t in init.items()}
+    y = batch["labels"]
+    out = {"losses": []}
+    gap, smallest = math.inf, math.inf
+    for step in range(STEPS):
+        params = {n: t.clone().requires_grad_(True) for n, t in theta.items()}
+        F, gaps = forward(params, fixed, batch)
+        gap = min([gap, margin_gap(loss_name, F.detach(), y)] + gaps)
+        loss = per_sample_loss(loss_name, F, y).mean()
+        names = list(params)
+        grads = torch.autograd.grad(loss, [params[n] for n in names], allow_unused=True)
+        out["losses"].append(loss.item())
+        lr, lam = rule["lr"], rule["weight_decay"]
+        for n, g in zip(names, grads):
+            g = torch.zeros_like(theta[n]) if g is None else g.detach()
+            if rule["name"] == "sgd_wd":
+                theta[n] = theta[n] - lr * (g + lam * theta[n])
+                continue
+            nz = g.abs()[g != 0]
+            if nz.numel():
+                smallest = min(smallest, nz.min().item())
+            t = step + 1
+            b1, b2, eps = rule["beta1"], rule["beta2"], rule["eps"]
+            mom[n] = b1 * mom[n] + (1 - b1) * g
+            vel[n] = b2 * vel[n] + (1 - b2) * g * g
+            m_hat = mom[n] / (1 - b1 ** t)
+            v_hat = vel[n] / (1 - b2 ** t)
+            theta[n] = theta[n] - lr * (m_hat / (torch.sqrt(v_hat) + eps) + lam * theta[n])
+    out["after_3_steps"] = theta
+    out["min_gap"] = gap
+    out["min_abs_grad"] = smallest                           # not written: a draw check only
+    return out
+
+
+def bias_grad(forward, init, fixed, batch, loss_name):
+    """∂loss/∂bias (B×L) at init: 0 at the −∞ (padding) keys and at the non-keys."""
+    bias = fixed["bias"].clone().requires_grad_(True)
+    F, _ = forward(init, dict(fixed, bias=bias), batch)
+    per_sample_loss(loss_name, F, batch["labels"]).mean().backward()
+    g = bias.grad.detach().clone()
+    assert torch.isfinite(g).all()
+    return g
+
+
+def build_transformer(forward, init, fixed, batch, rates):
+    """build() plus, per loss, the bias gradient and the sgd_wd / adam runs; min_gap then covers all
+    three runs (plain SGD, SGD + weight decay, AdamW). None if a draw sits near a kink."""
+    cases = build(forward, init, fixed, batch, rates, need_mixed_hinge=True)
+    if cases is None:
+        return None
+    lr = rates[next(iter(rates))]
+    assert all(r == lr for r in rates.values())
+    for name, res in cases.items():
+        if "bias" in fixed:
+            res["grad"]["bias"] = bias_grad(forward, init, fixed, batch, name)
+        rules = (("adam", dict(ADAMW, name="adamw")),
+                 ("sgd_wd", {"name": "sgd_wd", "lr": lr, "weight_decay": SGD_WEIGHT_DECAY}))
+        for key, rule in rules:
+            r = run_rule(forward, init, fixed, batch, name, rule)
+            if r["min_gap"] < GAP_MIN:
+                return None
+            if key == "adam" and r["min_abs_grad"] < ADAM_GRAD_MIN:
+                return None
+            res[key] = dict({k: v for k, v in rule.items() if k != "name"}, **r)
+        res["min_gap"] = min(res["min_gap"], res["adam"]["min_gap"], res["sgd_wd"]["min_gap"])
     return cases
 
 
@@ -340,12 +489,54 @@ def moe(seed, routing):
     return fwd, init, fixed, batch, config, {"expert_rate": 0.5, "router_rate": 0.3}
 
 
+def transformer(seed, kind):
+    """GeneralTransformer. "mean": 2 layers with LayerNorm, readout over every token, every token a
+    key, a trained. "query": 3 layers without LayerNorm, readout of the last token, which is never a
+    key, a fixed, a per-sample score bias with two −∞ (padding) keys."""
+    gen = torch.Generator().manual_seed(seed)
+    if kind == "mean":
+        B, L, d, layers, H, mb, m = 4, 5, 4, 2, 2, 3, 6
+        flags = {"residual": True, "layer_norm": True, "readout": "mean",
+                 "query_is_key": True, "trainable_output": True}
+        w_std, o_std, lr = 0.5, 0.5, 0.5
+    else:
+        B, L, d, layers, H, mb, m = 4, 6, 4, 3, 2, 2, 6
+        flags = {"residual": True, "layer_norm": False, "readout": "last",
+                 "query_is_key": False, "trainable_output": False}
+        w_std, o_std, lr = 0.4, 0.5, 0.1
+    config = dict({"d": d, "L": L, "layers": layers, "heads": H, "mb": mb, "m": m}, **flags, B=B)
+    rows = 2 * H * mb + H * d                                # [W_Q^1..W_Q^H; W_K^1..W_K^H; W_V^1..W_V^H]
+    init = {f"Wqkv_{i}": w_std * torch.randn(rows, d, generator=gen) for i in range(layers)}
+    init["W_O"] = o_std * torch.randn(m, d, generator=gen)
+    a = (torch.randint(0, 2, (m,), generator=gen) * 2 - 1).to(torch.float64) / math.sqrt(m)
+    fixed = {"config": config}
+    if flags["trainable_output"]:
+        init["a"] = a
+    else:
+        fixed["a"] = a
+    batch = {"x": torch.randn(B, L, d, generator=gen)}
+    if kind == "query":
+        bias = torch.randn(B, L, generator=gen)
+        bias[:, L - 1] = 0.0                                 # the last token is never a key
+        bias[0, 3] = -math.inf                               # padding keys
+        bias[2, 1] = -math.inf
+        fixed["bias"] = bias
+    F, _ = transformer_forward(init, fixed, batch)
+    batch["labels"] = label_from_outputs(F, gen)
+    return transformer_forward, init, fixed, batch, config, {"learning_rate": lr}
+
+
 VARIANTS = {
     "lowrank": (lowrank, "OneLayerTransformer<Double> (low-rank & sparse paper)"),
     "icl": (icl, "ICLTransformer<Double>, includeQuery = false (ICL paper)"),
     "graph_pe": (graph_pe, "GraphTransformer, variant gt_pe (graph-transformer paper)"),
     "moe_expert": (lambda s: moe(s, "expert_choice"), "SparseMoE, expert-choice routing (MoE pruning paper)"),
     "moe_token": (lambda s: moe(s, "token_choice"), "SparseMoE, token-choice routing, drop (MoE pruning paper)"),
+    "transformer_mean": (lambda s: transformer(s, "mean"),
+                         "GeneralTransformer<Double>: 2 layers, 2 heads, LayerNorm, residual, mean readout, a trained"),
+    "transformer_query": (lambda s: transformer(s, "query"),
+                          "GeneralTransformer<Double>: 3 layers, 2 heads, residual, no LayerNorm, last-token readout, "
+                          "the last token never a key, score bias with −∞ padding keys, a fixed"),
 }
 
 
@@ -357,7 +548,10 @@ def make(name):
             rates = {n: hyper["learning_rate"] for n in init}
         else:
             rates = {"routers": hyper["router_rate"], "experts": hyper["expert_rate"]}
-        cases = build(forward, init, fixed, batch, rates, need_mixed_hinge=True)
+        if name.startswith("transformer"):
+            cases = build_transformer(forward, init, fixed, batch, rates)
+        else:
+            cases = build(forward, init, fixed, batch, rates, need_mixed_hinge=True)
         if cases is not None:
             break
     else:
@@ -371,7 +565,7 @@ def make(name):
         "config": config,
         "hyper": hyper,
         "init": {n: tensor(t) for n, t in init.items()},
-        "fixed": {"a": tensor(fixed["a"])},
+        "fixed": {n: tensor(fixed[n]) for n in ("a", "bias") if n in fixed},
         "batch": {"labels": [float(v) for v in batch["labels"].tolist()]},
         "cases": {},
     }
@@ -396,6 +590,13 @@ def make(name):
             "after_3_steps": {n: tensor(t) for n, t in res["after_3_steps"].items()},
             "min_gap": res["min_gap"],
         }
+        for key in ("adam", "sgd_wd"):
+            if key in res:
+                r = res[key]
+                fx["cases"][loss_name][key] = dict(
+                    {k: v for k, v in r.items() if k not in ("after_3_steps", "min_gap", "min_abs_grad")},
+                    after_3_steps={n: tensor(t) for n, t in r["after_3_steps"].items()},
+                    min_gap=r["min_gap"])
     return fx
 
 
@@ -411,7 +612,7 @@ def main():
         path = os.path.join(args.out, f"{name}.json")
         text = json.dumps(fx, indent=1)
         # One line per list of numbers (json puts every float on its own line under indent).
-        text = re.sub(r"\[\s*([-+0-9.eE, \n]*?)\s*\]", lambda mt: "[" + " ".join(mt.group(1).split()) + "]", text)
+        text = re.sub(r'\[\s*([-+0-9.eE, \n"inf]*?)\s*\]', lambda mt: "[" + " ".join(mt.group(1).split()) + "]", text)
         with open(path, "w") as f:
             f.write(text + "\n")
         gaps = ", ".join(f"{k} {c['min_gap']:.2e} (active {len(c['active'])}/{len(fx['batch']['labels'])})"
