@@ -95,14 +95,36 @@ public struct ClaimDeclaration: Sendable {
     public var rule: VerdictRule
     public var knownIssue: String?
 
+    /// Set by `for_each`: the claim reads only the points where this parameter has this value.
+    public var restriction: (key: String, value: ParamValue)?
+
     /// The claim, reading the sweep of the scenario at `scenario` (relative to the package root).
     public func claim(paper: String, scenario: String) -> Claim {
-        let m = measure
+        let m = measure, restriction = restriction
+        let where_ = restriction.map { " (at \($0.key) = \($0.value))" } ?? ""
         return Claim(
             id: id, paper: paper, statement: statement, prediction: prediction,
-            statistic: statistic ?? Self.describe(m), scenario: scenario, figure: figure, rule: rule,
+            statistic: statistic ?? (Self.describe(m) + where_), scenario: scenario, figure: figure, rule: rule,
             knownIssue: knownIssue
-        ) { r in try Self.evaluate(m, r) }
+        ) { r in
+            guard let (key, value) = restriction else { return try Self.evaluate(m, r) }
+            var only = r
+            only.groups = r.groups.filter { AggregateResults.sameValue($0.coordinates[key] ?? $0.parameters[key], value) }
+            guard !only.groups.isEmpty else { throw RecipeError("no point of \(r.scenarioName) has \(key) = \(value)") }
+            return try Self.evaluate(m, only)
+        }
+    }
+
+    /// This claim for one value of `key`: id `<id>@<value>`, `{value}` in its texts replaced.
+    func restricted(to key: String, _ value: ParamValue) -> ClaimDeclaration {
+        var c = self
+        let v = "\(value)"
+        func sub(_ s: String) -> String { s.replacingOccurrences(of: "{value}", with: v) }
+        c.id = "\(id)@\(v)"
+        c.statement = sub(statement); c.prediction = sub(prediction); c.statistic = statistic.map(sub)
+        c.rule.rationale = sub(rule.rationale)
+        c.restriction = (key, value)
+        return c
     }
 
     static func coordinates(_ at: [String: ParamValue]) -> String {
@@ -296,7 +318,7 @@ public struct ClaimDeclaration: Sendable {
 extension ScenarioLoader {
     static let claimKeys = [
         "id", "statement", "prediction", "statistic", "figure", "measure", "kind", "predicted", "band",
-        "rationale", "known_issue",
+        "rationale", "known_issue", "for_each",
     ]
     static let measureKeys = [
         "metric", "mean", "median", "exponent", "difference", "fraction", "argmax", "ratio", "gap_closed", "series",
@@ -386,12 +408,32 @@ extension ScenarioLoader {
                     .missingKey, at: m.location, key: "\(kp).rationale",
                     "the required key `rationale` is missing: say why the band is what it is, from the theory")
             }
-            out.append(
-                ClaimDeclaration(
-                    id: id, statement: try text("statement")!, prediction: try text("prediction")!,
-                    statistic: try text("statistic"), figure: figure, measure: measure,
-                    rule: VerdictRule(kind: kind, prediction: predicted, bandLow: lo, bandHigh: hi, rationale: rationale),
-                    knownIssue: try text("known_issue")))
+            let declaration = ClaimDeclaration(
+                id: id, statement: try text("statement")!, prediction: try text("prediction")!,
+                statistic: try text("statistic"), figure: figure, measure: measure,
+                rule: VerdictRule(kind: kind, prediction: predicted, bandLow: lo, bandHigh: hi, rationale: rationale),
+                knownIssue: try text("known_issue"))
+            guard let each = m["for_each"] else {
+                out.append(declaration)
+                continue
+            }
+            // `for_each: {P: [v1, v2, …]}`: one claim per value, `<id>@<v>`, judged on the points at P = v
+            // only; `{value}` in its texts stands for v (a claims × relaxations matrix, docs/relaxations.md).
+            let em = try mapping(each, keyPath: "\(kp).for_each")
+            guard em.entries.count == 1, let e = em.entries.first, case .sequence(let items, _) = e.value, !items.isEmpty else {
+                throw ScenarioError(
+                    .wrongType, at: each.location, key: "\(kp).for_each",
+                    "expected one parameter and a list of its values, {parameter: [v1, v2, …]}, found `\(each.shortText)`")
+            }
+            for (j, item) in items.enumerated() {
+                let value = try item.genericParamValue(keyPath: "\(kp).for_each.\(e.key)[\(j)]")
+                let eachID = "\(id)@\(value)"
+                if let prev = seen[eachID] {
+                    throw ScenarioError(.invalidSweep, at: item.location, key: "\(kp).for_each", "claim id `\(eachID)` is already declared at \(prev)")
+                }
+                seen[eachID] = item.location
+                out.append(declaration.restricted(to: e.key, value))
+            }
         }
         return out
     }

@@ -8,7 +8,9 @@ import MoEPaper
 /// registers these at start-up; a package that builds its own `sim` passes
 /// `ProvablePapers.experiments + [its own experiments]` to `SimMain.main(papers:)`.
 public enum ProvablePapers {
-    public static let experiments: [any Experiment] = [LowRankExperiment(), ICLExperiment(), GraphExperiment(), MoEExperiment()]
+    public static let experiments: [any Experiment] = [
+        LowRankExperiment(), ICLExperiment(), GraphExperiment(), MoEExperiment(), LowRankRelaxationExperiment(),
+    ]
 
     /// Register every shipped paper's experiments (idempotent).
     public static func register() { ExperimentRegistry.register(experiments) }
