@@ -48,7 +48,13 @@ public enum Relaxation: String, CaseIterable, Sendable {
             .init(
                 "adam_learning_rate", .double(min: 0, exclusiveMin: true), default: .double(0.001),
                 "AdamW step size for the `adam` relaxation (β₁ = 0.9, β₂ = 0.999, ε = 1e-8; 0.001 is Adam's usual default, not tuned to any paper)"),
+            .init(
+                "optimizer", .choice(["sgd", "adam"]), default: .string("sgd"),
+                "the update rule of every relaxation but `adam` (which always uses AdamW): a second relaxation on top of the first, e.g. depth_3 with AdamW"),
             .init("adam_weight_decay", .double(min: 0), default: .double(0), "AdamW's decoupled weight decay λ for the `adam` relaxation"),
+            .init(
+                "residual", .bool, default: .bool(true),
+                "residual connections in the depth relaxations (X ← X + Σ_h A_h V_h); false stacks the paper's block as is"),
             .init(
                 "head_noise", .double(min: 0), default: .double(0.02),
                 "sd of the Gaussian perturbation of every head's W_Q, W_K, W_V when H > 1 (identical heads would stay identical)"),
@@ -59,10 +65,10 @@ public enum Relaxation: String, CaseIterable, Sendable {
 
     /// Layers, heads, residual and a trainable readout set on a config that holds the paper's
     /// one-layer, one-head setting.
-    public func apply(to c: inout GeneralTransformer.Config, headNoise: Double) {
+    public func apply(to c: inout GeneralTransformer.Config, headNoise: Double, residual: Bool = true) {
         c.layers = layers
         c.heads = heads
-        c.residual = layers > 1
+        c.residual = layers > 1 && residual
         c.trainableOutput = trainableOutput
         if heads > 1 {
             c.qkNoise = max(c.qkNoise, headNoise)
@@ -72,7 +78,8 @@ public enum Relaxation: String, CaseIterable, Sendable {
 
     /// The update rule and step size: AdamW for `adam`, else the paper's plain SGD at `sgdRate`.
     public func optimizer(_ p: Parameters, sgdRate: Double) -> (rule: FlatOptimizer.Rule, rate: Double) {
-        usesAdam ? (.adamW(weightDecay: p.double("adam_weight_decay")), p.double("adam_learning_rate")) : (.plainSGD, sgdRate)
+        usesAdam || p.string("optimizer") == "adam"
+            ? (.adamW(weightDecay: p.double("adam_weight_decay")), p.double("adam_learning_rate")) : (.plainSGD, sgdRate)
     }
 }
 

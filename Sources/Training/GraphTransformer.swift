@@ -43,7 +43,7 @@ public final class GraphTransformer: AttentionReadoutClassifier {
     /// The gathered batch: sequence j = T^{node_j} padded to K_max, then the node itself as the query.
     public private(set) var batch: TokenBatch
     /// Distance of each gathered key (−1 = padding), capacity × (K_max + 1).
-    private var keyDistance: [Int8]
+    public private(set) var keyDistance: [Int8]
 
     public init(config: Config, seed: UInt64) {
         self.config = config

@@ -9,7 +9,8 @@ import MoEPaper
 /// `ProvablePapers.experiments + [its own experiments]` to `SimMain.main(papers:)`.
 public enum ProvablePapers {
     public static let experiments: [any Experiment] = [
-        LowRankExperiment(), ICLExperiment(), GraphExperiment(), MoEExperiment(), LowRankRelaxationExperiment(),
+        LowRankExperiment(), ICLExperiment(), GraphExperiment(), MoEExperiment(), LowRankRelaxationExperiment(), ICLRelaxationExperiment(),
+        GraphRelaxationExperiment(), MoERelaxationExperiment(),
     ]
 
     /// Register every shipped paper's experiments (idempotent).

@@ -52,7 +52,7 @@ public struct LowRankRelaxationExperiment: Experiment {
         c.readout = .mean; c.queryIsKey = true; c.batchCapacity = p.int("batch_size")
         c.qkScale = p.double("delta"); c.vScale = p.double("delta"); c.outputInitSD = p.double("xi") / Double(w)
         c.randomOutputSigns = p.bool("random_output_signs")
-        relax.apply(to: &c, headNoise: p.double("head_noise"))
+        relax.apply(to: &c, headNoise: p.double("head_noise"), residual: p.bool("residual"))
         return (data, c)
     }
 
