@@ -22,6 +22,7 @@ public enum VerificationReport {
         let html = directory.appendingPathComponent("index.html")
         let tsv = directory.appendingPathComponent("claims.tsv")
         writeForestPlots(v, to: directory)
+        RelaxationMatrix(v).write(to: directory)
         try Store.writeAtomically(markdown(v, relativeTo: directory), to: md)
         try Store.writeAtomically(self.html(v, relativeTo: directory), to: html)
         try Store.writeAtomically(claimsTSV(v), to: tsv)
@@ -217,6 +218,7 @@ public enum VerificationReport {
             out += notes
             out.append("")
         }
+        out += relaxationSection(v, relativeTo: directory)
         out.append("## Figures")
         out.append("")
         for p in papersInOrder(v) {
@@ -428,6 +430,7 @@ public enum VerificationReport {
             }
             h.append("</table>")
         }
+        h += relaxationSectionHTML(v, relativeTo: directory)
         h.append("<h2 id=\"figures\">Figures</h2>")
         for p in papersInOrder(v) {
             var seen = Set<String>()

@@ -88,12 +88,12 @@ final class ICLRelaxationRun {
         curves[name, default: ([], [])].1.append(y)
     }
 
-    /// Unseen-task loss and error, and per layer the query's attention mass on contexts that share
-    /// its pattern (mean over heads and prompts; P1's att_same in every layer).
-    func evaluate() -> (loss: Double, error: Double, same: [Double]) {
+    /// Unseen-task loss and error, and per layer and head the query's attention mass on contexts that
+    /// share its pattern (mean over prompts; P1's att_same).
+    func evaluate() -> (loss: Double, error: Double, same: [[Double]]) {
         let c = model.config, L = c.length
         var lossSum = 0.0, wrong = 0
-        var same = [Double](repeating: 0, count: c.layers)
+        var same = [[Double]](repeating: [Double](repeating: 0, count: c.heads), count: c.layers)
         model.forEachChunk(of: test) { start, n in
             for b in 0..<n {
                 let y = test.labels[start + b], f = model.outputs.p[b]
@@ -103,13 +103,13 @@ final class ICLRelaxationRun {
                 for i in 0..<c.layers {
                     for h in 0..<c.heads {
                         let row = model.attentionRow(layer: i, head: h, sample: b, query: L - 1)
-                        for s in 0..<(L - 1) where test.pattern[(start + b) * L + s] == qp { same[i] += row[s] / Double(c.heads) }
+                        for s in 0..<(L - 1) where test.pattern[(start + b) * L + s] == qp { same[i][h] += row[s] }
                     }
                 }
             }
         }
         let N = Double(test.count)
-        return (lossSum / N, Double(wrong) / N, same.map { $0 / N })
+        return (lossSum / N, Double(wrong) / N, same.map { $0.map { $0 / N } })
     }
 
     /// Per layer ℓ the label part of the rows of W_O·W_V^(ℓ) (summed over heads): the median angle
@@ -142,10 +142,11 @@ final class ICLRelaxationRun {
         return out
     }
 
-    func log(at t: Int) -> (loss: Double, error: Double, same: [Double]) {
+    func log(at t: Int) -> (loss: Double, error: Double, same: [[Double]]) {
         let e = evaluate(), x = Double(t)
         record("test_error", x, e.error)
-        for (i, s) in e.same.enumerated() {
+        for (i, heads) in e.same.enumerated() {
+            let s = Statistics.mean(heads)
             record("att_same_L\(i + 1)", x, s)
             record("att_other_L\(i + 1)", x, 1 - s)
         }
@@ -176,17 +177,22 @@ final class ICLRelaxationRun {
         let e = log(at: t)
         result.metrics["test_error"] = e.error
         result.metrics["test_loss"] = e.loss
-        // Per layer the share of the way from the initial same-pattern mass to 1 (icl.P1's gap_closed).
-        var gaps: [Double] = []
-        for (i, s) in e.same.enumerated() {
-            let gap = (s - initial.same[i]) / (1 - initial.same[i])
+        // Per layer the share of the way from the initial same-pattern mass to 1 (icl.P1's gap_closed),
+        // of the heads' mean attention (the claim's statistic) and, to tell a diluted mechanism from
+        // an absent one, of the head that concentrates most.
+        func gap(_ now: Double, _ start: Double) -> Double { (now - start) / (1 - start) }
+        var gaps: [Double] = [], best: [Double] = []
+        for i in e.same.indices {
+            let s = Statistics.mean(e.same[i]), s0 = Statistics.mean(initial.same[i])
             result.metrics["att_same_L\(i + 1)"] = s
-            result.metrics["att_same_initial_L\(i + 1)"] = initial.same[i]
-            result.metrics["att_same_gap_L\(i + 1)"] = gap
-            gaps.append(gap)
+            result.metrics["att_same_initial_L\(i + 1)"] = s0
+            result.metrics["att_same_gap_L\(i + 1)"] = gap(s, s0)
+            gaps.append(gap(s, s0))
+            best.append(e.same[i].indices.map { gap(e.same[i][$0], initial.same[i][$0]) }.max()!)
         }
-        result.metrics["att_same"] = e.same.last!
+        result.metrics["att_same"] = Statistics.mean(e.same.last!)
         result.metrics["att_same_gap_min"] = gaps.min()!
+        result.metrics["att_same_gap_best_head_min"] = best.min()!
         for (k, v) in labelEmbeddings() { result.metrics[k] = v }
         for (k, v) in curves { result.series[k] = Series(x: v.0, y: v.1) }
         return result
