@@ -189,6 +189,14 @@ struct ScenarioClaimsTests {
                 "- {id: x.a, statement: s, prediction: p, measure: {metric: value}, kind: exact, predicted: 1, band: [0, 2], rationale: r, colour: red}",
                 "claims[0].colour"
             ),
+            (
+                "- {id: x.a, for_each: [1, 2], statement: s, prediction: p, measure: {metric: value}, kind: exact, predicted: 1, band: [0, 2], rationale: r}",
+                "claims[0].for_each"
+            ),
+            (
+                "- {id: x.a, for_each: {a: [1, 1]}, statement: s, prediction: p, measure: {metric: value}, kind: exact, predicted: 1, band: [0, 2], rationale: r}",
+                "claims[0].for_each"
+            ),
         ])
     func badClaims(_ bad: (String, String)) throws {
         do {
@@ -198,6 +206,48 @@ struct ScenarioClaimsTests {
             #expect(e.keyPath == bad.1, "\(e)")
             #expect(e.description.contains("bad-claims.yaml"), "\(e)")
         }
+    }
+
+    /// `for_each: {a: [1, 2, 4]}` makes one claim per value, `<id>@<value>`, each judged on its own
+    /// points only (the same measurement as `at: {a: v}`), with `{value}` filled in; the report's
+    /// claims × relaxations matrix reads them back by id.
+    @Test("for_each: one claim per value, judged at that value only, and the matrix of their verdicts")
+    func forEach() throws {
+        let yaml = """
+            experiment: test.quadratic
+            sweep:
+              grid: {a: [1, 2, 4]}
+              seeds: 4
+            claims:
+              - {id: t.small, for_each: {a: [1, 2, 4]}, statement: "a = {value}: small", prediction: p, measure: {metric: value}, kind: bound, predicted: 10, band: [null, 10], rationale: "r at {value}"}
+            """
+        let scenario = try loadScenario(yaml, name: "foreach.yaml")
+        #expect(scenario.claims.map(\.id) == ["t.small@1", "t.small@2", "t.small@4"])
+        #expect(scenario.claims.map(\.statement) == ["a = 1: small", "a = 2: small", "a = 4: small"])
+        #expect(scenario.claims[2].rule.rationale == "r at 4")
+        let plan = Plan(scenario: scenario)
+        let out = makeTempDirectory("yaml-claims-foreach")
+        _ = try Runner.run(plan, options: RunOptions(out: out, jobs: 2, progress: .silent))
+        let r = try Aggregator.aggregate(plan, out: out)
+        let outcomes = scenario.claims.map { $0.claim(paper: "testpaper", scenario: "s.yaml").evaluate(r) }
+        for (o, a) in zip(outcomes, [1, 2, 4]) {
+            #expect(o.measurement == (try r.claimMetric("value", ["a": .int(a)], detail: o.measurement!.detail)), "\(o.claim.id)")
+            #expect(o.claim.statistic.hasSuffix("(at a = \(a))"), "\(o.claim.statistic)")
+        }
+        // value ≈ a² + 2: below 10 at a = 1, 2; far above at a = 4.
+        #expect(outcomes.map(\.verdict) == [.holds, .holds, .doesNotHold])
+        var v = Verification(
+            fidelity: .standard, precision: .double, outcomes: outcomes, scenarios: [],
+            manifest: Verifier.manifest(options: VerifyOptions(out: out)), seconds: 0, root: out)
+        v.outcomes.append(ClaimOutcome(claim: outcomes[0].claim, measurement: nil, verdict: .notRun, reason: "test"))
+        v.outcomes[3].claim.id = "t.other"  // an ordinary claim: not a cell
+        let matrix = RelaxationMatrix(v)
+        #expect(matrix.columns == ["1", "2", "4"] && matrix.rows.map(\.claim) == ["t.small"])
+        #expect(matrix.rows[0].cells["4"]?.verdict == .doesNotHold)
+        let md = VerificationReport.relaxationSection(v, relativeTo: out).joined(separator: "\n")
+        #expect(md.contains("| t.small | ✅ ") && md.contains("❌ "), "\(md)")
+        let figure = matrix.figure()
+        #expect(figure.layers.count == 2, "holds and does not hold, one layer each")
     }
 
     @Test("the registry finds the shipped scenario-file claims, and every such file loads")
