@@ -69,23 +69,15 @@ public final class GeneralTransformer {
     let xs: [Buffer]  // X¹ … X^layers (n×d each); X⁰ is the caller's tokens
     let ys: [Buffer]  // LN(Xⁱ) per layer (n×d), empty without LayerNorm
     let rstd: [Buffer]  // 1/√(var+ε) per token for each LN (layers + 1 of them)
-    let qk: [Buffer]  // n × 2H·m_b per layer: [Q_1 … Q_H | K_1 … K_H] of every token
-    /// n × H·d per layer: token t's row is [V_1[t] … V_H[t]], so sample b's values, read as an
-    /// (L·H) × d matrix with row s·H + h = V_h[s], meet the attention in one product.
-    let v: [Buffer]
-    /// B × L × (L·H) per layer, heads interleaved: A[b][l][s·H + h] = A_h[l, s]. Then
-    /// Σ_h A_h V_h = A_b (L × L·H) · V_b ((L·H) × d) is one gemm per sample (k = L·H), as are
-    /// dV = A_bᵀ dOut and dA = dOut V_bᵀ: 4× larger products than one per head (`sim bench transformer`).
-    let attn: [Buffer]
+    let qkv: [Buffer]  // n × stackedRows per layer
+    let attn: [Buffer]  // B × H × L × L per layer
     let z: Buffer  // LN(X^layers) (n×d) with LayerNorm
     let g: Buffer  // readout pre-activations, (B·|R|) × m
     let aEff: Buffer  // a ⊙ mask / |R|
     // Backward scratch.
     let dX: Buffer, dY: Buffer  // n×d
-    let dQK: Buffer  // n × 2H·m_b
-    let dV: Buffer  // n × H·d
-    let dS: Buffer  // L×L: one head's scores, then its score gradient
-    let dAll: Buffer  // L × L·H: dA of one sample, heads interleaved
+    let dQKV: Buffer  // n × stackedRows
+    let dS: Buffer  // L×L
     let dG: Buffer  // (B·|R|) × m
     let coef: Buffer  // B: dℓ/dF_b / B
     var batchCount = 0
@@ -108,16 +100,13 @@ public final class GeneralTransformer {
         xs = (0..<layerCount).map { _ in Buffer(n * d) }
         ys = config.layerNorm ? (0..<layerCount).map { _ in Buffer(n * d) } : []
         rstd = config.layerNorm ? (0...layerCount).map { _ in Buffer(n) } : []
-        let Wqk = 2 * config.heads * config.mb, Wv = config.heads * d
-        qk = (0..<layerCount).map { _ in Buffer(n * Wqk) }
-        v = (0..<layerCount).map { _ in Buffer(n * Wv) }
+        qkv = (0..<layerCount).map { _ in Buffer(n * W) }
         attn = (0..<layerCount).map { _ in Buffer(config.batchCapacity * config.heads * config.length * config.length) }
         z = Buffer(config.layerNorm ? n * d : 0)
         let rows = config.batchCapacity * (config.readout == .mean ? config.length : 1)
         g = Buffer(rows * config.m); aEff = Buffer(config.m)
-        dX = Buffer(n * d); dY = Buffer(n * d); dQK = Buffer(n * Wqk); dV = Buffer(n * Wv)
-        dS = Buffer(config.length * config.length); dAll = Buffer(config.length * config.length * config.heads)
-        dG = Buffer(rows * config.m)
+        dX = Buffer(n * d); dY = Buffer(n * d); dQKV = Buffer(n * W)
+        dS = Buffer(config.length * config.length); dG = Buffer(rows * config.m)
         coef = Buffer(config.batchCapacity)
         initialize(seed: seed)
     }
@@ -216,7 +205,7 @@ public final class GeneralTransformer {
     /// F for `count` samples whose tokens are the first count·L rows of `x`, into `outputs`.
     public func forward(_ x: UnsafePointer<Double>, count B: Int) {
         precondition(B <= config.batchCapacity)
-        let c = config, L = c.length, d = c.d, H = c.heads, mb = c.mb, n = B * L, Wqk = 2 * H * mb, Wv = H * d
+        let c = config, L = c.length, d = c.d, H = c.heads, mb = c.mb, W = c.stackedRows, n = B * L
         for i in 0..<c.layers {
             let xin = layerInput(i, x)
             var y = xin
@@ -224,22 +213,21 @@ public final class GeneralTransformer {
                 layerNorm(xin, into: ys[i].p, rstd: rstd[i].p, rows: n)
                 y = UnsafePointer(ys[i].p)
             }
-            let w = UnsafePointer(parameters.p + layerOffset(i)), out = xs[i].p
-            // [Q | K] = Y W_QKᵀ and [V_1 … V_H] = Y W_Vᵀ for every head at once.
-            Double.gemm(.none, .transpose, m: n, n: Wqk, k: d, alpha: 1, y, lda: d, w, ldb: d, beta: 0, qk[i].p, ldc: Wqk)
-            Double.gemm(.none, .transpose, m: n, n: Wv, k: d, alpha: 1, y, lda: d, w + Wqk * d, ldb: d, beta: 0, v[i].p, ldc: Wv)
+            let wqkv = UnsafePointer(parameters.p + layerOffset(i)), out = xs[i].p
+            // [Q | K | V] = Y Wᵀ for every head at once (n × (2H·m_b + H·d)).
+            Double.gemm(.none, .transpose, m: n, n: W, k: d, alpha: 1, y, lda: d, wqkv, ldb: d, beta: 0, qkv[i].p, ldc: W)
             if c.residual { out.update(from: xin, count: n * d) } else { out.update(repeating: 0, count: n * d) }
             for b in 0..<B {
-                let qb = qk[i].p + b * L * Wqk, ab = attn[i].p + b * L * L * H
+                let base = qkv[i].p + b * L * W
                 for h in 0..<H {
-                    // S = Q_h K_hᵀ (row = query l, column = key s), + bias, keys only, softmax; into A's head h.
-                    Double.gemm(.none, .transpose, m: L, n: L, k: mb, alpha: 1, qb + h * mb, lda: Wqk, qb + (H + h) * mb, ldb: Wqk, beta: 0, dS.p, ldc: L)
-                    addBiasAndMask(dS.p, sample: b)
-                    softmaxRows(dS.p, rows: L, cols: L)
-                    for l in 0..<L { for s in 0..<L { ab[l * L * H + s * H + h] = dS.p[l * L + s] } }
+                    let ab = attn[i].p + (b * H + h) * L * L
+                    // S = Q_h K_hᵀ (row = query l, column = key s), + bias, keys only, softmax.
+                    Double.gemm(.none, .transpose, m: L, n: L, k: mb, alpha: 1, base + h * mb, lda: W, base + (H + h) * mb, ldb: W, beta: 0, ab, ldc: L)
+                    addBiasAndMask(ab, sample: b)
+                    softmaxRows(ab, rows: L, cols: L)
+                    // Xⁱ⁺¹_b += A_h V_h
+                    Double.gemm(.none, .none, m: L, n: d, k: L, alpha: 1, ab, lda: L, base + 2 * H * mb + h * d, ldb: W, beta: 1, out + b * L * d, ldc: d)
                 }
-                // Xⁱ⁺¹_b += Σ_h A_h V_h = A_b V_b
-                Double.gemm(.none, .none, m: L, n: d, k: L * H, alpha: 1, ab, lda: L * H, v[i].p + b * L * Wv, ldb: d, beta: 1, out + b * L * d, ldc: d)
             }
         }
         readoutForward(count: B)
@@ -342,14 +330,10 @@ public final class GeneralTransformer {
     }
 
     func backward(_ x: UnsafePointer<Double>, count B: Int) {
-        let c = config, L = c.length, d = c.d, m = c.m, R = readoutRows, H = c.heads, mb = c.mb, n = B * L
-        // Every weight gradient is overwritten by a β = 0 product below; only a's is accumulated.
-        (gradients.p + outputWeightsOffset).update(repeating: 0, count: m)
-        if scoreBias != nil { scoreBiasGrad.zero() }
-        guard activeCount > 0 else {
-            (gradients.p).update(repeating: 0, count: outputWeightsOffset)
-            return
-        }
+        let c = config, L = c.length, d = c.d, m = c.m, R = readoutRows, H = c.heads, mb = c.mb, W = c.stackedRows, n = B * L
+        gradients.zero()
+        scoreBiasGrad.zero()
+        guard activeCount > 0 else { return }
         // Readout: dg = c_b (a ⊙ mask / |R|) ⊙ 1[g > 0]; dW_O = dGᵀ Z_R; da_i = Σ c_b ReLU(g_i)·mask_i/|R|; dZ_R = dG W_O.
         let a = parameters.p + outputWeightsOffset
         let dA = gradients.p + outputWeightsOffset
@@ -382,43 +366,39 @@ public final class GeneralTransformer {
             dX.p.update(from: dY.p, count: n * d)
         }
         // Layers, last to first; dX holds ∂/∂Xⁱ⁺¹ on entry to layer i.
-        let Wqk = 2 * H * mb, Wv = H * d
-        let track = scoreBias != nil
         for i in stride(from: c.layers - 1, through: 0, by: -1) {
+            let base = qkv[i].p
             for b in 0..<B {
-                let dOut = dX.p + b * L * d, qb = qk[i].p + b * L * Wqk, dqb = dQK.p + b * L * Wqk, dvb = dV.p + b * L * Wv
+                let dOut = dX.p + b * L * d, qb = base + b * L * W, dqb = dQKV.p + b * L * W
                 if coef.p[b] == 0 {  // every gradient of this sample is exactly 0
-                    dqb.update(repeating: 0, count: L * Wqk); dvb.update(repeating: 0, count: L * Wv)
+                    for r in 0..<L { (dqb + r * W).update(repeating: 0, count: W) }
                     continue
                 }
-                let ab = attn[i].p + b * L * L * H
-                // dV_b = A_bᵀ dOut ((L·H) × d, row s·H + h = dV_h[s]) ; dA = dOut V_bᵀ (L × L·H)
-                Double.gemm(.transpose, .none, m: L * H, n: d, k: L, alpha: 1, ab, lda: L * H, dOut, ldb: d, beta: 0, dvb, ldc: d)
-                Double.gemm(.none, .transpose, m: L, n: L * H, k: d, alpha: 1, dOut, lda: d, v[i].p + b * L * Wv, ldb: d, beta: 0, dAll.p, ldc: L * H)
-                let bg = scoreBiasGrad.p + b * L
                 for h in 0..<H {
+                    let ab = attn[i].p + (b * H + h) * L * L
+                    let vh = qb + 2 * H * mb + h * d
+                    // dV_h = A_hᵀ dOut ; dA = dOut V_hᵀ
+                    Double.gemm(.transpose, .none, m: L, n: d, k: L, alpha: 1, ab, lda: L, dOut, ldb: d, beta: 0, dqb + 2 * H * mb + h * d, ldc: W)
+                    Double.gemm(.none, .transpose, m: L, n: L, k: d, alpha: 1, dOut, lda: d, vh, ldb: W, beta: 0, dS.p, ldc: L)
                     // Softmax backward per query row: dS = A ⊙ (dA − Σ_s A dA); −∞ keys have A = 0.
+                    let bg = scoreBiasGrad.p + b * L
                     for l in 0..<L {
-                        let ar = ab + l * L * H + h, da = dAll.p + l * L * H + h, dr = dS.p + l * L
+                        let ar = ab + l * L, dr = dS.p + l * L
                         var inner = 0.0
-                        for s in 0..<L { inner += ar[s * H] * da[s * H] }
-                        for s in 0..<L { dr[s] = ar[s * H] * (da[s * H] - inner) }
-                        if track { for s in 0..<L { bg[s] += dr[s] } }
+                        for s in 0..<L { inner += ar[s] * dr[s] }
+                        for s in 0..<L { dr[s] = ar[s] * (dr[s] - inner); bg[s] += dr[s] }
                     }
                     // dQ_h = dS K_h ; dK_h = dSᵀ Q_h
-                    Double.gemm(.none, .none, m: L, n: mb, k: L, alpha: 1, dS.p, lda: L, qb + (H + h) * mb, ldb: Wqk, beta: 0, dqb + h * mb, ldc: Wqk)
-                    Double.gemm(.transpose, .none, m: L, n: mb, k: L, alpha: 1, dS.p, lda: L, qb + h * mb, ldb: Wqk, beta: 0, dqb + (H + h) * mb, ldc: Wqk)
+                    Double.gemm(.none, .none, m: L, n: mb, k: L, alpha: 1, dS.p, lda: L, qb + (H + h) * mb, ldb: W, beta: 0, dqb + h * mb, ldc: W)
+                    Double.gemm(.transpose, .none, m: L, n: mb, k: L, alpha: 1, dS.p, lda: L, qb + h * mb, ldb: W, beta: 0, dqb + (H + h) * mb, ldc: W)
                 }
             }
             let y = c.layerNorm ? UnsafePointer(ys[i].p) : layerInput(i, x)
-            let w = parameters.p + layerOffset(i), gw = gradients.p + layerOffset(i)
-            // dW_QK = dQKᵀ Y ; dW_V = dVᵀ Y (every head in one product each)
-            Double.gemm(.transpose, .none, m: Wqk, n: d, k: n, alpha: 1, dQK.p, lda: Wqk, y, ldb: d, beta: 0, gw, ldc: d)
-            Double.gemm(.transpose, .none, m: Wv, n: d, k: n, alpha: 1, dV.p, lda: Wv, y, ldb: d, beta: 0, gw + Wqk * d, ldc: d)
+            // dW_i = dQKVᵀ Y (every head and block in one product)
+            Double.gemm(.transpose, .none, m: W, n: d, k: n, alpha: 1, dQKV.p, lda: W, y, ldb: d, beta: 0, gradients.p + layerOffset(i), ldc: d)
             guard i > 0 else { break }  // the tokens are data: no ∂/∂X⁰
-            // dY = dQK W_QK + dV W_V ; ∂/∂Xⁱ = (dOut if residual) + LN-backward(dY)
-            Double.gemm(.none, .none, m: n, n: d, k: Wqk, alpha: 1, dQK.p, lda: Wqk, w, ldb: d, beta: 0, dY.p, ldc: d)
-            Double.gemm(.none, .none, m: n, n: d, k: Wv, alpha: 1, dV.p, lda: Wv, w + Wqk * d, ldb: d, beta: 1, dY.p, ldc: d)
+            // dY = dQKV W_i ; ∂/∂Xⁱ = (dOut if residual) + LN-backward(dY)
+            Double.gemm(.none, .none, m: n, n: d, k: W, alpha: 1, dQKV.p, lda: W, parameters.p + layerOffset(i), ldb: d, beta: 0, dY.p, ldc: d)
             if c.layerNorm {
                 layerNormBackward(dY.p, y: ys[i].p, rstd: rstd[i].p, into: dX.p, rows: n, accumulate: c.residual)
             } else if c.residual {
@@ -434,22 +414,10 @@ public final class GeneralTransformer {
     /// Samples with a non-zero loss derivative in the last `lossAndGradient`.
     public var activeSampleCount: Int { activeCount }
 
-    /// Attention row of query l, head h, layer i, sample b of the last forward (length L; heads are
-    /// interleaved in memory, so the row is strided).
-    public func attentionRow(layer i: Int, head h: Int, sample b: Int, query l: Int) -> AttentionRow {
-        let L = config.length, H = config.heads
-        return AttentionRow(base: attn[i].p + (b * L + l) * L * H + h, stride: H, count: L)
-    }
-
-    /// One query's attention weights over the keys, strided in memory.
-    public struct AttentionRow {
-        let base: UnsafeMutablePointer<Double>
-        let stride: Int
-        public let count: Int
-        public subscript(s: Int) -> Double {
-            precondition(s >= 0 && s < count)
-            return base[s * stride]
-        }
+    /// Attention row of query l, head h, layer i, sample b of the last forward (length L).
+    public func attentionRow(layer i: Int, head h: Int, sample b: Int, query l: Int) -> UnsafeBufferPointer<Double> {
+        let L = config.length
+        return UnsafeBufferPointer(start: attn[i].p + ((b * config.heads + h) * L + l) * L, count: L)
     }
 
     /// Readout pre-activations g (row r of sample b: token r, or the last token), last forward.
