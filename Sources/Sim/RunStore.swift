@@ -273,7 +273,7 @@ public struct Manifest: Codable, Sendable {
 
 /// The version written into manifests and `sim --version`.
 public enum SimVersion {
-    public static let string = "0.2.0"
+    public static let string = "0.3.0"
     /// The code fingerprint of this binary (`BuildInfo.codeFingerprint`).
     public static let code = BuildInfo.codeFingerprint
     /// The compiler that built this binary, to the minor version (Swift has no runtime query for it).
@@ -290,7 +290,7 @@ public enum SimVersion {
         return "Swift < 6.2"
         #endif
     }()
-    /// `sim --version`: "0.2.0 (code 3f2a…)".
+    /// `sim --version`: "0.3.0 (code 3f2a…)".
     public static var full: String { "\(string) (code \(code))" }
 }
 
