@@ -61,7 +61,7 @@ public struct RelaxationMatrix {
             notes: ["rows: claims (paper.claim); columns: relaxations; blank = the relaxation does not apply to that paper"],
             x: Axis("relaxation", min: -0.5, max: Double(columns.count) - 0.5, tics: columns.enumerated().map { (Double($0.offset), $0.element) }),
             y: Axis("", min: -0.5, max: Double(n) - 0.5, tics: rows.enumerated().map { (Double(n - 1 - $0.offset), $0.element.claim) }),
-            layers: layers, key: .below, width: 1000, height: max(360, 60 + 34 * n))
+            layers: layers, key: .below, width: max(1000, 135 * columns.count), height: max(360, 60 + 34 * n))
     }
 
     /// Writes `figures/relaxations.{tsv,csv,gp,png,svg}` under the report directory; nil when there
