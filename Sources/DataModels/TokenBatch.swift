@@ -50,6 +50,22 @@ public struct TokenBatch: Sendable {
         for l in 0..<length { pattern[j * length + l] = source.pattern[i * length + l] }
     }
 
+    /// The valid samples in chunks of at most `capacity`: `body(tokens, start, n)` gets samples
+    /// start ..< start+n, their tokens starting at `tokens` (how a model evaluates a set larger than
+    /// its batch).
+    public func forEachChunk(capacity: Int, _ body: (_ tokens: UnsafePointer<Double>, _ start: Int, _ n: Int) -> Void) {
+        precondition(capacity > 0)
+        let stride = length * dimension
+        x.withUnsafeBufferPointer { xb in
+            var start = 0
+            while start < count {
+                let n = Swift.min(capacity, count - start)
+                body(xb.baseAddress! + start * stride, start, n)
+                start += n
+            }
+        }
+    }
+
     /// The tokens of sample b as an L×d matrix (tests and measurements).
     public func sample(_ b: Int) -> Matrix {
         let n = length * dimension

@@ -149,15 +149,9 @@ extension AttentionReadoutClassifier {
     /// reads each chunk's activations (samples start ..< start+n of `set` are slots 0 ..< n).
     public func forEachChunk(of set: TokenBatch, _ body: (_ start: Int, _ n: Int) -> Void) {
         precondition(set.length == attention.length, "sequence length \(set.length) ≠ the model's \(attention.length)")
-        let L = set.length, d = set.dimension, cap = batchCapacity
-        set.x.withUnsafeBufferPointer { xb in
-            var start = 0
-            while start < set.count {
-                let n = min(cap, set.count - start)
-                forward(xb.baseAddress! + start * L * d, count: n)
-                body(start, n)
-                start += n
-            }
+        set.forEachChunk(capacity: batchCapacity) { tokens, start, n in
+            forward(tokens, count: n)
+            body(start, n)
         }
     }
 

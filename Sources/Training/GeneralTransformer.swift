@@ -428,15 +428,9 @@ public final class GeneralTransformer {
     /// Forward a sample set in chunks of the batch capacity; `body(start, n)` reads each chunk.
     public func forEachChunk(of set: TokenBatch, _ body: (_ start: Int, _ n: Int) -> Void) {
         precondition(set.length == config.length && set.dimension == config.d)
-        let L = set.length, d = set.dimension, cap = config.batchCapacity
-        set.x.withUnsafeBufferPointer { xb in
-            var start = 0
-            while start < set.count {
-                let n = min(cap, set.count - start)
-                forward(xb.baseAddress! + start * L * d, count: n)
-                body(start, n)
-                start += n
-            }
+        set.forEachChunk(capacity: config.batchCapacity) { tokens, start, n in
+            forward(tokens, count: n)
+            body(start, n)
         }
     }
 

@@ -221,7 +221,11 @@ struct ClaimsTests {
         }
         // Self-contained: figures are data URIs, nothing is fetched from elsewhere.
         let figures = Set(v.outcomes.compactMap { o in o.claim.figure.map { "\(o.claim.paper)/\($0)" } })
-        #expect(html.components(separatedBy: "src=\"data:image/svg+xml;base64,").count - 1 == figures.count)
+        // …plus the claims × relaxations verdict map of the "Beyond the assumptions" section.
+        let map = RelaxationMatrix(v).isEmpty ? 0 : 1
+        #expect(map == 1 && FileManager.default.fileExists(atPath: dir.appendingPathComponent("figures/relaxations.svg").path))
+        #expect(html.contains("<h2 id=\"beyond\">Beyond the assumptions</h2>") && md.contains("## Beyond the assumptions"))
+        #expect(html.components(separatedBy: "src=\"data:image/svg+xml;base64,").count - 1 == figures.count + map)
         #expect(!html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("<link "))
     }
 
