@@ -87,14 +87,18 @@ extension SharedRecipes {
     /// A claim's quantity under every relaxation of a relaxation scenario (docs/relaxations.md): one
     /// column per value of `axis` (default `relaxation`, in `Relaxation`'s order for its values),
     /// each metric of `metrics` (or `metric`) as mean ± its 95% t-interval over seeds, and the claim's
-    /// threshold (`threshold`, `threshold_label`) as a dashed line. Options: `y_label`, `log_y`,
-    /// `y_min`, `y_max`.
+    /// threshold (`threshold`, `threshold_label`) as a dashed line. Options: `labels` (or `label`),
+    /// the key entries; `y_label`, `log_y`, `y_min`, `y_max`.
     public static let relaxations: FigureRecipe = { req, r in
         let axis = req.string("axis", default: "relaxation")
         var names: [String] = []
         if case .list(let items)? = req.options["metrics"] { names = items.map(\.description) }
         if names.isEmpty { names = [req.string("metric", default: "")] }
         guard !names.contains(where: \.isEmpty) else { throw RecipeError("\(req.id): set `metric` or `metrics`") }
+        // Key entries in the reader's words (`labels`, one per metric); the metric names otherwise.
+        var labels: [String] = []
+        if case .list(let items)? = req.options["labels"] { labels = items.map(\.description) }
+        if case .string(let one)? = req.options["label"] { labels = [one] }
         let present = Set(r.groups.compactMap { ($0.coordinates[axis] ?? $0.parameters[axis]).map { "\($0)" } })
         let order = Relaxation.allCases.map(\.rawValue)
         let columns = present.sorted { (order.firstIndex(of: $0) ?? 99, $0) < (order.firstIndex(of: $1) ?? 99, $1) }
@@ -110,7 +114,7 @@ extension SharedRecipes {
                 xs.append(Double(i) + offsets[k]); ys.append(s.mean)
                 errs.append(s.ciHigh.isFinite && s.ciLow.isFinite ? (s.ciHigh - s.ciLow) / 2 : 0)
             }
-            layers.append(.points(Points(name, x: xs, y: ys, yErr: errs)))
+            layers.append(.points(Points(k < labels.count ? labels[k] : name, x: xs, y: ys, yErr: errs)))
         }
         if let t = req.options["threshold"]?.doubleValue {
             layers.append(.hline(HLine(req.string("threshold_label", default: "theory's threshold \(fmt(t))"), y: t, dash: .dashed, color: "#505050")))

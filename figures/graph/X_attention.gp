@@ -38,12 +38,12 @@ set ylabel "share of the gap to 1 closed by core-ring attention"
 set arrow 102 from graph 0, first 0.5 to graph 1, first 0.5 nohead back lw 1.5 dt 2 lc rgb "#505050"
 
 # Drawn back to front; `index N` is layer N of the .tsv.
-#   layer 0: points 'attention_core_gap_L1' (y1 axis)
-#   layer 1: points 'attention_core_gap_min' (y1 axis)
+#   layer 0: points 'first layer' (y1 axis)
+#   layer 1: points 'weakest layer' (y1 axis)
 #   layer 2: reference line 'theorem: concentration (½ of the gap)' (y1 axis) = 0.5: drawn by arrow 102
 #   layer 2: key entry
 plot \
-    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "attention_core_gap_L1", \
-    data index 1 using 1:2:3 with yerrorbars pt 5 ps 0.9 lw 1.2 lc rgb "#D55E00" title "attention_core_gap_min", \
+    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "first layer", \
+    data index 1 using 1:2:3 with yerrorbars pt 5 ps 0.9 lw 1.2 lc rgb "#D55E00" title "weakest layer", \
     (0.5) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 2 lc rgb "#505050" title "theorem: concentration (½ of the gap)"

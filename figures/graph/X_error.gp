@@ -34,6 +34,6 @@ set xtics ("theorem" 0, "depth_2" 1, "depth_3" 2, "heads_2" 3, "heads_4" 4, "tra
 set ylabel "test 0-1 error"
 
 # Drawn back to front; `index N` is layer N of the .tsv.
-#   layer 0: points 'test_error' (y1 axis)
+#   layer 0: points 'test error, mean ± 95% CI' (y1 axis)
 plot \
-    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "test_error"
+    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "test error, mean ± 95% CI"

@@ -38,10 +38,10 @@ set ylabel "b_{z_m} − max_{z≠z_m} b_z"
 set arrow 101 from graph 0, first 0 to graph 1, first 0 nohead back lw 1.5 dt 2 lc rgb "#505050"
 
 # Drawn back to front; `index N` is layer N of the .tsv.
-#   layer 0: points 'pe_gap' (y1 axis)
+#   layer 0: points 'PE gap, mean ± 95% CI' (y1 axis)
 #   layer 1: reference line 'theorem: b peaks at z_m (gap > 0)' (y1 axis) = 0: drawn by arrow 101
 #   layer 1: key entry
 plot \
-    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "pe_gap", \
+    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "PE gap, mean ± 95% CI", \
     (0) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 2 lc rgb "#505050" title "theorem: b peaks at z_m (gap > 0)"

@@ -38,14 +38,14 @@ set ylabel "share of the gap to 1 closed by same-pattern attention"
 set arrow 103 from graph 0, first 0.5 to graph 1, first 0.5 nohead back lw 1.5 dt 2 lc rgb "#505050"
 
 # Drawn back to front; `index N` is layer N of the .tsv.
-#   layer 0: points 'att_same_gap_L1' (y1 axis)
-#   layer 1: points 'att_same_gap_min' (y1 axis)
-#   layer 2: points 'att_same_gap_best_head_min' (y1 axis)
+#   layer 0: points 'first layer (mean over heads)' (y1 axis)
+#   layer 1: points 'weakest layer (mean over heads: the claim)' (y1 axis)
+#   layer 2: points 'weakest layer, its best head' (y1 axis)
 #   layer 3: reference line 'theorem: concentration (½ of the gap)' (y1 axis) = 0.5: drawn by arrow 103
 #   layer 3: key entry
 plot \
-    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "att_same_gap_L1", \
-    data index 1 using 1:2:3 with yerrorbars pt 5 ps 0.9 lw 1.2 lc rgb "#D55E00" title "att_same_gap_min", \
-    data index 2 using 1:2:3 with yerrorbars pt 9 ps 0.9 lw 1.2 lc rgb "#009E73" title "att_same_gap_best_head_min", \
+    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "first layer (mean over heads)", \
+    data index 1 using 1:2:3 with yerrorbars pt 5 ps 0.9 lw 1.2 lc rgb "#D55E00" title "weakest layer (mean over heads: the claim)", \
+    data index 2 using 1:2:3 with yerrorbars pt 9 ps 0.9 lw 1.2 lc rgb "#009E73" title "weakest layer, its best head", \
     (0.5) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 2 lc rgb "#505050" title "theorem: concentration (½ of the gap)"

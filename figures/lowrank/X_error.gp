@@ -38,10 +38,10 @@ set ylabel "test 0-1 error"
 set arrow 101 from graph 0, first 0.01 to graph 1, first 0.01 nohead back lw 1.5 dt 2 lc rgb "#505050"
 
 # Drawn back to front; `index N` is layer N of the .tsv.
-#   layer 0: points 'test_error' (y1 axis)
+#   layer 0: points 'test error, mean ± 95% CI' (y1 axis)
 #   layer 1: reference line 'theorem: test error → 0 (0.01)' (y1 axis) = 0.01: drawn by arrow 101
 #   layer 1: key entry
 plot \
-    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "test_error", \
+    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "test error, mean ± 95% CI", \
     (0.01) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 2 lc rgb "#505050" title "theorem: test error → 0 (0.01)"

@@ -38,12 +38,12 @@ set ylabel "test hinge cost of pruning the small neurons"
 set arrow 102 from graph 0, first 0.01 to graph 1, first 0.01 nohead back lw 1.5 dt 2 lc rgb "#505050"
 
 # Drawn back to front; `index N` is layer N of the .tsv.
-#   layer 0: points 'prune_cost_small' (y1 axis)
-#   layer 1: points 'prune_cost_random_small' (y1 axis)
+#   layer 0: points 'magnitude pruning (the claim)' (y1 axis)
+#   layer 1: points 'random pruning, same rate' (y1 axis)
 #   layer 2: reference line 'theorem: free (0.01)' (y1 axis) = 0.01: drawn by arrow 102
 #   layer 2: key entry
 plot \
-    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "prune_cost_small", \
-    data index 1 using 1:2:3 with yerrorbars pt 5 ps 0.9 lw 1.2 lc rgb "#D55E00" title "prune_cost_random_small", \
+    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "magnitude pruning (the claim)", \
+    data index 1 using 1:2:3 with yerrorbars pt 5 ps 0.9 lw 1.2 lc rgb "#D55E00" title "random pruning, same rate", \
     (0.01) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 2 lc rgb "#505050" title "theorem: free (0.01)"

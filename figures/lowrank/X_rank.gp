@@ -32,22 +32,23 @@ set xlabel "relaxation"
 set xrange [-0.5:7.5]
 set xtics ("theorem" 0, "depth_2" 1, "depth_3" 2, "heads_2" 3, "heads_4" 4, "trainable_output" 5, "adam" 6, "width_4" 7)
 set ylabel "E₂ of the update (smallest over layers and heads)"
+set yrange [0.94:1.005]
 
 # layer 4: reference line across the whole plot width (a plotted constant would
 # only span the data's x range)
 set arrow 104 from graph 0, first 0.95 to graph 1, first 0.95 nohead back lw 1.5 dt 2 lc rgb "#505050"
 
 # Drawn back to front; `index N` is layer N of the .tsv.
-#   layer 0: points 'E2_Q' (y1 axis)
-#   layer 1: points 'E2_K' (y1 axis)
-#   layer 2: points 'E2_V' (y1 axis)
-#   layer 3: points 'E2_O' (y1 axis)
+#   layer 0: points 'ΔW_Q' (y1 axis)
+#   layer 1: points 'ΔW_K' (y1 axis)
+#   layer 2: points 'ΔW_V' (y1 axis)
+#   layer 3: points 'ΔW_O' (y1 axis)
 #   layer 4: reference line 'theorem: E₂ → 1 (0.95)' (y1 axis) = 0.95: drawn by arrow 104
 #   layer 4: key entry
 plot \
-    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "E2_Q", \
-    data index 1 using 1:2:3 with yerrorbars pt 5 ps 0.9 lw 1.2 lc rgb "#D55E00" title "E2_K", \
-    data index 2 using 1:2:3 with yerrorbars pt 9 ps 0.9 lw 1.2 lc rgb "#009E73" title "E2_V", \
-    data index 3 using 1:2:3 with yerrorbars pt 13 ps 0.9 lw 1.2 lc rgb "#CC79A7" title "E2_O", \
+    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "ΔW_Q", \
+    data index 1 using 1:2:3 with yerrorbars pt 5 ps 0.9 lw 1.2 lc rgb "#D55E00" title "ΔW_K", \
+    data index 2 using 1:2:3 with yerrorbars pt 9 ps 0.9 lw 1.2 lc rgb "#009E73" title "ΔW_V", \
+    data index 3 using 1:2:3 with yerrorbars pt 13 ps 0.9 lw 1.2 lc rgb "#CC79A7" title "ΔW_O", \
     (0.95) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 2 lc rgb "#505050" title "theorem: E₂ → 1 (0.95)"

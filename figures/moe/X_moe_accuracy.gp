@@ -39,12 +39,12 @@ set yrange [0.9:1.01]
 set arrow 102 from graph 0, first 0.99 to graph 1, first 0.99 nohead back lw 1.5 dt 2 lc rgb "#505050"
 
 # Drawn back to front; `index N` is layer N of the .tsv.
-#   layer 0: points 'test_accuracy' (y1 axis)
-#   layer 1: points 'acc_delta_at_gamma' (y1 axis)
+#   layer 0: points 'test accuracy, unpruned' (y1 axis)
+#   layer 1: points 'after Δ-pruning to ρ = γ' (y1 axis)
 #   layer 2: reference line 'theorem: accuracy kept (0.99)' (y1 axis) = 0.99: drawn by arrow 102
 #   layer 2: key entry
 plot \
-    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "test_accuracy", \
-    data index 1 using 1:2:3 with yerrorbars pt 5 ps 0.9 lw 1.2 lc rgb "#D55E00" title "acc_delta_at_gamma", \
+    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "test accuracy, unpruned", \
+    data index 1 using 1:2:3 with yerrorbars pt 5 ps 0.9 lw 1.2 lc rgb "#D55E00" title "after Δ-pruning to ρ = γ", \
     (0.99) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 2 lc rgb "#505050" title "theorem: accuracy kept (0.99)"

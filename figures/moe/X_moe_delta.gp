@@ -34,8 +34,8 @@ set xtics ("theorem" 0, "trainable_output" 1, "adam" 2, "width_4" 3, "router_hid
 set ylabel "router-norm change Δ_s (min important, max |irrelevant|)"
 
 # Drawn back to front; `index N` is layer N of the .tsv.
-#   layer 0: points 'delta_imp_min' (y1 axis)
-#   layer 1: points 'delta_irr_absmax' (y1 axis)
+#   layer 0: points 'smallest Δ_s, important experts' (y1 axis)
+#   layer 1: points 'largest |Δ_s|, irrelevant experts' (y1 axis)
 plot \
-    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "delta_imp_min", \
-    data index 1 using 1:2:3 with yerrorbars pt 5 ps 0.9 lw 1.2 lc rgb "#D55E00" title "delta_irr_absmax"
+    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "smallest Δ_s, important experts", \
+    data index 1 using 1:2:3 with yerrorbars pt 5 ps 0.9 lw 1.2 lc rgb "#D55E00" title "largest |Δ_s|, irrelevant experts"

@@ -39,10 +39,10 @@ set yrange [-1.25:1.1]
 set arrow 101 from graph 0, first 0 to graph 1, first 0 nohead back lw 1.5 dt 2 lc rgb "#505050"
 
 # Drawn back to front; `index N` is layer N of the .tsv.
-#   layer 0: points 'separation_index' (y1 axis)
+#   layer 0: points 'separation, mean ± 95% CI' (y1 axis)
 #   layer 1: reference line 'theorem: perfect ranking (> 0)' (y1 axis) = 0: drawn by arrow 101
 #   layer 1: key entry
 plot \
-    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "separation_index", \
+    data index 0 using 1:2:3 with yerrorbars pt 7 ps 0.9 lw 1.2 lc rgb "#0072B2" title "separation, mean ± 95% CI", \
     (0) with lines lt nodraw notitle, \
     keyentry with lines lw 1.5 dt 2 lc rgb "#505050" title "theorem: perfect ranking (> 0)"
