@@ -118,11 +118,7 @@ final class GraphRun {
         }
         shell = p.int("shell") >= 0 ? p.int("shell") : nil
         let L = p.int("labeled")
-        guard data.eligible.count > L else {
-            throw GraphError("only \(data.eligible.count) eligible nodes for |L| = \(L) labelled plus a test set; lower `labeled` or raise `N`")
-        }
-        labeled = Array(data.eligible.prefix(L))
-        test = Array(data.eligible.dropFirst(L).prefix(p.int("n_test")))
+        (labeled, test) = try Self.split(data, labeled: L, test: p.int("n_test"))
         var c = GraphTransformer.Config()
         c.d = data.features.cols; c.m = p.int("m"); c.radius = p.int("Z")
         let hoods = data.hoods
@@ -138,6 +134,14 @@ final class GraphRun {
         c.batchCapacity = min(p.int("batch_size"), L)
         model = GraphTransformer(config: c, seed: context.seed)
         loss = Loss(rawValue: p.string("loss"))!
+    }
+
+    /// The first |L| eligible nodes are labelled, the next (up to `test`) are the test set.
+    static func split(_ data: GraphNodes, labeled L: Int, test: Int) throws -> (labeled: [Int], test: [Int]) {
+        guard data.eligible.count > L else {
+            throw GraphError("only \(data.eligible.count) eligible nodes for |L| = \(L) labelled plus a test set; lower `labeled` or raise `N`")
+        }
+        return (Array(data.eligible.prefix(L)), Array(data.eligible.dropFirst(L).prefix(test)))
     }
 
     func record(_ name: String, _ x: Double, _ y: Double) {

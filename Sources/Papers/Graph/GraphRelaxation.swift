@@ -54,8 +54,8 @@ final class GraphRelaxationRun {
     let loss: Loss
     let labeled: [Int]
     let test: [Int]
-    /// b (Z + 1 scalars) and ∂loss/∂b.
-    let pe: Buffer, dPE: Buffer
+    /// ∂loss/∂b; b itself (Z + 1 scalars) lives in `gatherer.pe`, which `gather` reads.
+    let dPE: Buffer
     var result = RunResult()
 
     init(_ p: Parameters, context: RunContext) throws {
@@ -66,11 +66,7 @@ final class GraphRelaxationRun {
         dataConfig.d *= w
         data = try GraphNodes(config: dataConfig, seed: context.seed)
         let L = p.int("labeled")
-        guard data.eligible.count > L else {
-            throw GraphError("only \(data.eligible.count) eligible nodes for |L| = \(L) labelled plus a test set; lower `labeled` or raise `N`")
-        }
-        labeled = Array(data.eligible.prefix(L))
-        test = Array(data.eligible.dropFirst(L).prefix(p.int("n_test")))
+        (labeled, test) = try GraphRun.split(data, labeled: L, test: p.int("n_test"))
         var g = GraphTransformer.Config()
         g.d = dataConfig.d; g.m = 2; g.radius = p.int("Z"); g.maxNeighborhood = max(1, data.hoods.maxSize)
         g.variant = .gtPE; g.batchCapacity = min(p.int("batch_size"), L)
@@ -85,13 +81,10 @@ final class GraphRelaxationRun {
         model = GeneralTransformer(config: c, seed: context.seed)
         model.scoreBias = gatherer.attention.scoreBias  // the gatherer writes b[dist] there
         loss = Loss(rawValue: p.string("loss"))!
-        pe = Buffer(p.int("Z") + 1); dPE = Buffer(p.int("Z") + 1)
+        dPE = Buffer(p.int("Z") + 1)
     }
 
-    func gather(_ nodes: ArraySlice<Int>) {
-        gatherer.pe = pe.array
-        gatherer.gather(nodes, from: data)
-    }
+    func gather(_ nodes: ArraySlice<Int>) { gatherer.gather(nodes, from: data) }
 
     /// Test loss and error, and per layer the centre node's attention mass on distance z_m (mean over heads).
     func evaluate(_ nodes: [Int]) -> (loss: Double, error: Double, core: [Double]) {
@@ -121,7 +114,7 @@ final class GraphRelaxationRun {
 
     func execute() throws -> RunResult {
         let (rule, eta) = Relaxation(p).optimizer(p, sgdRate: p.double("learning_rate"))
-        let optimizer = model.makeOptimizer(rule), peOptimizer = FlatOptimizer(rule: rule, count: pe.count)
+        let optimizer = model.makeOptimizer(rule), peOptimizer = FlatOptimizer(rule: rule, count: dPE.count)
         let B = model.config.batchCapacity, L = model.config.length, T = p.int("T")
         var order = labeled
         var shuffle = RNG(seed: context.seed, stream: .shuffle)
@@ -144,10 +137,10 @@ final class GraphRelaxationRun {
             model.update(optimizer, learningRate: eta)
             if case .sgd = rule, model.activeSampleCount == 0 {
             } else {
-                peOptimizer.step(pe.p, grad: dPE.p, count: pe.count, learningRate: eta)
+                gatherer.pe.withUnsafeMutableBufferPointer { b in peOptimizer.step(b.baseAddress!, grad: dPE.p, count: b.count, learningRate: eta) }
             }
             t += 1
-            if !l.isFinite || l > p.double("divergence_loss") || pe.array.contains(where: { !$0.isFinite }) {
+            if !l.isFinite || l > p.double("divergence_loss") || gatherer.pe.contains(where: { !$0.isFinite }) {
                 result.status = .diverged; result.divergedAtStep = t; result.note = "batch loss \(l) at step \(t)"
                 return result
             }
@@ -165,7 +158,7 @@ final class GraphRelaxationRun {
             gaps.append(gap)
         }
         result.metrics["attention_core_gap_min"] = gaps.min()!
-        let b = pe.array, zm = p.int("z_m")
+        let b = gatherer.pe, zm = p.int("z_m")
         for z in 0..<b.count { result.metrics["pe_b\(z)"] = b[z] }
         result.metrics["pe_gap"] = b[zm] - (b.indices.filter { $0 != zm }.map { b[$0] }.max() ?? 0)
         result.metrics["pe_argmax"] = Double(b.indices.max { b[$0] < b[$1] } ?? 0)
