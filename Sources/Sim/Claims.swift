@@ -10,6 +10,12 @@ import ProvableNumerics
 public struct Claim: Sendable {
     /// `<paper>.<spec id>`, e.g. `lowrank.P2a`.
     public var id: String
+    /// For a cell of a claims × relaxations map (a `for_each` claim, id `<claim>@<value>`; a declared
+    /// id cannot contain `@`): the row's claim and the column's value.
+    public var matrixCell: (claim: String, column: String)? {
+        guard let at = id.firstIndex(of: "@") else { return nil }
+        return (String(id[..<at]), String(id[id.index(after: at)...]))
+    }
     public var paper: String
     /// One sentence in plain words: what the theorem says.
     public var statement: String

@@ -18,8 +18,7 @@ public struct RelaxationMatrix {
     public init(_ v: Verification) {
         var columns: [String] = [], rows: [Row] = []
         for o in v.outcomes {
-            guard let at = o.claim.id.firstIndex(of: "@") else { continue }
-            let claim = String(o.claim.id[..<at]), column = String(o.claim.id[o.claim.id.index(after: at)...])
+            guard let (claim, column) = o.claim.matrixCell else { continue }
             if !columns.contains(column) { columns.append(column) }
             if let i = rows.firstIndex(where: { $0.claim == claim }) {
                 rows[i].cells[column] = o

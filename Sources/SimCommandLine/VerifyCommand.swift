@@ -163,7 +163,7 @@ struct VerifyCommand: ParsableCommand {
         }
         if strict,
             v.outcomes.contains(where: {
-                ($0.verdict == .doesNotHold || $0.verdict == .inconclusive) && $0.claim.knownIssue == nil && !$0.claim.id.contains("@")
+                ($0.verdict == .doesNotHold || $0.verdict == .inconclusive) && $0.claim.knownIssue == nil && $0.claim.matrixCell == nil
             })
         {
             throw ExitCode(3)
