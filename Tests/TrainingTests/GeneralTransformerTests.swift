@@ -53,10 +53,13 @@ struct GeneralTransformerTests {
         },
     ]
 
-    @Test("every parameter and the score bias match central differences", arguments: architectures)
-    func gradientCheck(architecture: Architecture) {
+    /// Cache blocks of one sample, of two samples (the batch's last block has one), and the whole batch.
+    static let blockRowChoices = [4, 8, 128]
+
+    @Test("every parameter and the score bias match central differences", arguments: architectures, blockRowChoices)
+    func gradientCheck(architecture: Architecture, blockRows: Int) {
         var c = GeneralTransformer.Config()
-        c.d = 5; c.length = 4; c.mb = 3; c.m = 7; c.batchCapacity = 3
+        c.d = 5; c.length = 4; c.mb = 3; c.m = 7; c.batchCapacity = 3; c.blockRows = blockRows
         c.qkScale = 0.5; c.qkNoise = 0.5; c.vScale = 0.8; c.vNoise = 0.5; c.outputInitSD = 0.6; c.randomOutputSigns = true
         architecture.configure(&c)
         let model = GeneralTransformer(config: c, seed: 7)
@@ -93,6 +96,34 @@ struct GeneralTransformerTests {
             }
             let eb = Self.relative(biasGrad, biasNumeric)
             #expect(eb < 1e-6, "\(architecture.name), \(loss): score-bias gradient relative error \(eb)")
+        }
+    }
+
+    @Test("cache blocks change nothing beyond rounding: loss, outputs, gradients and score-bias gradients", arguments: architectures)
+    func blockInvariance(architecture: Architecture) {
+        var c = GeneralTransformer.Config()
+        c.d = 6; c.length = 5; c.mb = 4; c.m = 9; c.batchCapacity = 7
+        c.qkScale = 0.5; c.qkNoise = 0.5; c.vScale = 0.8; c.vNoise = 0.5; c.outputInitSD = 0.6; c.randomOutputSigns = true
+        architecture.configure(&c)
+        let batch = Self.randomBatch(7, c.length, c.d, seed: 5)
+        func run(blockRows: Int) -> (loss: Double, outputs: [Double], gradients: [Double], bias: [Double]) {
+            var cb = c
+            cb.blockRows = blockRows
+            let model = GeneralTransformer(config: cb, seed: 3)
+            let bias = Buffer(7 * c.length)
+            var rng = RNG(seed: 13, stream: .masks)
+            for i in 0..<bias.count { bias.p[i] = 0.5 * rng.gaussian() }
+            model.scoreBias = bias
+            let l = model.lossAndGradient(batch, loss: .logistic)
+            return (l, Array(model.outputs.array.prefix(7)), model.gradients.array, model.scoreBiasGrad.array)
+        }
+        let whole = run(blockRows: 1000)
+        for rows in [1, 10, 15, 20] {  // 1, 2, 3 and 4 samples per block (the last block partial)
+            let blocked = run(blockRows: rows)
+            #expect(abs(blocked.loss - whole.loss) <= 1e-13 * abs(whole.loss), "\(architecture.name), \(rows) rows: loss")
+            #expect(Self.relative(blocked.outputs, whole.outputs) < 1e-12, "\(architecture.name), \(rows) rows: outputs")
+            #expect(Self.relative(blocked.gradients, whole.gradients) < 1e-12, "\(architecture.name), \(rows) rows: gradients")
+            #expect(Self.relative(blocked.bias, whole.bias) < 1e-12, "\(architecture.name), \(rows) rows: score-bias gradients")
         }
     }
 
