@@ -273,7 +273,7 @@ public struct Manifest: Codable, Sendable {
 
 /// The version written into manifests and `sim --version`.
 public enum SimVersion {
-    public static let string = "0.3.0"
+    public static let string = "0.3.1"
     /// The code fingerprint of this binary (`BuildInfo.codeFingerprint`).
     public static let code = BuildInfo.codeFingerprint
     /// The compiler that built this binary, to the minor version (Swift has no runtime query for it).
