@@ -225,7 +225,14 @@ public final class GeneralTransformer {
     /// F for `count` samples whose tokens are the first count·L rows of `x`, into `outputs`.
     public func forward(_ x: UnsafePointer<Double>, count B: Int) {
         precondition(B <= config.batchCapacity)
+        setEffectiveOutputWeights()
         for s0 in stride(from: 0, to: B, by: blockSamples) { forwardBlock(x, start: s0, count: min(blockSamples, B - s0)) }
+    }
+
+    /// aEff = a ⊙ mask / |R|, once per batch (every block's readout and backward read it).
+    func setEffectiveOutputWeights() {
+        let a = parameters.p + outputWeightsOffset, R = Double(readoutRows)
+        for i in 0..<config.m { aEff.p[i] = a[i] * mask[i] / R }
     }
 
     /// The forward of samples s0 ..< s0 + B (their rows of every activation buffer).
@@ -280,8 +287,7 @@ public final class GeneralTransformer {
         let c = config, d = c.d, m = c.m, L = c.length, R = readoutRows, r0 = s0 * L
         if c.layerNorm { layerNorm(xs[c.layers - 1].p + r0 * d, into: z.p + r0 * d, rstd: rstd[c.layers].p + r0, rows: B * L) }
         let zin = readoutInputPointer + r0 * d
-        let a = parameters.p + outputWeightsOffset, wO = UnsafePointer(parameters.p + outputMatrixOffset)
-        for i in 0..<m { aEff.p[i] = a[i] * mask[i] / Double(R) }
+        let wO = UnsafePointer(parameters.p + outputMatrixOffset)
         // G = Z_R W_Oᵀ: every token (lda d), or the last token of each sample (lda L·d).
         let first = c.readout == .mean ? zin : zin + (L - 1) * d, lda = c.readout == .mean ? d : L * d
         let gBlock = g.p + s0 * R * m
@@ -343,6 +349,7 @@ public final class GeneralTransformer {
             gradients.zero()
             weightGradT.zero()
             scoreBiasGrad.zero()
+            setEffectiveOutputWeights()
             batchCount = B
             activeCount = 0
             var total = 0.0
@@ -362,8 +369,7 @@ public final class GeneralTransformer {
             if activeCount > 0 {
                 let W = config.stackedRows, d = config.d
                 for i in 0..<config.layers {
-                    let src = weightGradT.p + i * W * d, dst = gradients.p + layerOffset(i)
-                    for r in 0..<d { for k in 0..<W { dst[k * d + r] = src[r * W + k] } }
+                    transposeBlock(weightGradT.p + i * W * d, rows: d, cols: W, ld: W, into: gradients.p + layerOffset(i), ldOut: d)
                 }
             }
             return total / Double(B)
