@@ -32,6 +32,7 @@ set xlabel "relaxation"
 set xrange [-0.5:7.5]
 set xtics ("theorem" 0, "depth_2" 1, "depth_3" 2, "heads_2" 3, "heads_4" 4, "trainable_output" 5, "adam" 6, "width_4" 7)
 set ylabel "share of the gap to 1 closed by core-ring attention"
+set yrange [0.4:1]
 
 # layer 2: reference line across the whole plot width (a plotted constant would
 # only span the data's x range)

@@ -25,13 +25,14 @@ set output out
 set border 3 front   # left, bottom
 set tics out nomirror
 set grid back lt 1 lc rgb "#e0e0e0" lw 1
-set key below center horizontal reverse Left samplen 1.5 spacing 1.15 width -1 height 1
+set key top right opaque samplen 2.5 spacing 1.15
 
 set title "Low-rank paper beyond its assumptions: test error under each relaxation"
 set xlabel "relaxation"
 set xrange [-0.5:7.5]
 set xtics ("theorem" 0, "depth_2" 1, "depth_3" 2, "heads_2" 3, "heads_4" 4, "trainable_output" 5, "adam" 6, "width_4" 7)
 set ylabel "test 0-1 error"
+set yrange [-0.002:0.012]
 
 # layer 1: reference line across the whole plot width (a plotted constant would
 # only span the data's x range)
